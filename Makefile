@@ -1,0 +1,58 @@
+# Queue Lab — two commands do all the set-up:  make lab  |  make test
+# Everything else here is a helper those two use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+UV_VERSION := 0.13.9
+
+.DEFAULT_GOAL := help
+.PHONY: help install lab up down status test test-fast lint format bench clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Queue Lab needs Python 3.11 or newer (set PYTHON=python3.x)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the lab (idempotent)
+
+lab: install ## Install, start the local services and open JupyterLab
+	$(BIN)/labkit up
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+up: install ## Start the local services only
+	$(BIN)/labkit up
+
+down: install ## Stop the local services
+	$(BIN)/labkit down
+
+status: install ## Show the local services
+	$(BIN)/labkit status
+
+test: install ## Install, start what the tests need, run everything
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+test-fast: install ## Unit tests only
+	$(BIN)/python -m pytest tests/unit
+
+lint: install ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install ## Run the benchmarks (peers side by side)
+	$(BIN)/python benchmarks/sqs_throughput.py
+
+clean: ## Remove the venv, build output and local state
+	-$(BIN)/labkit down 2>/dev/null
+	rm -rf $(VENV) build .lab .pytest_cache .ruff_cache

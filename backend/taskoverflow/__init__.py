@@ -1,0 +1,1 @@
+"""TaskOverflow: a todo API on Quart that hands calendar generation to background workers."""

@@ -1,0 +1,47 @@
+"""`labkit`: one entry point; each sub-command lives in its own module and registers itself."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from labkit.errors import LabError
+
+app = typer.Typer(
+    help="Queue Lab: the local SQS service, the queue demo and the local stack.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    from labkit.cli import notebooks, queue, queues, sqs, stack
+
+    for module in (sqs, queue, queues, stack, notebooks):
+        module.register(app)
+
+
+def main() -> None:
+    """Run the CLI; a LabError becomes one red line and exit status 1, never a traceback."""
+    _register()
+    try:
+        app()  # standalone: click reports usage errors itself (exit 2)
+    except LabError as exc:
+        err = Console(stderr=True)
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        if exc.hint:
+            err.print(f"[dim]hint: {exc.hint}[/dim]", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+@app.command()
+def version() -> None:
+    """Print labkit's version."""
+    from labkit import __version__
+
+    print(__version__)

@@ -1,0 +1,65 @@
+"""Where the lab's services are: environment variables first, then `.lab/state.json`, then defaults.
+
+`labkit up` writes the state file; notebooks, the CLI and tests read it through `endpoints()`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SQS_URL = "http://127.0.0.1:9324"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_TASKOVERFLOW_URL = "http://127.0.0.1:6400"
+DEFAULT_REGION = "us-east-1"
+
+
+def project_root() -> Path:
+    """The checkout this package lives in (editable install), else the current directory."""
+    here = Path(__file__).resolve().parent.parent
+    if (here / "pyproject.toml").exists():
+        return here
+    return Path.cwd()
+
+
+def lab_dir() -> Path:
+    """The folder for state, logs and data of the local services (`LAB_DIR` overrides)."""
+    return Path(os.environ.get("LAB_DIR") or project_root() / ".lab")
+
+
+def state_file() -> Path:
+    return lab_dir() / "state.json"
+
+
+def read_state() -> dict:
+    try:
+        return json.loads(state_file().read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    sqs: str
+    redis: str
+    taskoverflow: str
+    region: str
+
+
+def endpoints() -> Endpoints:
+    """Resolve each service's URL: env var, then the state file `labkit up` wrote, then the default."""
+    services = read_state().get("services", {})
+
+    def pick(env: str, key: str, default: str) -> str:
+        return os.environ.get(env) or services.get(key, {}).get("url") or default
+
+    return Endpoints(
+        sqs=pick("AWS_ENDPOINT_URL_SQS", "sqs", DEFAULT_SQS_URL),
+        redis=pick("REDIS_URL", "redis", DEFAULT_REDIS_URL),
+        taskoverflow=pick("TASKOVERFLOW_URL", "taskoverflow", DEFAULT_TASKOVERFLOW_URL),
+        region=os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or DEFAULT_REGION,
+    )
