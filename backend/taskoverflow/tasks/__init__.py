@@ -1,0 +1,1 @@
+"""Work that runs in background workers (pure functions of their inputs)."""

@@ -1,0 +1,102 @@
+"""The calendar job: a snapshot of todos -> an RFC 5545 iCalendar file (DESIGN §7).
+
+`build_calendar` is pure (todos + the time it is stamped with -> bytes); `create_ical` is the
+job function workers run: it waits the demo delay, then builds. icalendar does the RFC work
+(CRLF, folding at 75 octets, TEXT escaping incl. newlines so a title cannot close its
+event); we only drop the control characters TEXT may not hold, and keep per-event work
+to what icalendar itself needs so a 10,000-todo calendar costs about what icalendar costs.
+
+Deadlines carry no zone in the API, so DTSTART is a floating local time (the todo's wall
+clock); DTSTAMP is UTC as RFC 5545 requires.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypedDict
+
+from icalendar import Calendar, Event
+
+PRODID = "-//Taskoverflow Calendar//mxm.dk//"
+
+
+class TodoSnapshot(TypedDict):
+    """What a job carries per todo: plain JSON types, so any transport can move it."""
+
+    id: int
+    title: str
+    description: str | None
+    completed: bool
+    deadline_at: str | None  # ISO 8601 without zone, as in the API
+
+
+def snapshot(todo: Any) -> TodoSnapshot:
+    """A todo (ORM object or anything with the same attributes) as a job payload."""
+    deadline = todo.deadline_at
+    return {
+        "id": todo.id,
+        "title": todo.title,
+        "description": todo.description,
+        "completed": bool(todo.completed),
+        "deadline_at": deadline.isoformat() if deadline is not None else None,
+    }
+
+
+def todo_uid(todo_id: int) -> str:
+    """Stable per todo: re-generating the calendar updates events instead of duplicating them."""
+    return f"todo-{todo_id}@taskoverflow"
+
+
+# TEXT (RFC 5545 §3.3.11) allows no CONTROL characters but HTAB; CR/LF are escaped by icalendar.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str | None) -> str:
+    if not value:
+        return ""
+    return _FORBIDDEN.sub("", value) if _FORBIDDEN.search(value) else value
+
+
+def build_calendar(todos: Iterable[Mapping[str, Any]], now: datetime) -> bytes:
+    """One VEVENT per todo with a deadline (others skipped), stamped `now` (made UTC)."""
+    stamp = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    for todo in todos:
+        deadline = todo.get("deadline_at")
+        if deadline is None:
+            continue
+        if isinstance(deadline, str):
+            deadline = datetime.fromisoformat(deadline)
+        event = Event()
+        event.add("uid", todo_uid(todo["id"]))
+        event.add("dtstamp", stamp)
+        event.add("summary", _text(todo.get("title")))
+        event.add("description", _text(todo.get("description")))
+        event.add("dtstart", deadline)
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def default_delay() -> float:
+    """`ICAL_DELAY_SECONDS` (default 5): makes PENDING -> STARTED -> SUCCESS visible in demos."""
+    return float(os.environ.get("ICAL_DELAY_SECONDS") or 5)
+
+
+def create_ical(
+    todos: list[TodoSnapshot],
+    delay_seconds: float | None = None,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] = time.sleep,
+) -> bytes:
+    """The job function: wait the (artificial) delay, then build the calendar."""
+    delay = default_delay() if delay_seconds is None else delay_seconds
+    if delay > 0:
+        sleep(delay)
+    return build_calendar(todos, clock())
