@@ -1,7 +1,70 @@
-"""`labkit` sub-command: stack (not built yet)."""
+"""`labkit up | down | status`: the local stack (the work is in labkit.stack; this only translates)."""
+
+from __future__ import annotations
+
+import json
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the `labkit` app."""
+    app.command("up")(up)
+    app.command("down")(down)
+    app.command("status")(status)
+
+
+def up(
+    timeout: float = typer.Option(60.0, help="seconds to wait for every service to be healthy"),
+    only: str = typer.Option(
+        "", help="comma-separated subset: redis,sqs,taskoverflow,worker (default: all)"
+    ),
+) -> None:
+    """Start Valkey, the SQS service, TaskOverflow and a worker (only what is not running)."""
+    from labkit import stack
+
+    state = stack.up(timeout=timeout, only=only.split(",") if only else None)
+    console = Console()
+    for name in ("taskoverflow", "sqs", "redis"):
+        url = state["services"].get(name, {}).get("url")
+        if url:
+            console.print(f"{name:<13} {url}", highlight=False)
+
+
+def down() -> None:
+    """Stop the services `labkit up` started (and nothing else)."""
+    from labkit import stack
+
+    stack.down()
+
+
+def status(
+    as_json: bool = typer.Option(False, "--json", help="machine-readable: URLs, PIDs and health"),
+) -> None:
+    """Show where each service is and whether it is healthy."""
+    from labkit import stack
+
+    report = stack.status()
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return
+    table = Table(title=f"Queue Lab services ({report['lab_dir']})")
+    for column in ("service", "url", "pid", "state", "log"):
+        table.add_column(column, overflow="fold")
+    for name, info in report["services"].items():
+        if not info["running"]:
+            state = "[dim]stopped[/dim]"
+        elif info["healthy"]:
+            state = "[green]healthy[/green]"
+        else:
+            state = "[yellow]unhealthy[/yellow]"
+        table.add_row(
+            name,
+            info["url"] or "",
+            str(info["pid"] or "") if info["running"] else "",
+            state,
+            info["log"] or "",
+        )
+    Console().print(table)

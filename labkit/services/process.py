@@ -1,0 +1,114 @@
+"""Detached service processes that `labkit down` can later stop safely.
+
+A PID alone is not an identity: once a process exits its PID may be reused by anything. We record the
+PID together with the process's start time (and command line, for humans) and only signal a process
+when both still match, so a recycled PID is never killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psutil
+
+# start times are floats from /proc; the same process always reports the same value, but allow for
+# rounding when it went through JSON.
+_START_TIME_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class ProcessRecord:
+    pid: int
+    create_time: float
+    cmdline: list[str]
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> ProcessRecord | None:
+        try:
+            return cls(int(data["pid"]), float(data["create_time"]), list(data.get("cmdline", [])))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def spawn_detached(
+    argv: Sequence[str], log_file: Path, env: Mapping[str, str], cwd: Path | None = None
+) -> tuple[subprocess.Popen, ProcessRecord]:
+    """Start `argv` in a new session (so it outlives us and Ctrl-C here does not reach it)."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        log.write(
+            f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(argv)}\n".encode()
+        )
+        log.flush()
+        proc = subprocess.Popen(
+            list(argv),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=True,
+            close_fds=True,
+        )
+    try:
+        create_time = psutil.Process(proc.pid).create_time()
+    except psutil.Error:  # already gone: record something that can never match
+        create_time = -1.0
+    return proc, ProcessRecord(proc.pid, create_time, list(argv))
+
+
+def live_process(record: ProcessRecord) -> psutil.Process | None:
+    """The process `record` describes if it is still the same, running process; else None."""
+    try:
+        proc = psutil.Process(record.pid)
+        if abs(proc.create_time() - record.create_time) > _START_TIME_TOLERANCE:
+            return None  # PID recycled by another process
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc
+    except psutil.Error:
+        return None
+
+
+def is_running(record: ProcessRecord) -> bool:
+    return live_process(record) is not None
+
+
+def stop(record: ProcessRecord, timeout: float = 10.0) -> bool:
+    """SIGTERM the verified process and its descendants, SIGKILL what is left after `timeout`.
+
+    Returns True when something was stopped, False when the record no longer matched a live process.
+    """
+    proc = live_process(record)
+    if proc is None:
+        return False
+    try:
+        family = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        family = [proc]
+    for member in family:
+        with contextlib.suppress(psutil.Error):
+            member.send_signal(signal.SIGTERM)
+    _, alive = psutil.wait_procs(family, timeout=timeout)
+    for member in alive:
+        with contextlib.suppress(psutil.Error):
+            member.kill()
+    psutil.wait_procs(alive, timeout=5)
+    _reap(record.pid)
+    return True
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status if the process is our own child (ensure_up in a notebook kernel)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)

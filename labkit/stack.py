@@ -1,0 +1,474 @@
+"""The local stack: start, inspect and stop Valkey, the SQS service, TaskOverflow and one worker.
+
+`up` starts only what is not already running (idempotent), on loopback ports (DESIGN §3 defaults, the
+next free port when one is taken, or `LABKIT_<SERVICE>_PORT`; 0 means "any free port"), waits until
+each service is healthy within a deadline, and records URLs, ports and process identities in
+`<lab dir>/state.json` — the file `labkit.config.endpoints()` reads. `down` stops exactly the
+processes recorded there, after checking each is still the same process (PID + start time).
+
+Supervisors such as honcho or supervisord would keep a foreground parent alive for the whole session;
+the lab needs services that outlive the CLI call (and a notebook cell), so this module is the small
+hand-written part: detached processes, a state file, health checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from labkit.config import Endpoints, endpoints, lab_dir
+from labkit.errors import LabError
+from labkit.services.ports import LOOPBACK, free_port, next_free_port, port_is_free
+from labkit.services.process import ProcessRecord, is_running, live_process, spawn_detached, stop
+from labkit.services.valkey import ping, valkey_command
+
+# Settings given to `labkit up` that change how services behave; recorded so a later `up` can say
+# that the running stack was started with other values.
+BEHAVIOUR_ENV = ("JOB_TRANSPORT", "ICAL_DELAY_SECONDS", "DATABASE_URL")
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    default_port: int | None  # None: the service listens on nothing (the worker)
+    health_path: str | None = None  # HTTP health endpoint, for HTTP services
+
+    @property
+    def port_env(self) -> str:
+        return f"LABKIT_{self.name.upper()}_PORT"
+
+
+REDIS = ServiceSpec("redis", 6379)
+SQS = ServiceSpec("sqs", 9324, "/_lab/health")
+TASKOVERFLOW = ServiceSpec("taskoverflow", 6400, "/api/v1/health")
+WORKER = ServiceSpec("worker", None)
+SERVICES = (REDIS, SQS, TASKOVERFLOW, WORKER)
+# Started phase by phase: the API and the worker need the stores' URLs (and the worker a live Redis).
+PHASES = ((REDIS, SQS), (TASKOVERFLOW, WORKER))
+
+
+# ---------------------------------------------------------------- state file
+
+
+def _state_path(lab: Path) -> Path:
+    return lab / "state.json"
+
+
+def _read_state(lab: Path) -> dict:
+    try:
+        data = json.loads(_state_path(lab).read_text())
+        return data if isinstance(data, dict) else {}
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _write_state(lab: Path, state: dict) -> None:
+    """Atomic replace, so a reader never sees half a file."""
+    path = _state_path(lab)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def _locked(lab: Path) -> Iterator[None]:
+    """One `up`/`down` at a time per lab dir (two notebooks calling ensure_up at once)."""
+    lab.mkdir(parents=True, exist_ok=True)
+    with (lab / "stack.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _record(entry: Mapping | None) -> ProcessRecord | None:
+    return ProcessRecord.from_json(entry) if entry else None
+
+
+# ---------------------------------------------------------------- commands and health
+
+
+def _entry_point(name: str) -> str:
+    """The console script installed next to this Python (the venv), else the one on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    if found := shutil.which(name):
+        return found
+    raise LabError(f"`{name}` command not found", hint="install the lab: `make install`")
+
+
+def _sqs_serve_options() -> str:
+    """`labkit sqs serve --help`, to pass --data-dir only once the service supports it."""
+    try:
+        out = subprocess.run(
+            [_entry_point("labkit"), "sqs", "serve", "--help"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+        )
+        return out.stdout
+    except (subprocess.SubprocessError, OSError):
+        return ""
+
+
+def _command(spec: ServiceSpec, port: int | None, lab: Path) -> list[str]:
+    if spec is REDIS:
+        assert port is not None
+        data = lab / "valkey"
+        data.mkdir(parents=True, exist_ok=True)
+        return valkey_command(port, data, persistent=True)
+    if spec is SQS:
+        argv = [_entry_point("labkit"), "sqs", "serve", "--host", LOOPBACK, "--port", str(port)]
+        if seed := os.environ.get("LABKIT_SQS_SEED"):
+            argv += ["--seed", seed]
+        if "--data-dir" in _sqs_serve_options():
+            (lab / "sqs").mkdir(parents=True, exist_ok=True)
+            argv += ["--data-dir", str(lab / "sqs")]
+        return argv
+    if spec is TASKOVERFLOW:
+        return [_entry_point("taskoverflow"), "serve", "--host", LOOPBACK, "--port", str(port)]
+    return [_entry_point("taskoverflow"), "worker"]
+
+
+def _url(spec: ServiceSpec, port: int | None) -> str | None:
+    if port is None:
+        return None
+    if spec is REDIS:
+        return f"redis://{LOOPBACK}:{port}/0"
+    return f"http://{LOOPBACK}:{port}"
+
+
+def _http_ok(url: str, timeout: float = 1.0) -> bool:
+    try:
+        return httpx.get(url, timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _worker_ready(pid: int, redis_url: str | None, transport: str) -> bool:
+    """An RQ worker is ready once it has registered itself in Redis under its own PID."""
+    if transport != "rq" or not redis_url:
+        return True  # other transports register nowhere: alive is all we can check
+    import redis
+    from rq import Worker
+
+    conn = redis.Redis.from_url(redis_url, socket_timeout=1)
+    try:
+        return any(worker.pid == pid for worker in Worker.all(connection=conn))
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        conn.close()
+
+
+def _healthy(spec: ServiceSpec, entry: Mapping, services: Mapping, transport: str) -> bool:
+    if spec is REDIS:
+        return ping(entry["url"])
+    if spec.health_path:
+        return _http_ok(entry["url"] + spec.health_path)
+    return _worker_ready(int(entry["pid"]), services.get("redis", {}).get("url"), transport)
+
+
+def _service_env(lab: Path, services: Mapping) -> dict[str, str]:
+    """The caller's environment (ICAL_DELAY_SECONDS, DATABASE_URL, JOB_TRANSPORT…) plus where the
+    stack's own services are — those always win, so the API and worker talk to this stack."""
+    env = dict(os.environ)
+    env["LAB_DIR"] = str(lab)
+    env["PYTHONUNBUFFERED"] = "1"
+    if url := services.get("redis", {}).get("url"):
+        env["REDIS_URL"] = url
+    if url := services.get("sqs", {}).get("url"):
+        env["AWS_ENDPOINT_URL_SQS"] = url
+    if url := services.get("taskoverflow", {}).get("url"):
+        env["TASKOVERFLOW_URL"] = url
+    env.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
+    if "AWS_ACCESS_KEY_ID" not in env and not Path("~/.aws/credentials").expanduser().exists():
+        # boto3 signs every request; the local SQS service accepts any key.
+        env["AWS_ACCESS_KEY_ID"] = "lab-local"
+        env["AWS_SECRET_ACCESS_KEY"] = "lab-local"
+    return env
+
+
+def _choose_port(spec: ServiceSpec, previous: Mapping | None) -> int | None:
+    """`LABKIT_<NAME>_PORT` (0 = any free port), else the port used last time, else the default;
+    the next free port when that one is taken."""
+    if spec.default_port is None:
+        return None
+    wanted = os.environ.get(spec.port_env, "").strip()
+    if wanted:
+        try:
+            port = int(wanted)
+        except ValueError:
+            raise LabError(f"{spec.port_env} must be a port number, got {wanted!r}") from None
+        if port == 0:
+            return free_port()
+        if not 0 < port < 65536:
+            raise LabError(f"{spec.port_env} must be between 1 and 65535, got {port}")
+        if port_is_free(port):
+            return port
+        raise LabError(
+            f"{spec.port_env}={port} but that port is taken",
+            hint="choose another port, or unset it to take the next free one",
+        )
+    last = (previous or {}).get("port")
+    if isinstance(last, int) and port_is_free(last):
+        return last
+    return next_free_port(spec.default_port)
+
+
+def _tail(log: Path, lines: int = 3) -> str:
+    try:
+        text = log.read_text(errors="replace").strip().splitlines()
+    except FileNotFoundError:
+        return ""
+    return " | ".join(line.strip() for line in text[-lines:])
+
+
+# ---------------------------------------------------------------- up / down / status
+
+
+@dataclass
+class _Starting:
+    spec: ServiceSpec
+    proc: subprocess.Popen | None  # None: was already running
+    started_at: float
+
+
+def up(
+    timeout: float = 60.0,
+    console: Console | None = None,
+    quiet: bool = False,
+    only: Iterable[str] | None = None,
+) -> dict:
+    """Start every service that is not running, wait until all are healthy; return the state.
+
+    `only` limits this to some services (e.g. `["sqs"]` for the SQS notebooks); default: all.
+
+    Raises LabError naming the service and its log file when one fails to start or to become
+    healthy within `timeout` seconds; what this call started is stopped again in that case.
+    """
+    lab = lab_dir().resolve()
+    console = console or Console(stderr=True, quiet=quiet)
+    wanted = _select(only)
+    with _locked(lab):
+        state = _read_state(lab)
+        services: dict = dict(state.get("services", {}))
+        config = {k: os.environ[k] for k in BEHAVIOUR_ENV if k in os.environ}
+        transport = os.environ.get(
+            "JOB_TRANSPORT", state.get("config", {}).get("JOB_TRANSPORT", "rq")
+        )
+        deadline = time.monotonic() + timeout
+        started: list[str] = []
+        running_before = [s.name for s in SERVICES if is_running_entry(services.get(s.name))]
+        _warn_config_drift(console, state.get("config", {}), config, running_before)
+        try:
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            ) as progress:
+                for phase in PHASES:
+                    waiting: list[_Starting] = []
+                    for spec in (s for s in phase if s.name in wanted):
+                        entry = services.get(spec.name)
+                        if is_running_entry(entry):
+                            waiting.append(_Starting(spec, None, time.monotonic()))
+                            continue
+                        port = _choose_port(spec, entry)
+                        url = _url(spec, port)
+                        if url:  # the env of this phase's services must include their own URL
+                            services[spec.name] = {"url": url, "port": port}
+                        log = lab / "logs" / f"{spec.name}.log"
+                        argv = _command(spec, port, lab)
+                        proc, record = spawn_detached(
+                            argv, log, _service_env(lab, services), cwd=lab
+                        )
+                        services[spec.name] = {
+                            **({"url": url, "port": port} if url else {}),
+                            **record.to_json(),
+                            "log": str(log),
+                            "started_at": time.time(),
+                        }
+                        started.append(spec.name)
+                        state.update(services=services, lab_dir=str(lab))
+                        state["config"] = {**config, "JOB_TRANSPORT": transport}
+                        _write_state(lab, state)  # recorded at once, so `down` can always stop it
+                        waiting.append(_Starting(spec, proc, time.monotonic()))
+                    _wait_healthy(waiting, services, transport, deadline, timeout, progress)
+        except BaseException:
+            for name in reversed(started):
+                record = _record(services.get(name))
+                if record:
+                    stop(record)
+                services.pop(name, None)
+            state["services"] = services
+            _write_state(lab, state)
+            raise
+        state.update(services=services, lab_dir=str(lab))
+        _write_state(lab, state)
+        if not started:
+            console.print("[green]all services already running[/green] — nothing started")
+        return state
+
+
+def _select(only: Iterable[str] | None) -> set[str]:
+    names = {spec.name for spec in SERVICES}
+    if only is None:
+        return names
+    chosen = {name.strip() for name in only if name.strip()}
+    if unknown := chosen - names:
+        raise LabError(
+            f"unknown service(s): {', '.join(sorted(unknown))}",
+            hint=f"choose from {', '.join(spec.name for spec in SERVICES)}",
+        )
+    return chosen
+
+
+def is_running_entry(entry: Mapping | None) -> bool:
+    record = _record(entry)
+    return record is not None and is_running(record)
+
+
+def _wait_healthy(
+    waiting: list[_Starting],
+    services: Mapping,
+    transport: str,
+    deadline: float,
+    timeout: float,
+    progress: Progress,
+) -> None:
+    tasks = {}
+    for item in waiting:
+        entry = services[item.spec.name]
+        where = entry.get("url") or f"pid {entry['pid']}"
+        verb = "starting" if item.proc else "checking"
+        tasks[item.spec.name] = progress.add_task(f"{item.spec.name:<13}{verb} {where}", total=1)
+    pending = list(waiting)
+    while pending:
+        for item in list(pending):
+            spec, entry = item.spec, services[item.spec.name]
+            log = entry.get("log", "")
+            record = _record(entry)
+            if (item.proc is not None and item.proc.poll() is not None) or (
+                item.proc is None and (record is None or live_process(record) is None)
+            ):
+                code = item.proc.returncode if item.proc else "?"
+                raise LabError(
+                    f"{spec.name} exited (status {code}) while starting; see its log: {log}",
+                    hint=_tail(Path(log)) or None,
+                )
+            if _healthy(spec, entry, services, transport):
+                where = entry.get("url") or f"pid {entry['pid']}"
+                progress.update(
+                    tasks[spec.name],
+                    completed=1,
+                    description=f"[green]✓[/green] {spec.name:<11}{where}",
+                )
+                pending.remove(item)
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            item = pending[0]
+            log = services[item.spec.name].get("log", "")
+            raise LabError(
+                f"{item.spec.name} not healthy after {timeout:.0f}s; see its log: {log}",
+                hint=_tail(Path(log)) or None,
+            )
+        time.sleep(0.1)
+
+
+def _warn_config_drift(console: Console, old: Mapping, new: Mapping, running: list[str]) -> None:
+    if not running:
+        return
+    for key, value in new.items():
+        if (key in old and old[key] != value) or (key not in old and key != "JOB_TRANSPORT"):
+            console.print(
+                f"[yellow]note:[/yellow] the running services were started with "
+                f"{key}={old.get(key, '(unset)')}; run `labkit down` first to apply {key}={value}",
+                highlight=False,
+            )
+
+
+def down(console: Console | None = None, quiet: bool = False) -> list[str]:
+    """Stop the services recorded in the state file (only if still the same processes)."""
+    lab = lab_dir().resolve()
+    console = console or Console(stderr=True, quiet=quiet)
+    stopped: list[str] = []
+    with _locked(lab):
+        state = _read_state(lab)
+        services = dict(state.get("services", {}))
+        for spec in reversed(SERVICES):
+            record = _record(services.pop(spec.name, None))
+            if record is None:
+                continue
+            if stop(record):
+                stopped.append(spec.name)
+                console.print(f"[green]✓[/green] stopped {spec.name} (pid {record.pid})")
+            else:
+                console.print(f"[dim]{spec.name} was not running[/dim]")
+        state["services"] = services
+        if _state_path(lab).exists():
+            _write_state(lab, state)
+    if not stopped:
+        console.print("nothing to stop")
+    return stopped
+
+
+def status(check_health: bool = True) -> dict:
+    """What the state file says, checked against reality: per service url, pid, running, healthy."""
+    lab = lab_dir().resolve()
+    state = _read_state(lab)
+    services = state.get("services", {})
+    transport = state.get("config", {}).get("JOB_TRANSPORT", "rq")
+    report: dict = {spec.name: None for spec in SERVICES if spec.default_port is not None}
+    report.update(lab_dir=str(lab), services={})
+    for spec in SERVICES:
+        entry = services.get(spec.name)
+        running = is_running_entry(entry)
+        healthy = bool(running and check_health and _healthy(spec, entry, services, transport))
+        report["services"][spec.name] = {
+            "url": (entry or {}).get("url"),
+            "pid": (entry or {}).get("pid"),
+            "running": running,
+            "healthy": healthy,
+            "log": (entry or {}).get("log"),
+        }
+        if spec.default_port is not None:
+            report[spec.name] = (entry or {}).get("url") if running else None
+    return report
+
+
+def ensure_up(
+    deadline: float = 60.0, quiet: bool = True, only: Iterable[str] | None = None
+) -> Endpoints:
+    """For notebooks: start the stack if needed, wait until healthy, return where everything is."""
+    up(timeout=deadline, quiet=quiet, only=only)
+    return endpoints()
+
+
+def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    """Poll `check` until it is true or `timeout` seconds pass (for tests and notebooks)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(interval)
+    return check()
