@@ -1,7 +1,45 @@
-"""`labkit` sub-command: notebooks (not built yet)."""
+"""`labkit notebooks student|tutor OUTDIR`: build an edition of the lab's notebooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+
+from labkit.config import project_root
+
+notebooks_app = typer.Typer(
+    help="Build the student or tutor edition of the notebooks.", no_args_is_help=True
+)
+
+SourceOption = Annotated[
+    Path | None,
+    typer.Option("--source", help="folder holding the notebooks (default: the lab's notebooks/)"),
+]
+OutArgument = Annotated[Path, typer.Argument(help="folder to write the edition to")]
+
+
+def _build(edition: str, outdir: Path, source: Path | None) -> None:
+    from labkit.editions import build
+
+    written = build(edition, source or project_root() / "notebooks", outdir)  # type: ignore[arg-type]
+    Console().print(f"{edition} edition: {len(written)} notebooks written to {outdir}")
+
+
+@notebooks_app.command()
+def student(outdir: OutArgument, source: SourceOption = None) -> None:
+    """Tutor notes removed, outputs cleared: for students to work through."""
+    _build("student", outdir, source)
+
+
+@notebooks_app.command()
+def tutor(outdir: OutArgument, source: SourceOption = None) -> None:
+    """Everything: tutor notes and the committed outputs."""
+    _build("tutor", outdir, source)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the `labkit` app."""
+    app.add_typer(notebooks_app, name="notebooks")

@@ -1,0 +1,96 @@
+"""Student and tutor editions of the notebooks, built from one source.
+
+The committed notebooks are the tutor edition: they carry outputs (students read them on the web)
+and cells tagged ``tutor`` with the course's "for the teacher" notes. The student edition drops
+those cells, clears every output and execution count, and removes nbval's marker comments, so a
+student starts from clean cells. Both are plain ``nbformat`` edits; the source is never modified.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import nbformat
+from nbformat import NotebookNode
+
+from labkit.errors import LabError
+
+TUTOR_TAG = "tutor"
+EDITIONS = ("student", "tutor")
+Edition = Literal["student", "tutor"]
+
+_NBVAL_MARKER = re.compile(r"^\s*# NBVAL_[A-Z_]+\s*$")
+_SKIP_DIRS = {".ipynb_checkpoints", "__pycache__"}
+
+
+def tags(cell: NotebookNode) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def is_tutor_cell(cell: NotebookNode) -> bool:
+    return TUTOR_TAG in tags(cell)
+
+
+def student_edition(nb: NotebookNode) -> NotebookNode:
+    """A copy without tutor cells, outputs, execution counts or nbval markers."""
+    out = copy.deepcopy(nb)
+    out.cells = [cell for cell in out.cells if not is_tutor_cell(cell)]
+    for cell in out.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            lines = cell.source.splitlines()
+            cell.source = "\n".join(line for line in lines if not _NBVAL_MARKER.match(line))
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+    out.metadata.pop("papermill", None)
+    return out
+
+
+def tutor_edition(nb: NotebookNode) -> NotebookNode:
+    """The full notebook, tutor notes and outputs included (a faithful copy)."""
+    return copy.deepcopy(nb)
+
+
+def notebooks_in(source: Path) -> list[Path]:
+    """The lab's notebooks in lesson order (their names start with the lesson number)."""
+    return sorted(p for p in source.glob("*.ipynb") if p.is_file())
+
+
+def _assets(source: Path) -> Iterable[Path]:
+    for path in sorted(source.rglob("*")):
+        skipped = _SKIP_DIRS.intersection(path.relative_to(source).parts)
+        if path.is_file() and path.suffix != ".ipynb" and not skipped:
+            yield path
+
+
+def build(edition: Edition, source: Path, outdir: Path) -> list[Path]:
+    """Write the chosen edition of every notebook in ``source`` (and its other files) to ``outdir``."""
+    if edition not in EDITIONS:
+        raise LabError(f"unknown edition {edition!r}", hint=f"choose one of {', '.join(EDITIONS)}")
+    source, outdir = Path(source), Path(outdir)
+    paths = notebooks_in(source) if source.is_dir() else []
+    if not paths:
+        raise LabError(f"no notebooks found in {source}", hint="pass --source notebooks/")
+    if outdir.resolve() == source.resolve():
+        raise LabError(
+            "the output folder is the source folder", hint="choose another OUTDIR; the source stays"
+        )
+    outdir.mkdir(parents=True, exist_ok=True)
+    transform = student_edition if edition == "student" else tutor_edition
+    written = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        target = outdir / path.name
+        nbformat.write(transform(nb), target)
+        written.append(target)
+    for asset in _assets(source):
+        target = outdir / asset.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(asset, target)
+    return written

@@ -1,0 +1,256 @@
+"""What a notebook imports to reach the lab: one `setup()` call, then clients and small helpers.
+
+Services are started *outside* the kernel: `setup()` checks the ones a notebook needs and, when
+one is missing, asks `labkit.stack.ensure_up` to start the stack (the same code as `labkit up`)
+with a deadline — never `!cmd &`, whose processes die with the kernel and whose failures vanish.
+Endpoints come from `labkit.config.endpoints()`, so a test run points the notebooks at its own
+services through the environment variables (`AWS_ENDPOINT_URL_SQS`, `REDIS_URL`,
+`TASKOVERFLOW_URL`). The lab's extensions of the SQS service (metrics, clock, reset under
+`/_lab/`) are wrapped here so notebooks read as lessons, not HTTP plumbing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from labkit.config import Endpoints, endpoints, lab_dir
+from labkit.errors import LabError
+
+SERVICES = ("sqs", "redis", "taskoverflow")
+
+
+def _sqs_up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url.rstrip('/')}/_lab/health", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _taskoverflow_up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url.rstrip('/')}/api/v1/health", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _redis_up(url: str) -> bool:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+
+
+_CHECKS: dict[str, Callable[[Endpoints], bool]] = {
+    "sqs": lambda e: _sqs_up(e.sqs),
+    "redis": lambda e: _redis_up(e.redis),
+    "taskoverflow": lambda e: _taskoverflow_up(e.taskoverflow),
+}
+
+
+def missing_services(needs: Iterable[str], ends: Endpoints | None = None) -> list[str]:
+    """The services among ``needs`` that do not answer at their resolved endpoints."""
+    ends = ends or endpoints()
+    return [name for name in needs if not _CHECKS[name](ends)]
+
+
+@dataclass
+class Lab:
+    """The services one notebook talks to, and the clients for them."""
+
+    endpoints: Endpoints
+    aws: bool = False
+    env_file: str | None = None
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # --- clients -------------------------------------------------------------------------
+    def sqs(self) -> Any:
+        """A boto3 SQS client: the local service, or AWS when the notebook asked for it."""
+        if "sqs" not in self._clients:
+            from labkit.aws import sqs_client
+
+            if self.aws:
+                self._clients["sqs"] = sqs_client(aws=True, env_file=self.env_file)
+            else:
+                self._clients["sqs"] = sqs_client(endpoint=self.endpoints.sqs)
+        return self._clients["sqs"]
+
+    def redis(self) -> Any:
+        """A redis-py client for the Valkey server RQ uses."""
+        if "redis" not in self._clients:
+            import redis
+
+            self._clients["redis"] = redis.Redis.from_url(self.endpoints.redis)
+        return self._clients["redis"]
+
+    def api(self) -> httpx.Client:
+        """An HTTP client whose base URL is TaskOverflow's `/api/v1`."""
+        if "api" not in self._clients:
+            base = f"{self.endpoints.taskoverflow.rstrip('/')}/api/v1"
+            self._clients["api"] = httpx.Client(base_url=base, timeout=10.0)
+        return self._clients["api"]
+
+    # --- the local SQS service's lab extensions -------------------------------------------
+    def _lab_call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self.aws:
+            raise LabError(
+                f"/_lab/{path} exists only on the local SQS service",
+                hint="AWS has no such switch: skip this cell when running against AWS",
+            )
+        url = f"{self.endpoints.sqs.rstrip('/')}/_lab/{path}"
+        response = httpx.request(method, url, timeout=10.0, **kwargs)
+        if response.status_code >= 400:
+            raise LabError(f"{method} /_lab/{path} → {response.status_code}: {response.text}")
+        return response.json() if response.content else None
+
+    def reset(self, seed: int | None = None, **settings: Any) -> Any:
+        """Empty the local service (the course's queues come back) and re-seed its model."""
+        body = dict(settings)
+        if seed is not None:
+            body["seed"] = seed
+        return self._lab_call("POST", "reset", json=body)
+
+    def metrics(self, queue: str | None = None) -> Any:
+        """Per-queue counters like the console's monitoring tab (sent, received, deleted, empty)."""
+        return self._lab_call("GET", "metrics", params={"queue": queue} if queue else None)
+
+    def advance_clock(self, seconds: float) -> Any:
+        """Move the local service's clock forward (e.g. past the 5-minute de-duplication window)."""
+        return self._lab_call("POST", "clock/advance", json={"seconds": seconds})
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            close = getattr(client, "close", None)
+            if close:
+                close()
+        self._clients.clear()
+
+
+def setup(
+    needs: Sequence[str] = ("sqs",),
+    *,
+    aws: bool = False,
+    env_file: str | None = None,
+    start: bool = True,
+    deadline: float = 60.0,
+) -> Lab:
+    """Make sure the services a notebook ``needs`` answer, starting the local stack if not.
+
+    With ``aws=True`` (or an ``env_file``) SQS calls go to real AWS and the local SQS service is
+    not required. Raises a LabError naming what is missing when the deadline passes.
+    """
+    unknown = sorted(set(needs) - set(SERVICES))
+    if unknown:
+        raise LabError(f"unknown service(s) {unknown}", hint=f"choose from {list(SERVICES)}")
+    aws = aws or env_file is not None
+    local_needs = [n for n in needs if not (aws and n == "sqs")]
+    missing = missing_services(local_needs)
+    if missing and start:
+        try:
+            from labkit.stack import ensure_up
+        except ImportError as exc:  # the stack module is part of the lab; say so plainly
+            raise LabError(
+                f"not running: {', '.join(missing)}", hint="start the lab with `labkit up`"
+            ) from exc
+        ensure_up(timeout=deadline)
+        stop = time.monotonic() + deadline
+        while (missing := missing_services(local_needs)) and time.monotonic() < stop:
+            time.sleep(0.2)
+    if missing:
+        raise LabError(
+            f"not running: {', '.join(missing)}",
+            hint=f"run `labkit up` in a terminal (logs under {lab_dir() / 'logs'})",
+        )
+    return Lab(endpoints=endpoints(), aws=aws, env_file=env_file)
+
+
+# --- RQ workers for notebook 03 ---------------------------------------------------------------
+def start_worker(
+    queue: str,
+    *,
+    name: str,
+    redis_url: str,
+    burst: bool = True,
+    simple: bool = True,
+    log: Path | None = None,
+) -> subprocess.Popen:
+    """Start an RQ worker as a separate process (as in production), listening on ``queue``.
+
+    ``simple`` runs each job inside the worker process (RQ's SimpleWorker) instead of spawning a
+    fresh Python per job: the same import-by-name rules, a fraction of the start-up cost.
+    ``burst`` makes the worker exit once the queue is empty, so a notebook can wait for it.
+    """
+    argv = [sys.executable, "-c", "from rq.cli import main; main()", "worker", "--url", redis_url]
+    argv += ["--name", name, "--quiet"]
+    if burst:
+        argv.append("--burst")
+    if simple:
+        argv += ["--worker-class", "rq.worker.SimpleWorker"]
+    argv.append(queue)
+    env = dict(os.environ)
+    out = log.open("ab") if log else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env
+        )
+    finally:
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+def wait_for(processes: Iterable[subprocess.Popen], timeout: float = 30.0) -> list[int]:
+    """Wait for burst workers to finish; stop (and report) any still running at the deadline."""
+    stop = time.monotonic() + timeout
+    codes = []
+    for proc in processes:
+        try:
+            codes.append(proc.wait(max(stop - time.monotonic(), 0.01)))
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait(5)
+            raise LabError(f"a worker was still busy after {timeout:g} s and was stopped") from None
+    return codes
+
+
+def watch(
+    read_state: Callable[[], str],
+    *,
+    until: Iterable[str],
+    timeout: float = 30.0,
+    interval: float = 0.02,
+) -> list[tuple[float, str]]:
+    """Poll ``read_state`` until it returns one of ``until``; return ``(seconds, state)`` samples."""
+    final = set(until)
+    start = time.monotonic()
+    samples: list[tuple[float, str]] = []
+    while True:
+        now = time.monotonic() - start
+        state = read_state()
+        samples.append((now, state))
+        if state in final:
+            return samples
+        if now > timeout:
+            raise LabError(f"still {state!r} after {timeout:g} s")
+        time.sleep(interval)
+
+
+def distinct(states: Iterable[str]) -> list[str]:
+    """The states in the order first seen, consecutive repeats dropped: queued → started → …"""
+    out: list[str] = []
+    for state in states:
+        if not out or out[-1] != state:
+            out.append(state)
+    return out

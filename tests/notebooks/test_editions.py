@@ -1,0 +1,92 @@
+"""Student/tutor editions: built from one source, the source never changes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from labkit.editions import build, student_edition
+from labkit.errors import LabError
+
+
+def _notebook() -> nbformat.NotebookNode:
+    code = new_code_cell(
+        "# NBVAL_CHECK_OUTPUT\nprint('hi')",
+        execution_count=3,
+        outputs=[new_output("stream", name="stdout", text="hi\n")],
+    )
+    tutor = new_markdown_cell("### For the teacher\nShow the monitoring tab.")
+    tutor.metadata["tags"] = ["tutor"]
+    params = new_code_cell("count = 100")
+    params.metadata["tags"] = ["parameters"]
+    return new_notebook(cells=[new_markdown_cell("# Goal"), params, code, tutor])
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    nbformat.write(_notebook(), src / "01-demo.ipynb")
+    (src / "img").mkdir()
+    (src / "img" / "arch.svg").write_text("<svg/>")
+    return src
+
+
+def test_student_edition_drops_tutor_cells_and_outputs():
+    student = student_edition(_notebook())
+    sources = [c.source for c in student.cells]
+    assert sources == ["# Goal", "count = 100", "print('hi')"]
+    code = student.cells[2]
+    assert code.outputs == [] and code.execution_count is None
+    assert student.cells[1].metadata["tags"] == ["parameters"]
+
+
+def test_build_writes_both_editions_and_leaves_the_source(source: Path, tmp_path: Path):
+    before = (source / "01-demo.ipynb").read_bytes()
+    student = build("student", source, tmp_path / "student")
+    tutor = build("tutor", source, tmp_path / "tutor")
+    assert [p.name for p in student] == ["01-demo.ipynb"] == [p.name for p in tutor]
+    assert (source / "01-demo.ipynb").read_bytes() == before
+    s = nbformat.read(student[0], as_version=4)
+    t = nbformat.read(tutor[0], as_version=4)
+    assert len(s.cells) == 3 and len(t.cells) == 4
+    assert t.cells[2].outputs[0]["text"] == "hi\n"
+    assert (tmp_path / "student" / "img" / "arch.svg").read_text() == "<svg/>"
+
+
+def test_build_refuses_empty_source_and_writing_over_the_source(source: Path, tmp_path: Path):
+    with pytest.raises(LabError, match="no notebooks"):
+        build("student", tmp_path / "nothing-here", tmp_path / "out")
+    with pytest.raises(LabError, match="source folder"):
+        build("student", source, source)
+    with pytest.raises(LabError, match="unknown edition"):
+        build("teacher", source, tmp_path / "out")  # type: ignore[arg-type]
+
+
+def labkit(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from labkit.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_cli_builds_the_student_edition(source: Path, tmp_path: Path):
+    result = labkit("notebooks", "student", str(tmp_path / "out"), "--source", str(source))
+    assert result.returncode == 0, result.stderr
+    assert "1 notebooks written" in result.stdout
+    nb = nbformat.read(tmp_path / "out" / "01-demo.ipynb", as_version=4)
+    assert not any("tutor" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def test_cli_reports_a_missing_source_as_one_line(tmp_path: Path):
+    result = labkit("notebooks", "tutor", str(tmp_path / "out"), "--source", str(tmp_path / "no"))
+    assert result.returncode == 1
+    assert "no notebooks found" in result.stderr
+    assert "Traceback" not in result.stderr
