@@ -1,0 +1,72 @@
+"""Calendar jobs: enqueue, poll, download — the same responses whatever `JobTransport` is used."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, url_for
+from quart_schema import document_response, tag_blueprint
+from sqlalchemy import select
+
+from taskoverflow.db import Todo
+from taskoverflow.errors import ApiError
+from taskoverflow.jobs import JobStatus
+from taskoverflow.schemas import Error, TaskCreated, TaskStatus
+from taskoverflow.state import state
+from taskoverflow.tasks.ical import snapshot
+
+bp = Blueprint("ical", __name__, url_prefix="/api/v1")
+tag_blueprint(bp, ["calendar"])
+
+
+def _unknown(task_id: str) -> ApiError:
+    return ApiError(404, f"task {task_id[:64]!r} not found")
+
+
+@bp.post("/todos/ical")
+@document_response(TaskCreated, 202)
+@document_response(Error, 503)
+async def create_calendar():
+    """Snapshot every todo now and queue a job that turns them into an iCalendar file."""
+    st = state()
+    async with st.db.session() as session:
+        todos = [snapshot(t) for t in (await session.scalars(select(Todo).order_by(Todo.id)))]
+    task_id = await st.transport.enqueue(todos)
+    task_url = url_for("ical.task_status", task_id=task_id, _external=True)
+    return {"task_id": task_id, "task_url": task_url}, 202
+
+
+@bp.get("/todos/ical/<task_id>/status")
+@document_response(TaskStatus, 200)
+@document_response(Error, 404)
+@document_response(Error, 503)
+async def task_status(task_id: str):
+    job = await state().transport.status(task_id)
+    if job is None:
+        raise _unknown(task_id)
+    body: dict = {
+        "task_id": task_id,
+        "task_status": job.status.value,
+        "result_url": url_for("ical.task_result", task_id=task_id, _external=True),
+    }
+    if job.status is JobStatus.FAILURE:
+        body["reason"] = job.reason.value if job.reason else "error"
+        body["detail"] = job.detail
+    return body, 200
+
+
+@bp.get("/todos/ical/<task_id>/result")
+@document_response(Error, 404)
+@document_response(Error, 503)
+async def task_result(task_id: str):
+    """200 text/calendar once the job is SUCCESS; 404 before that (and for unknown ids)."""
+    transport = state().transport
+    calendar = await transport.result(task_id)
+    if calendar is not None:
+        return Response(
+            calendar,
+            status=200,
+            content_type="text/calendar; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="todos.ics"'},
+        )
+    if await transport.status(task_id) is None:
+        raise _unknown(task_id)
+    raise ApiError(404, "Task not finished")

@@ -1,0 +1,158 @@
+"""Todo CRUD: DESIGN §6, the course's quirks included (unknown keys are a 400 even before a
+404 on PUT; DELETE of a missing todo answers 200 `{}`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from quart import Blueprint, request
+from quart_schema import document_querystring, document_request, document_response, tag_blueprint
+from sqlalchemy import select
+
+from taskoverflow.api import json_object, validate
+from taskoverflow.db import MAX_ID, Todo
+from taskoverflow.errors import ApiError
+from taskoverflow.schemas import (
+    Deleted,
+    Error,
+    TodoCreate,
+    TodoList,
+    TodoOut,
+    TodoQuery,
+    TodoUpdate,
+)
+from taskoverflow.state import state
+
+bp = Blueprint("todos", __name__, url_prefix="/api/v1")
+tag_blueprint(bp, ["todos"])
+
+
+def todo_json(todo: Todo) -> dict[str, Any]:
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    return {
+        "id": todo.id,
+        "title": todo.title,
+        "description": todo.description,
+        "completed": todo.completed,
+        "deadline_at": iso(todo.deadline_at),
+        "created_at": iso(todo.created_at),
+        "updated_at": iso(todo.updated_at),
+    }
+
+
+def _one_arg(name: str) -> str | None:
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiError(400, f"query parameter '{name}' given more than once")
+    return values[0] if values else None
+
+
+def parse_query() -> TodoQuery:
+    completed = _one_arg("completed")
+    if completed is not None and completed not in ("true", "false"):
+        raise ApiError(400, f"'completed' must be true or false, got {completed[:40]!r}")
+    window_raw = _one_arg("window")
+    window = None
+    if window_raw is not None:
+        if not window_raw.isascii() or not window_raw.isdigit() or int(window_raw) > 100_000:
+            raise ApiError(
+                400, f"'window' must be a whole number of days 0..100000, got {window_raw[:40]!r}"
+            )
+        window = int(window_raw)
+    return TodoQuery(completed=completed, window=window)  # type: ignore[arg-type]
+
+
+@bp.get("/todos")
+@document_querystring(TodoQuery)
+@document_response(TodoList, 200)
+@document_response(Error, 400)
+async def list_todos():
+    """All todos in id order; `completed` filters, `window=N` keeps deadlines ≤ N days away."""
+    query = parse_query()
+    st = state()
+    stmt = select(Todo).order_by(Todo.id)
+    if query.completed is not None:
+        stmt = stmt.where(Todo.completed == (query.completed == "true"))
+    if query.window is not None:
+        horizon = st.clock() + timedelta(days=query.window)
+        stmt = stmt.where(Todo.deadline_at.is_not(None), Todo.deadline_at <= horizon)
+    async with st.db.session() as session:
+        todos = (await session.scalars(stmt)).all()
+    return [todo_json(t) for t in todos], 200
+
+
+async def _get(session, todo_id: int) -> Todo | None:
+    if todo_id > MAX_ID:
+        return None
+    return await session.get(Todo, todo_id)
+
+
+@bp.get("/todos/<int:todo_id>")
+@document_response(TodoOut, 200)
+@document_response(Error, 404)
+async def get_todo(todo_id: int):
+    async with state().db.session() as session:
+        todo = await _get(session, todo_id)
+    if todo is None:
+        raise ApiError(404, f"todo {todo_id} not found")
+    return todo_json(todo), 200
+
+
+@bp.post("/todos")
+@document_request(TodoCreate)
+@document_response(TodoOut, 201)
+@document_response(Error, 400)
+async def create_todo():
+    data = validate(TodoCreate, await json_object())
+    st = state()
+    now = st.clock()
+    todo = Todo(
+        title=data.title,
+        description=data.description,
+        completed=data.completed,
+        deadline_at=data.deadline_at,
+        created_at=now,
+        updated_at=now,
+    )
+    async with st.db.session() as session:
+        session.add(todo)
+        await session.commit()
+    return todo_json(todo), 201
+
+
+@bp.put("/todos/<int:todo_id>")
+@document_request(TodoUpdate)
+@document_response(TodoOut, 200)
+@document_response(Error, 400)
+@document_response(Error, 404)
+async def update_todo(todo_id: int):
+    """Partial update. The body is validated first: a bad body is 400 even for a missing todo."""
+    data = validate(TodoUpdate, await json_object())
+    st = state()
+    async with st.db.session() as session:
+        todo = await _get(session, todo_id)
+        if todo is None:
+            raise ApiError(404, f"todo {todo_id} not found")
+        changes = data.model_dump(include=data.model_fields_set)
+        if changes:
+            for key, value in changes.items():
+                setattr(todo, key, value)
+            todo.updated_at = st.clock()
+            await session.commit()
+    return todo_json(todo), 200
+
+
+@bp.delete("/todos/<int:todo_id>")
+@document_response(Deleted, 200)
+async def delete_todo(todo_id: int):
+    """Deletes and returns the todo; a missing one answers 200 `{}` (the course's contract)."""
+    async with state().db.session() as session:
+        todo = await _get(session, todo_id)
+        if todo is None:
+            return {}, 200
+        await session.delete(todo)
+        await session.commit()
+    return todo_json(todo), 200

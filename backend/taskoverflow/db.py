@@ -1,0 +1,81 @@
+"""SQLAlchemy 2 async models and the database handle (SQLite by default, PostgreSQL by URL).
+
+The schema is created on first use rather than only at start-up, so the API starts (and later
+recovers) even when the database is briefly unreachable: requests meanwhile answer 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import String
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Todo(Base):
+    """A todo; datetimes are naive UTC (the API shows them without a zone, as the course did)."""
+
+    __tablename__ = "todos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(String(120))
+    completed: Mapped[bool] = mapped_column(default=False)
+    deadline_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+#: Largest id any supported database stores (PostgreSQL INTEGER); bigger ids cannot exist.
+MAX_ID = 2**31 - 1
+
+
+class Database:
+    """One engine per app; `pool_pre_ping` drops dead connections so a restarted DB is reused."""
+
+    def __init__(self, url: str, *, timeout: float = 5.0) -> None:
+        parsed = make_url(url)
+        connect_args: dict = {}
+        engine_args: dict = {"pool_pre_ping": True}
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            connect_args["timeout"] = timeout  # busy timeout while another writer holds the lock
+        elif parsed.get_driver_name() == "asyncpg":
+            connect_args["timeout"] = timeout  # connect timeout: DB down -> quick 503
+            connect_args["command_timeout"] = max(timeout * 2, 10)
+            engine_args["pool_timeout"] = timeout
+        self.url = parsed
+        self.engine = create_async_engine(url, connect_args=connect_args, **engine_args)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._schema_ready = False
+        self._lock = asyncio.Lock()
+
+    async def ensure_schema(self) -> None:
+        """Create missing tables once (idempotent; PostgreSQL users may use Alembic instead)."""
+        if self._schema_ready:
+            return
+        async with self._lock:
+            if self._schema_ready:
+                return
+            async with self.engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+            self._schema_ready = True
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session:
+            yield session
+
+    async def close(self) -> None:
+        await self.engine.dispose()
