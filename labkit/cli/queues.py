@@ -1,7 +1,162 @@
-"""`labkit` sub-command: queues (not built yet)."""
+"""`labkit queues list|create|purge|delete`: manage queues on the local service or AWS."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from labkit.aws import describe_target, lab_errors, queue_name, queue_url
+from labkit.cli.queue import AwsOption, EnvFileOption, client_for
+from labkit.errors import LabError
+
+queues_app = typer.Typer(
+    help="List, create, purge and delete SQS queues (local service by default).",
+    no_args_is_help=True,
+)
+
+_COUNTS = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+)
+
+
+def _list_urls(client: Any, prefix: str) -> list[str]:
+    urls: list[str] = []
+    kwargs: dict[str, Any] = {"MaxResults": 1000}
+    if prefix:
+        kwargs["QueueNamePrefix"] = prefix
+    while True:
+        reply = client.list_queues(**kwargs)
+        urls.extend(reply.get("QueueUrls", []))
+        token = reply.get("NextToken")
+        if not token:
+            return sorted(urls, key=queue_name)
+        kwargs["NextToken"] = token
+
+
+@queues_app.command("list")
+def list_queues(
+    prefix: Annotated[str, typer.Option("--prefix", help="Only names starting with this.")] = "",
+    aws: AwsOption = False,
+    env_file: EnvFileOption = None,
+) -> None:
+    """Show every queue with its type and message counts."""
+    client = client_for(aws, env_file)
+    table = Table(title=f"SQS queues on {describe_target(client)}")
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("type")
+    table.add_column("visible", justify="right")
+    table.add_column("in flight", justify="right")
+    table.add_column("delayed", justify="right")
+    table.add_column("dedup")
+    with lab_errors(client):
+        urls = _list_urls(client, prefix)
+        for url in urls:
+            name = queue_name(url)
+            with lab_errors(client, queue=name):
+                try:
+                    attrs = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])[
+                        "Attributes"
+                    ]
+                except client.exceptions.QueueDoesNotExist:
+                    continue  # deleted between list and describe
+            fifo = attrs.get("FifoQueue") == "true"
+            table.add_row(
+                name,
+                "FIFO" if fifo else "standard",
+                *(attrs.get(key, "?") for key in _COUNTS),
+                ("on" if attrs.get("ContentBasedDeduplication") == "true" else "off")
+                if fifo
+                else "",
+            )
+    console = Console()
+    if urls:
+        console.print(table)
+    else:
+        console.print(
+            f"no queues on {describe_target(client)}"
+            + (f" starting with {prefix!r}" if prefix else ""),
+            markup=False,
+        )
+
+
+@queues_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="Queue name; FIFO names end in .fifo.")],
+    fifo: Annotated[
+        bool, typer.Option("--fifo", help="A FIFO queue (name must end in .fifo).")
+    ] = False,
+    content_dedup: Annotated[
+        bool | None,
+        typer.Option(
+            "--content-dedup/--no-content-dedup",
+            help="FIFO: de-duplicate on the body's SHA-256 (default on, like the course's queue).",
+        ),
+    ] = None,
+    visibility_timeout: Annotated[
+        int | None,
+        typer.Option("--visibility-timeout", min=0, max=43200, help="Seconds (default 30)."),
+    ] = None,
+    aws: AwsOption = False,
+    env_file: EnvFileOption = None,
+) -> None:
+    """Create a standard or FIFO queue (re-creating one with the same settings is fine)."""
+    is_fifo = fifo or name.endswith(".fifo")
+    if fifo and not name.endswith(".fifo"):
+        raise LabError(f"a FIFO queue's name must end in .fifo: {name!r}", hint=f"use {name}.fifo")
+    if content_dedup is not None and not is_fifo:
+        raise LabError(
+            "content-based de-duplication exists only on FIFO queues",
+            hint=f"create {name}.fifo instead",
+        )
+    attributes: dict[str, str] = {}
+    if is_fifo:
+        attributes["FifoQueue"] = "true"
+        attributes["ContentBasedDeduplication"] = "false" if content_dedup is False else "true"
+    if visibility_timeout is not None:
+        attributes["VisibilityTimeout"] = str(visibility_timeout)
+    client = client_for(aws, env_file)
+    with lab_errors(client):
+        url = client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    Console().print(f"created {name}: {url}", markup=False, highlight=False, soft_wrap=True)
+
+
+@queues_app.command("purge")
+def purge(
+    name: Annotated[str, typer.Argument(help="Queue to empty.")],
+    aws: AwsOption = False,
+    env_file: EnvFileOption = None,
+) -> None:
+    """Delete every message in a queue (SQS allows one purge per queue per 60 s)."""
+    client = client_for(aws, env_file)
+    url = queue_url(client, name)
+    with lab_errors(client, queue=name):
+        client.purge_queue(QueueUrl=url)
+    Console().print(f"purged {name}", markup=False, highlight=False, soft_wrap=True)
+
+
+@queues_app.command("delete")
+def delete(
+    name: Annotated[str, typer.Argument(help="Queue to delete, with its messages.")],
+    aws: AwsOption = False,
+    env_file: EnvFileOption = None,
+) -> None:
+    """Delete a queue and its messages."""
+    client = client_for(aws, env_file)
+    url = queue_url(client, name)
+    with lab_errors(client, queue=name):
+        client.delete_queue(QueueUrl=url)
+    Console().print(f"deleted {name}", markup=False, highlight=False, soft_wrap=True)
+
+
+# `labkit queues apply DIR` (create the queues a Terraform directory describes) belongs here once
+# labkit/terraform.py exists; its owner adds the command, calling `labkit.terraform.apply(...)`.
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `labkit` app."""
+    """Add `labkit queues …` to the `labkit` app."""
+    app.add_typer(queues_app, name="queues")
