@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -153,8 +154,38 @@ def delete(
     Console().print(f"deleted {name}", markup=False, highlight=False, soft_wrap=True)
 
 
-# `labkit queues apply DIR` (create the queues a Terraform directory describes) belongs here once
-# labkit/terraform.py exists; its owner adds the command, calling `labkit.terraform.apply(...)`.
+@queues_app.command("apply")
+def apply(
+    directory: Annotated[
+        Path, typer.Argument(help="A Terraform directory declaring aws_sqs_queue resources.")
+    ] = Path("terraform"),
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="Set a Terraform variable: NAME=VALUE.")
+    ] = None,
+    aws: AwsOption = False,
+    env_file: EnvFileOption = None,
+) -> None:
+    """Create (or bring in line) the queues a Terraform directory declares, without Terraform."""
+    from labkit import terraform  # parsing HCL is heavy: load it only for this command
+
+    variables: dict[str, str] = {}
+    for item in var or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise LabError(f"--var wants NAME=VALUE, got {item!r}")
+        variables[key] = value
+    if not directory.is_dir():
+        raise LabError(f"no such directory: {str(directory)!r}")
+    client = client_for(aws, env_file)
+    with lab_errors(client):
+        applied = terraform.apply(directory, client, variables)
+    table = Table(title=f"queues from {directory} on {describe_target(client)}")
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("action")
+    table.add_column("url", overflow="fold")
+    for item in applied:
+        table.add_row(item.name, item.action, item.url)
+    Console().print(table)
 
 
 def register(app: typer.Typer) -> None:
