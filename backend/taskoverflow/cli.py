@@ -114,3 +114,7 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":  # `python -m taskoverflow.cli` (tests use the running interpreter)
+    main()

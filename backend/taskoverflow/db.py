@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -49,7 +49,9 @@ class Database:
         engine_args: dict = {"pool_pre_ping": True}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                # best effort: if it fails, requests answer 503 until the path is usable
+                with suppress(OSError):
+                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             connect_args["timeout"] = timeout  # busy timeout while another writer holds the lock
         elif parsed.get_driver_name() == "asyncpg":
             connect_args["timeout"] = timeout  # connect timeout: DB down -> quick 503

@@ -1,0 +1,108 @@
+"""TaskOverflow test set-up: an app per test on SQLite (and on PostgreSQL, marker `postgres`),
+with a fixed clock; Valkey comes from the shared `redis_clean` fixture; workers are real
+`taskoverflow worker --burst` processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from quart import Quart
+from taskoverflow.app import create_app
+from taskoverflow.db import Base
+from taskoverflow.state import AppState
+
+from labkit.services.ports import free_port
+
+#: "now" for every test app: window filters and timestamps are deterministic.
+NOW = datetime(2026, 3, 10, 12, 0, 0)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'todos.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def dead_redis_url() -> str:
+    """A Redis URL nobody listens on (the job queue is 'down')."""
+    return f"redis://127.0.0.1:{free_port()}/0"
+
+
+async def reset_schema(app: Quart) -> None:
+    """Fresh tables (ids from 1) — PostgreSQL is shared by the whole session."""
+    db = app.extensions["taskoverflow"].db
+    async with db.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
+        await conn.run_sync(Base.metadata.create_all)
+
+
+@pytest.fixture
+def make_client(database_url: str, dead_redis_url: str):
+    """Factory: `async with make_client(REDIS_URL=..., ...) as (client, state)`."""
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def factory(**config: Any) -> AsyncIterator[tuple[Any, AppState]]:
+        settings = {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": dead_redis_url,
+            "ICAL_DELAY_SECONDS": 0,
+            "REDIS_TIMEOUT": 1,
+            "CLOCK": lambda: NOW,
+        }
+        settings.update(config)
+        app = create_app(settings)
+        async with app.test_app() as test_app:
+            await reset_schema(app)
+            yield test_app.test_client(), app.extensions["taskoverflow"]
+
+    return factory
+
+
+@pytest.fixture
+async def client(make_client):
+    """A test client on a fresh database; the job queue is unreachable."""
+    async with make_client() as (test_client, state):
+        test_client.state = state
+        yield test_client
+        assert state.unexpected_errors == 0, "a request reached the last-resort 500 handler"
+
+
+def start_worker(redis_url: str, **env: str) -> subprocess.Popen:
+    """A real `taskoverflow worker --burst`: drains the `ical` queue and exits."""
+    full_env = {**os.environ, "REDIS_URL": redis_url, **env}
+    return subprocess.Popen(
+        [sys.executable, "-m", "taskoverflow.cli", "worker", "--burst"],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.fixture
+def worker(redis_clean: str) -> Callable[..., subprocess.Popen]:
+    """Start burst workers against the test Valkey; each is waited for (or killed) at teardown."""
+    procs: list[subprocess.Popen] = []
+
+    def start(**env: str) -> subprocess.Popen:
+        proc = start_worker(redis_clean, **env)
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
