@@ -95,6 +95,10 @@ class JobTransport(Protocol):
 #: this package never imports redis/boto3 for a transport that is not in use.
 TRANSPORTS: dict[str, tuple[str, str]] = {
     "rq": ("taskoverflow.jobs.rq:RQTransport", "taskoverflow.jobs.rq:run_worker"),
+    "sqs": (
+        "taskoverflow.jobs.sqs_transport:SqsTransport",
+        "taskoverflow.jobs.sqs_worker:run_worker",
+    ),
 }
 
 
