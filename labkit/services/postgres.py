@@ -25,6 +25,7 @@ from pathlib import Path
 
 from labkit.errors import LabError
 from labkit.services.ports import LOOPBACK, free_port
+from labkit.services.process import die_with_parent
 
 USER = "lab"
 PASSWORD = "lab"
@@ -178,6 +179,7 @@ def running_postgres(timeout: float = 60.0) -> Iterator[PostgresServer]:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=die_with_parent(signal.SIGINT),  # runs after the switch to `user`
             )  # fmt: skip
         try:
             _wait_ready(bindir, port, proc, log, timeout)

@@ -11,8 +11,9 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -112,3 +113,22 @@ def _reap(pid: int) -> None:
     """Collect the exit status if the process is our own child (ensure_up in a notebook kernel)."""
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None] | None:
+    """A `preexec_fn` asking Linux to send `sig` to the child when its parent dies.
+
+    For throw-away test servers: if pytest is killed before its fixtures tear down, the servers
+    go with it instead of lingering. (Not for `labkit up`, whose services must outlive the CLI.)
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+
+    def _preexec() -> None:
+        libc.prctl(pr_set_pdeathsig, int(sig), 0, 0, 0)
+
+    return _preexec

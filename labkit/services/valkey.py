@@ -7,6 +7,7 @@ borrow its binary and build the command line ourselves.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from labkit.errors import LabError
 from labkit.services.ports import LOOPBACK, free_port, wait_for_port
+from labkit.services.process import die_with_parent
 
 
 def valkey_binary() -> Path:
@@ -88,6 +90,7 @@ def running_valkey(port: int | None = None, timeout: float = 15.0) -> Iterator[s
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=die_with_parent(signal.SIGTERM),
             )
         try:
             if not (wait_for_port(port, timeout=timeout) and ping(port)):
