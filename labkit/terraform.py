@@ -292,6 +292,18 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+def _convert(value: Any, block: Block) -> Any:
+    """A value given as text (`--var x=3`) converted to the variable's declared primitive type."""
+    declared = block.attributes().get("type")
+    kind = root_name(declared) if declared is not None else None
+    if not isinstance(value, str) or kind not in ("number", "bool"):
+        return value
+    try:
+        return _number(value) if kind == "number" else {"true": True, "false": False}[value]
+    except (KeyError, ValueError):
+        raise LabError(f"variable {block.labels[0]!r} must be a {kind}, got {value!r}") from None
+
+
 @dataclass
 class Evaluator:
     """Evaluates expressions of one module, given the values of its input variables.
@@ -313,9 +325,10 @@ class Evaluator:
 
     # -- references ------------------------------------------------------------------------
     def variable(self, name: str) -> Any:
-        if name in self.inputs:
-            return self.inputs[name]
         block = self.module.named("variable").get((name,))
+        if name in self.inputs:
+            value = self.inputs[name]
+            return _convert(value, block) if block is not None else value
         if block is None:
             raise LabError(f"{self.where(None)}var.{name} is not declared")
         default = block.attributes().get("default")

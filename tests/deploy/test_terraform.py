@@ -246,3 +246,18 @@ def test_terraform_fmt_is_clean() -> None:
         timeout=60,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_text_variables_take_their_declared_type() -> None:
+    specs = {
+        s.name: s
+        for s in tf.queue_specs(
+            TERRAFORM / "modules" / "queues",
+            {"ical_max_receive_count": "5", "ical_visibility_timeout_seconds": "45"},
+        )
+    }
+    policy = json.loads(specs["ical"].attributes["RedrivePolicy"])
+    assert policy["maxReceiveCount"] == 5  # a number, as AWS writes it
+    assert specs["ical"].attributes["VisibilityTimeout"] == "45"
+    with pytest.raises(LabError, match="must be a number"):
+        tf.queue_specs(TERRAFORM / "modules" / "queues", {"ical_max_receive_count": "many"})

@@ -22,13 +22,12 @@ import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.exceptions
 from botocore.config import Config
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
 
 from labkit.aws import is_local, is_missing_queue, sqs_client
@@ -238,13 +237,3 @@ async def ensure_table(db: Database) -> None:
             if attempt:
                 raise
             await asyncio.sleep(0.2)
-
-
-async def job_ids(db: Database) -> list[str]:
-    """Every job id in the table (tests and the notebook look at it)."""
-    async with db.session() as session:
-        return list(await session.scalars(select(CalendarJob.id).order_by(CalendarJob.created_at)))
-
-
-def project_terraform_dir() -> Path:
-    return project_root() / "terraform"

@@ -1,0 +1,324 @@
+"""The SQS calendar worker: receive, mark STARTED, build, store, and only then delete.
+
+Why this order survives crashes:
+* the message is deleted only after the result (or the final error) is committed, so a worker
+  killed at any point loses nothing: the message becomes visible again after its visibility
+  timeout and another worker runs the job;
+* every state change is a conditional UPDATE (`… WHERE status NOT IN (SUCCESS, FAILURE)`), so
+  a job delivered twice (SQS is at-least-once) completes once and keeps its first result;
+* while the job runs a heartbeat extends the message's visibility and stamps the row, so long
+  jobs are not handed to a second worker, and a dead worker is noticed (the stamp stops);
+* a job that keeps failing is retried with back-off until the queue's maxReceiveCount, marked
+  FAILURE on its last attempt, and SQS moves its message to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import botocore.exceptions
+from sqlalchemy import update
+
+from labkit.errors import LabError
+from taskoverflow.db import Database
+from taskoverflow.jobs import FailureReason, JobStatus
+from taskoverflow.jobs.sqs_models import TERMINAL, CalendarJob
+from taskoverflow.jobs.sqs_transport import (
+    SqsSettings,
+    ensure_table,
+    make_client,
+    resolve_queue_url,
+    utc_now,
+)
+from taskoverflow.tasks.ical import create_ical
+
+if TYPE_CHECKING:
+    from taskoverflow.config import Settings
+
+log = logging.getLogger("taskoverflow.sqs.worker")
+
+LONG_POLL_SECONDS = 20
+_SQS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, OSError)
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    """What the worker needs to know about its queue, read once at start."""
+
+    url: str
+    visibility_timeout: int
+    max_receives: int | None  # the redrive policy's maxReceiveCount; None: no DLQ
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        return max(self.visibility_timeout / 3, 0.2)
+
+    @property
+    def lease_seconds(self) -> int:
+        """After this long without a heartbeat the message is surely visible again."""
+        return 2 * self.visibility_timeout + 1
+
+
+def read_queue_info(client: Any, url: str) -> QueueInfo:
+    attrs = client.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["VisibilityTimeout", "RedrivePolicy"]
+    )["Attributes"]
+    policy = json.loads(attrs["RedrivePolicy"]) if attrs.get("RedrivePolicy") else {}
+    receives = policy.get("maxReceiveCount")
+    return QueueInfo(
+        url, int(attrs.get("VisibilityTimeout", 30)), int(receives) if receives else None
+    )
+
+
+def retry_delay(base: float, attempt: int, visibility_timeout: int) -> int:
+    """Exponential back-off before a failed job is offered again (whole seconds, SQS's unit)."""
+    if base <= 0:
+        return 0
+    return int(min(base * 2 ** (attempt - 1), max(visibility_timeout, 1), 43_200))
+
+
+class Worker:
+    """Consumes calendar jobs from one queue, one at a time."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sqs: SqsSettings | None = None,
+        client: Any | None = None,
+        database: Database | None = None,
+        build: Callable[..., bytes] = create_ical,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.sqs = sqs or SqsSettings.from_env()
+        self.client = client or make_client(self.sqs)
+        self.db = database or Database(settings.database_url, timeout=settings.database_timeout)
+        self.build = build
+        self.clock = clock
+        self.info: QueueInfo | None = None
+
+    async def _sqs(self, func: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(func, **kwargs)
+
+    async def start(self) -> QueueInfo:
+        """Find (or, locally, create) the queue and the table; LabError if SQS is unreachable."""
+        try:
+            url = await asyncio.to_thread(resolve_queue_url, self.client, self.sqs.queue)
+            self.info = await asyncio.to_thread(read_queue_info, self.client, url)
+        except _SQS_ERRORS as exc:
+            where = self.client.meta.endpoint_url
+            raise LabError(
+                f"cannot use SQS queue {self.sqs.queue!r} at {where}: {exc}",
+                hint="is the SQS service running (labkit up)? on AWS: terraform apply, credentials",
+            ) from None
+        await ensure_table(self.db)
+        log.info(
+            "worker on %s (visibility %ss, DLQ after %s receives)",
+            self.info.url,
+            self.info.visibility_timeout,
+            self.info.max_receives,
+        )
+        return self.info
+
+    async def run(self, *, burst: bool = False, stop: asyncio.Event | None = None) -> int:
+        """Handle jobs until `stop` is set (or, with `burst`, the queue is empty). Returns the count."""
+        info = self.info or await self.start()
+        stop = stop or asyncio.Event()
+        handled = 0
+        while not stop.is_set():
+            try:
+                messages = await self._receive(info, 1 if burst else LONG_POLL_SECONDS)
+            except _SQS_ERRORS as exc:
+                log.warning("receive failed (%s); retrying", exc)
+                await asyncio.sleep(1)
+                continue
+            if not messages:
+                if burst:
+                    break
+                continue
+            for message in messages:
+                try:
+                    await self.handle(message)
+                except Exception:  # the message stays in the queue and comes back
+                    log.exception("job failed unexpectedly; its message will be retried")
+                handled += 1
+        return handled
+
+    async def _receive(self, info: QueueInfo, wait: int) -> list[dict[str, Any]]:
+        reply = await self._sqs(
+            self.client.receive_message,
+            QueueUrl=info.url,
+            MaxNumberOfMessages=1,
+            WaitTimeSeconds=wait,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        return reply.get("Messages", [])
+
+    async def _delete(self, message: dict[str, Any]) -> None:
+        assert self.info is not None
+        await self._sqs(
+            self.client.delete_message,
+            QueueUrl=self.info.url,
+            ReceiptHandle=message["ReceiptHandle"],
+        )
+
+    async def _set_visibility(self, message: dict[str, Any], seconds: int) -> None:
+        assert self.info is not None
+        try:
+            await self._sqs(
+                self.client.change_message_visibility,
+                QueueUrl=self.info.url,
+                ReceiptHandle=message["ReceiptHandle"],
+                VisibilityTimeout=seconds,
+            )
+        except _SQS_ERRORS as exc:  # e.g. the receipt expired: the message is visible anyway
+            log.warning("could not change visibility (%s)", exc)
+
+    async def _update(self, job_id: str, **values: Any) -> bool:
+        """Move a job that is not finished yet; False if it already was (or is gone)."""
+        async with self.db.session() as session:
+            result = await session.execute(
+                update(CalendarJob)
+                .where(CalendarJob.id == job_id, CalendarJob.status.not_in(TERMINAL))
+                .values(**values)
+            )
+            await session.commit()
+            return result.rowcount > 0
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        """One delivery of one message, start to finish."""
+        info = self.info
+        assert info is not None
+        receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        job_id = _job_id(message.get("Body", ""))
+        if job_id is None:
+            log.warning("not a calendar job message: %.80r", message.get("Body"))
+            if info.max_receives is None:
+                await self._delete(message)  # nowhere to dead-letter it
+            return  # else it comes back until SQS moves it to the dead-letter queue
+        async with self.db.session() as session:
+            job = await session.get(CalendarJob, job_id)
+        if job is None:
+            log.warning("job %s has no row (deleted?); dropping its message", job_id)
+            await self._delete(message)
+            return
+        now = self.clock()
+        started = await self._update(
+            job_id,
+            status=JobStatus.STARTED.value,
+            started_at=now,
+            heartbeat_at=now,
+            attempts=receives,
+            max_attempts=info.max_receives,
+            lease_seconds=info.lease_seconds,
+        )
+        if not started:
+            log.info("job %s already finished; dropping the duplicate delivery", job_id)
+            await self._delete(message)
+            return
+        log.info("job %s started (attempt %s)", job_id, receives)
+        heartbeat = asyncio.create_task(self._heartbeat(job_id, message))
+        try:
+            calendar = await asyncio.to_thread(
+                self.build, job.todos, self.settings.ical_delay_seconds
+            )
+        except Exception as exc:
+            heartbeat.cancel()
+            await self._failed(job_id, message, receives, exc)
+            return
+        finally:
+            heartbeat.cancel()
+        finished = await self._update(
+            job_id,
+            status=JobStatus.SUCCESS.value,
+            result=calendar,
+            finished_at=self.clock(),
+            reason=None,
+            error=None,
+        )
+        # committed (or finished by another delivery): now, and only now, the message may go
+        await self._delete(message)
+        log.info("job %s %s", job_id, "succeeded" if finished else "was already finished")
+
+    async def _failed(
+        self, job_id: str, message: dict[str, Any], receives: int, exc: Exception
+    ) -> None:
+        info = self.info
+        assert info is not None
+        detail = f"{type(exc).__name__}: {exc}"[:300]
+        last = info.max_receives is None or receives >= info.max_receives
+        if last:
+            await self._update(
+                job_id,
+                status=JobStatus.FAILURE.value,
+                reason=FailureReason.ERROR.value,
+                error=detail,
+                finished_at=self.clock(),
+            )
+            log.warning("job %s failed for good after %s attempts: %s", job_id, receives, detail)
+            if info.max_receives is None:
+                await self._delete(message)
+            else:  # visible now: the next receive moves it to the dead-letter queue
+                await self._set_visibility(message, 0)
+            return
+        await self._update(job_id, status=JobStatus.PENDING.value, error=detail)
+        delay = retry_delay(self.sqs.retry_delay_seconds, receives, info.visibility_timeout)
+        log.warning("job %s failed (attempt %s, retry in %ss): %s", job_id, receives, delay, detail)
+        await self._set_visibility(message, delay)
+
+    async def _heartbeat(self, job_id: str, message: dict[str, Any]) -> None:
+        """Keep the message hidden and the row fresh while the job runs."""
+        info = self.info
+        assert info is not None
+        while True:
+            await asyncio.sleep(info.heartbeat_seconds)
+            await self._set_visibility(message, info.visibility_timeout)
+            try:
+                await self._update(job_id, heartbeat_at=self.clock())
+            except Exception as exc:  # a database hiccup must not kill the job
+                log.warning("heartbeat for %s not stored (%s)", job_id, exc)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+def _job_id(body: str) -> str | None:
+    try:
+        value = json.loads(body).get("job_id")
+    except (ValueError, AttributeError):
+        return None
+    from taskoverflow.jobs.sqs_models import JOB_ID
+
+    return value if isinstance(value, str) and JOB_ID.fullmatch(value) else None
+
+
+def run_worker(settings: Settings, *, burst: bool = False) -> None:
+    """`taskoverflow worker` with JOB_TRANSPORT=sqs: run until SIGTERM/SIGINT (or drained)."""
+
+    async def main() -> None:
+        worker = Worker(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:
+            if stop.is_set():
+                raise SystemExit(1)  # second signal: leave now (the message comes back)
+            log.info("stopping after the current job / poll (signal again to quit now)")
+            stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal)
+        try:
+            await worker.run(burst=burst, stop=stop)
+        finally:
+            await worker.close()
+
+    asyncio.run(main())
