@@ -26,5 +26,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip_aws = pytest.mark.skip(reason="real-AWS test: opt in with `pytest --aws` and AWS credentials")
     for item in items:
-        if "aws" in item.keywords:
+        # the marker, not `item.keywords`: keywords also hold directory names (tests/aws/)
+        if item.get_closest_marker("aws") is not None:
             item.add_marker(skip_aws)
