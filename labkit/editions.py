@@ -1,4 +1,4 @@
-"""Student and tutor editions of the notebooks, built from one source.
+"""Student and tutor editions of the notebooks, built from one source; and running them.
 
 The committed notebooks are the tutor edition: they carry outputs (students read them on the web)
 and cells tagged ``tutor`` with the course's "for the teacher" notes. The student edition drops
@@ -11,9 +11,10 @@ from __future__ import annotations
 import copy
 import re
 import shutil
+import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import nbformat
 from nbformat import NotebookNode
@@ -94,3 +95,52 @@ def build(edition: Edition, source: Path, outdir: Path) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(asset, target)
     return written
+
+
+def strip_run_metadata(nb: NotebookNode) -> NotebookNode:
+    """Remove run-specific metadata (papermill's timings and paths, execution timestamps).
+
+    Outputs stay: they are the lesson a student reads without running anything.
+    """
+    nb.metadata.pop("papermill", None)
+    nb.metadata.get("language_info", {}).pop("version", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
+    return nb
+
+
+def execute(
+    source: Path,
+    target: Path,
+    *,
+    parameters: dict[str, Any] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    strip: bool = False,
+) -> float:
+    """Run ``source`` top to bottom with papermill, write the executed copy to ``target``.
+
+    Returns the run's duration in seconds. Raises papermill's PapermillExecutionError (which names
+    the failing cell) when a cell fails; the partial notebook is still written for inspection.
+    """
+    import papermill
+
+    source, target = Path(source), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    nb = papermill.execute_notebook(
+        str(source),
+        str(target),
+        parameters=parameters or {},
+        kernel_name="python3",
+        cwd=str(cwd or source.parent),
+        progress_bar=False,
+        execution_timeout=timeout,
+    )
+    duration = time.monotonic() - started
+    if strip:
+        nbformat.write(strip_run_metadata(nb), target)
+    return duration

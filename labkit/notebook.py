@@ -165,7 +165,7 @@ def setup(
             raise LabError(
                 f"not running: {', '.join(missing)}", hint="start the lab with `labkit up`"
             ) from exc
-        ensure_up(timeout=deadline)
+        ensure_up(deadline=deadline)
         stop = time.monotonic() + deadline
         while (missing := missing_services(local_needs)) and time.monotonic() < stop:
             time.sleep(0.2)

@@ -40,6 +40,38 @@ def tutor(outdir: OutArgument, source: SourceOption = None) -> None:
     _build("tutor", outdir, source)
 
 
+@notebooks_app.command()
+def execute(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="notebooks to run (default: all, in order)")
+    ] = None,
+    outdir: Annotated[
+        Path | None,
+        typer.Option("--outdir", help="write executed copies here (default: build/notebooks)"),
+    ] = None,
+    in_place: Annotated[
+        bool,
+        typer.Option("--in-place", help="refresh the committed outputs (run metadata stripped)"),
+    ] = False,
+    source: SourceOption = None,
+) -> None:
+    """Run notebooks top to bottom with papermill against the running lab (`labkit up`)."""
+    from labkit.editions import execute as run
+    from labkit.editions import notebooks_in
+
+    src = source or project_root() / "notebooks"
+    chosen = [p for p in notebooks_in(src) if not names or any(n in p.name for n in names)]
+    if not chosen:
+        from labkit.errors import LabError
+
+        raise LabError(f"no notebooks match {names} in {src}")
+    out = src if in_place else (outdir or project_root() / "build" / "notebooks")
+    console = Console()
+    for path in chosen:
+        seconds = run(path, out / path.name, cwd=src, strip=in_place)
+        console.print(f"{path.name}: {seconds:.1f} s → {out / path.name}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the `labkit` app."""
     app.add_typer(notebooks_app, name="notebooks")

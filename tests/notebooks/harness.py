@@ -1,0 +1,33 @@
+"""Shared facts of the notebook tests: where the notebooks are and the parameters CI runs them with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from labkit.config import project_root
+
+ROOT = project_root()
+NOTEBOOKS = ROOT / "notebooks"
+BUILD = ROOT / "build" / "notebooks"  # git-ignored: executed copies, for inspection
+SANITIZE = Path(__file__).with_name("sanitize.cfg")
+
+#: Parameters papermill injects in CI: smaller and faster than the defaults, same lessons.
+CI_PARAMETERS: dict[str, dict[str, object]] = {
+    "00": {},
+    "01": {},
+    "02": {},
+    "03": {"delay": 0.3, "shared_jobs": 4, "shared_delay": 0.1},
+    "04": {},
+}
+
+#: papermill durations of this session, printed in the terminal summary (not asserted: 2 shared
+#: cores make timings a benchmark's job, not a test's).
+DURATIONS: dict[str, float] = {}
+
+
+def committed_notebooks() -> list[Path]:
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+
+
+def ci_parameters(path: Path) -> dict[str, object]:
+    return dict(CI_PARAMETERS.get(path.name[:2], {}))
