@@ -1,0 +1,470 @@
+"""SQS throughput, side by side: the lab's service, moto server and a do-nothing endpoint.
+
+    .venv/bin/python benchmarks/sqs_throughput.py [--quick] [--targets ours,moto,null] [--json FILE]
+
+One boto3 client in one thread (what a student's publisher or subscriber is) drives two phases:
+
+* send:    SendMessageBatch, 10 messages a call (the demo's bodies and `client` attribute);
+* receive: ReceiveMessage(MaxNumberOfMessages=10) + DeleteMessageBatch of what came back.
+
+Each target is first filled to a queue depth (1,000; ours also 50,000), then the phases alternate
+in chunks of 500 messages so the depth stays between D and D+500 while being measured. Rates are
+messages per second of wall time. The do-nothing endpoint keeps no state and answers every call
+with the smallest valid reply (correct MD5s, so boto3 accepts it): its rate is the client's own
+limit, the ceiling for any server. moto is slow at depth (quadratic scans), so it gets a bounded
+number of operations and its rate is reported from those.
+
+Each server runs in its own process, so it never shares the client's GIL. Ports are free
+ephemeral loopback ports. The do-nothing server is hand-written on asyncio + httptools because
+its point is to cost nothing: any framework adds per-request overhead on top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+CHUNK = 500  # messages per send/receive alternation: the depth stays within [D, D + CHUNK]
+ATTRIBUTES = {"client": {"DataType": "String", "StringValue": "bench"}}
+
+# --------------------------------------------------------------------------------------------
+# The do-nothing endpoint
+# --------------------------------------------------------------------------------------------
+
+
+def md5_of_attributes(attributes: dict[str, dict[str, str]]) -> str:
+    """SQS's MD5 of message attributes (name, type, transport byte, value; names sorted)."""
+    digest = hashlib.md5()
+    for name in sorted(attributes):
+        attribute = attributes[name]
+        data_type = attribute["DataType"]
+        for part in (name, data_type):
+            encoded = part.encode()
+            digest.update(struct.pack(">I", len(encoded)) + encoded)
+        if "StringValue" in attribute:
+            value = attribute["StringValue"].encode()
+            digest.update(b"\x01" + struct.pack(">I", len(value)) + value)
+        else:
+            value = attribute["BinaryValue"]
+            if isinstance(value, str):
+                value = base64.b64decode(value)
+            digest.update(b"\x02" + struct.pack(">I", len(value)) + value)
+    return digest.hexdigest()
+
+
+def md5_hex(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+_CANNED_BODY = "Message 0"
+_CANNED = json.dumps(
+    {
+        "Messages": [
+            {
+                "MessageId": f"00000000-0000-4000-8000-{i:012d}",
+                "ReceiptHandle": f"rh-{i}",
+                "MD5OfBody": md5_hex(_CANNED_BODY),
+                "Body": _CANNED_BODY,
+            }
+            for i in range(10)
+        ]
+    }
+).encode()
+
+
+def null_reply(target: str, request: dict[str, Any]) -> bytes:
+    """The smallest reply boto3 accepts for each call the benchmark makes."""
+    action = target.rsplit(".", 1)[-1]
+    if action == "ReceiveMessage":
+        return _CANNED
+    if action == "SendMessageBatch":
+        successful = []
+        for entry in request.get("Entries", []):
+            item = {
+                "Id": entry["Id"],
+                "MessageId": str(uuid.uuid4()),
+                "MD5OfMessageBody": md5_hex(entry["MessageBody"]),
+            }
+            if entry.get("MessageAttributes"):
+                item["MD5OfMessageAttributes"] = md5_of_attributes(entry["MessageAttributes"])
+            successful.append(item)
+        return json.dumps({"Successful": successful, "Failed": []}).encode()
+    if action == "DeleteMessageBatch":
+        ids = [{"Id": e["Id"]} for e in request.get("Entries", [])]
+        return json.dumps({"Successful": ids, "Failed": []}).encode()
+    if action in {"CreateQueue", "GetQueueUrl"}:
+        name = request.get("QueueName", "q")
+        return json.dumps({"QueueUrl": f"http://127.0.0.1/000000000000/{name}"}).encode()
+    if action == "GetQueueAttributes":
+        return b'{"Attributes":{"ApproximateNumberOfMessages":"0"}}'
+    return b"{}"
+
+
+class NullProtocol(asyncio.Protocol):
+    """HTTP/1.1 keep-alive, parsed by httptools; every request gets `null_reply`."""
+
+    def __init__(self) -> None:
+        import httptools
+
+        self.parser = httptools.HttpRequestParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.headers: dict[bytes, bytes] = {}
+        self.body: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except Exception:
+            if self.transport is not None:
+                self.transport.close()
+
+    # httptools callbacks
+    def on_message_begin(self) -> None:
+        self.headers = {}
+        self.body = []
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers[name.lower()] = value
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        target = self.headers.get(b"x-amz-target", b"").decode()
+        try:
+            request = json.loads(b"".join(self.body) or b"{}")
+        except ValueError:
+            request = {}
+        payload = null_reply(target, request)
+        head = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
+            b"Content-Length: " + str(len(payload)).encode() + b"\r\n\r\n"
+        )
+        if self.transport is not None:
+            self.transport.write(head + payload)
+
+
+def serve_null(port: int) -> None:
+    """Run the do-nothing endpoint until killed (uvloop when available)."""
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(NullProtocol, "127.0.0.1", port)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+# --------------------------------------------------------------------------------------------
+# Servers under test, each in its own process
+# --------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_command(kind: str, port: int) -> list[str]:
+    if kind == "ours":
+        cli = "from labkit.cli import main; main()"
+        return [
+            sys.executable,
+            "-c",
+            cli,
+            "sqs",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+    if kind == "moto":
+        return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    if kind == "null":
+        return [sys.executable, __file__, "--serve-null", str(port)]
+    raise ValueError(kind)
+
+
+@contextlib.contextmanager
+def running(kind: str) -> Iterator[str]:
+    """Start one server process on a free port; yield its URL; always stop it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        server_command(kind, port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{kind} server exited with status {proc.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{kind} server did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --------------------------------------------------------------------------------------------
+# The client side
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    target: str
+    depth: int
+    send_msgs: int
+    send_s: float
+    recv_msgs: int
+    recv_s: float
+
+    @property
+    def send_rate(self) -> float:
+        return self.send_msgs / self.send_s if self.send_s else 0.0
+
+    @property
+    def recv_rate(self) -> float:
+        return self.recv_msgs / self.recv_s if self.recv_s else 0.0
+
+
+def make_client(url: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session(
+        aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
+    ).client(
+        "sqs",
+        endpoint_url=url,
+        config=Config(retries={"total_max_attempts": 1}, read_timeout=120, connect_timeout=5),
+    )
+
+
+def send(client: Any, url: str, n: int, start: int = 0) -> int:
+    """Send `n` demo messages in batches of ten; returns how many SQS accepted."""
+    accepted = 0
+    for first in range(start, start + n, 10):
+        entries = [
+            {"Id": str(i), "MessageBody": f"Message {i}", "MessageAttributes": ATTRIBUTES}
+            for i in range(first, min(first + 10, start + n))
+        ]
+        reply = client.send_message_batch(QueueUrl=url, Entries=entries)
+        accepted += len(reply.get("Successful", []))
+    return accepted
+
+
+def receive(client: Any, url: str, n: int, max_calls: int | None = None) -> int:
+    """Receive (10 a call, 1-s long poll) and batch-delete until `n` messages or `max_calls`."""
+    got = 0
+    calls = 0
+    while got < n and (max_calls is None or calls < max_calls):
+        calls += 1
+        messages = client.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", [])
+        if not messages:
+            continue
+        got += len(messages)
+        client.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(k), "ReceiptHandle": m["ReceiptHandle"]} for k, m in enumerate(messages)
+            ],
+        )
+    return got
+
+
+def measure(
+    kind: str, url: str, depth: int, total: int, chunk: int = CHUNK, progress: Any = None
+) -> Result:
+    """Fill to `depth`, then alternate send/receive chunks until `total` messages each way."""
+    client = make_client(url)
+    queue = client.create_queue(QueueName=f"bench-{depth}-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+    if kind != "null":
+        send(client, queue, depth, start=1_000_000)  # the standing depth: not timed
+    result = Result(kind, depth, 0, 0.0, 0, 0.0)
+    while result.send_msgs < total:
+        n = min(chunk, total - result.send_msgs)
+        t0 = time.perf_counter()
+        result.send_msgs += send(client, queue, n)
+        result.send_s += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result.recv_msgs += receive(client, queue, n, max_calls=n // 10 * 3 + 5)
+        result.recv_s += time.perf_counter() - t0
+        if progress is not None:
+            progress(n)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    target: str
+    depth: int
+    total: int
+    chunk: int = CHUNK
+
+
+def plans(quick: bool, targets: list[str]) -> list[Plan]:
+    n = 3_000 if quick else 10_000
+    out: list[Plan] = []
+    for target in targets:
+        if target == "moto":
+            # bounded: at depth 1,000 moto does tens of messages per second
+            out.append(Plan("moto", 1_000, 100 if quick else 200, chunk=100))
+        else:
+            out.append(Plan(target, 1_000, n))
+        if target == "ours":
+            out.append(Plan("ours", 50_000, n))
+    return out
+
+
+def report(results: list[Result]) -> dict[str, Any]:
+    from rich.console import Console
+    from rich.table import Table
+
+    by = {(r.target, r.depth): r for r in results}
+    null = by.get(("null", 1_000))
+    table = Table(title="SQS throughput — one boto3 client thread (messages/s)")
+    for column in ("target", "depth", "send", "receive+delete", "send ÷ null", "recv ÷ null"):
+        table.add_column(column, justify="left" if column == "target" else "right")
+    for r in results:
+        table.add_row(
+            r.target,
+            f"{r.depth:,}",
+            f"{r.send_rate:,.0f}",
+            f"{r.recv_rate:,.0f}",
+            f"{r.send_rate / null.send_rate:.2f}×" if null else "–",
+            f"{r.recv_rate / null.recv_rate:.2f}×" if null else "–",
+        )
+    console = Console()
+    console.print(table)
+
+    ratios: dict[str, float] = {}
+    ours, ours50, moto = by.get(("ours", 1_000)), by.get(("ours", 50_000)), by.get(("moto", 1_000))
+    checks: list[tuple[str, float, float]] = []  # (what, value, minimum)
+    if ours and null:
+        ratios["ours/null send"] = ours.send_rate / null.send_rate
+        ratios["ours/null receive"] = ours.recv_rate / null.recv_rate
+        checks += [("ours/null send", ratios["ours/null send"], 0.5)]
+        checks += [("ours/null receive", ratios["ours/null receive"], 0.5)]
+    if ours and moto:
+        ratios["ours/moto send"] = ours.send_rate / moto.send_rate
+        ratios["ours/moto receive"] = ours.recv_rate / moto.recv_rate
+    if ours and ours50:
+        ratios["ours@50k/ours@1k send"] = ours50.send_rate / ours.send_rate
+        ratios["ours@50k/ours@1k receive"] = ours50.recv_rate / ours.recv_rate
+        checks += [("ours@50k/ours@1k send", ratios["ours@50k/ours@1k send"], 1 / 1.5)]
+        checks += [("ours@50k/ours@1k receive", ratios["ours@50k/ours@1k receive"], 1 / 1.5)]
+    for name, value in ratios.items():
+        console.print(f"  {name:<26} {value:8.2f}×", highlight=False)
+    met = True
+    for name, value, minimum in checks:
+        ok = value >= minimum
+        met &= ok
+        mark = "[green]met[/green]" if ok else "[red]MISSED[/red]"
+        console.print(f"  target {name} ≥ {minimum:.2f}×: {mark} ({value:.2f}×)")
+    return {
+        "results": [
+            asdict(r) | {"send_rate": r.send_rate, "recv_rate": r.recv_rate} for r in results
+        ],
+        "ratios": ratios,
+        "targets_met": met,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer messages (≈ 1 minute)")
+    parser.add_argument(
+        "--targets", default="null,ours,moto", help="comma-separated: null,ours,moto"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per plan; the median is kept")
+    parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--serve-null", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_null:
+        serve_null(args.serve_null)
+        return 0
+
+    from rich.progress import Progress
+
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    unknown = set(targets) - {"null", "ours", "moto"}
+    if unknown:
+        parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
+    results: list[Result] = []
+    with Progress(transient=True) as progress:
+        for plan in plans(args.quick, targets):
+            runs: list[Result] = []
+            for attempt in range(args.repeat):
+                label = f"{plan.target} @ depth {plan.depth:,} (run {attempt + 1}/{args.repeat})"
+                task = progress.add_task(label, total=plan.total)
+                with running(plan.target) as url:
+                    runs.append(
+                        measure(
+                            plan.target,
+                            url,
+                            plan.depth,
+                            plan.total,
+                            plan.chunk,
+                            progress=lambda k, task=task: progress.advance(task, k),
+                        )
+                    )
+                progress.remove_task(task)
+            runs.sort(key=lambda r: r.send_rate + r.recv_rate)
+            results.append(runs[len(runs) // 2])
+    summary = report(results)
+    summary["machine"] = {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "quick": args.quick,
+        "repeat": args.repeat,
+    }
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2))
+    return 1 if args.check and not summary["targets_met"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
