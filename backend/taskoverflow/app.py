@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from quart import Quart, request
+from quart import Quart
 from quart_schema import Info, QuartSchema
 
 from taskoverflow import web
@@ -62,11 +62,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Quart:
             await transport.ping()
         except JobQueueUnavailable as exc:
             log.warning("%s; calendar endpoints answer 503 until it is back", exc)
-
-    @app.before_request
-    async def _schema() -> None:
-        if request.path.startswith("/api/v1/") or request.path == "/":
-            await db.ensure_schema()
 
     @app.after_serving
     async def _stop() -> None:

@@ -76,6 +76,8 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session on a database whose tables exist (so a DB that was down heals here)."""
+        await self.ensure_schema()
         async with self.sessions() as session:
             yield session
 

@@ -46,7 +46,11 @@ def register_error_handlers(app: Quart) -> None:
         if code == 404:
             return error(404, f"not found: {request.path[:200]}")
         if code == 405:
-            return error(405, f"method {request.method} not allowed on {request.path[:200]}")
+            body, status = error(
+                405, f"method {request.method} not allowed on {request.path[:200]}"
+            )
+            allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))
+            return body, status, {"Allow": allowed}
         return error(code, exc.description or exc.name)
 
     @app.errorhandler(JobQueueUnavailable)

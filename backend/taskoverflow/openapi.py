@@ -44,6 +44,7 @@ class TaskOverflowOpenAPI(OpenAPIProvider):
                 if "{" in path:
                     responses.setdefault("404", _error("not found"))
                 if "requestBody" in op:
+                    op["requestBody"]["required"] = True  # an empty body is a 400
                     responses.setdefault("400", _error("invalid body"))
                     responses.setdefault("413", _error("request body too large"))
                 if path.endswith("/result") and method == "get":

@@ -203,7 +203,9 @@ class Worker:
             log.warning("not a calendar job message: %.80r", message.get("Body"))
             if info.max_receives is None:
                 await self._delete(message)  # nowhere to dead-letter it
-            return  # else it comes back until SQS moves it to the dead-letter queue
+            else:  # back at once, until SQS moves it to the dead-letter queue
+                await self._set_visibility(message, 0)
+            return
         async with self.db.session() as session:
             job = await session.get(CalendarJob, job_id)
         if job is None:
