@@ -1,0 +1,99 @@
+"""The calendar-job API answers the same whichever transport carries the jobs (RQ or SQS),
+on SQLite and PostgreSQL, with a real worker process doing the work."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from taskoverflow.app import create_app
+
+from labkit.services.ports import free_port
+
+TODO = {"title": "Write the report", "deadline_at": "2026-03-20T09:00:00"}
+
+
+@pytest.fixture(params=["rq", "sqs"])
+def transport_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Settings (also the worker's environment) for one transport."""
+    if request.param == "rq":
+        return {"JOB_TRANSPORT": "rq", "REDIS_URL": request.getfixturevalue("redis_clean")}
+    queue = request.getfixturevalue("make_queue")()
+    env = {
+        "JOB_TRANSPORT": "sqs",
+        "AWS_ENDPOINT_URL_SQS": request.getfixturevalue("sqs_url"),
+        "SQS_ICAL_QUEUE": queue.name,
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # unused: nothing listens
+    }
+    for key in ("AWS_ENDPOINT_URL_SQS", "SQS_ICAL_QUEUE"):
+        monkeypatch.setenv(key, env[key])
+    return env
+
+
+@pytest.fixture
+async def api(transport_env: dict, database_url: str) -> AsyncIterator[Any]:
+    config = {**transport_env, "DATABASE_URL": database_url, "ICAL_DELAY_SECONDS": 0}
+    app = create_app(config)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        client.env = config
+        yield client
+
+
+async def run_worker_burst(start_worker: Callable, env: dict) -> str:
+    proc = start_worker("--burst", **env)
+    output, _ = await asyncio.to_thread(proc.communicate, None, 120)
+    assert proc.returncode == 0, output
+    return output
+
+
+async def test_calendar_job_lifecycle(api: Any, start_worker: Callable) -> None:
+    assert (await api.post("/api/v1/todos", json=TODO)).status_code == 201
+    created = await api.post("/api/v1/todos/ical")
+    assert created.status_code == 202
+    body = await created.get_json()
+    task_id = body["task_id"]
+    assert body["task_url"].startswith("http") and body["task_url"].endswith(
+        f"/api/v1/todos/ical/{task_id}/status"
+    )
+
+    status = await (await api.get(f"/api/v1/todos/ical/{task_id}/status")).get_json()
+    assert status["task_status"] == "PENDING"
+    assert status["result_url"].endswith(f"/api/v1/todos/ical/{task_id}/result")
+    early = await api.get(f"/api/v1/todos/ical/{task_id}/result")
+    assert early.status_code == 404
+    assert (await early.get_json()) == {"error": "Task not finished"}
+
+    await run_worker_burst(start_worker, api.env)
+
+    done = await (await api.get(f"/api/v1/todos/ical/{task_id}/status")).get_json()
+    assert done["task_status"] == "SUCCESS", done
+    result = await api.get(f"/api/v1/todos/ical/{task_id}/result")
+    assert result.status_code == 200
+    assert result.content_type.startswith("text/calendar")
+    text = (await result.get_data()).decode()
+    assert "SUMMARY:Write the report" in text
+    assert "BEGIN:VEVENT" in text and text.count("BEGIN:VEVENT") == 1
+
+
+@pytest.mark.parametrize("path", ["status", "result"])
+async def test_unknown_task_is_404(api: Any, path: str) -> None:
+    for task_id in ("0" * 32, "not-a-job", "x" * 200):
+        response = await api.get(f"/api/v1/todos/ical/{task_id}/{path}")
+        assert response.status_code == 404
+        assert "error" in await response.get_json()
+
+
+async def test_two_jobs_are_independent(api: Any, start_worker: Callable) -> None:
+    await api.post("/api/v1/todos", json=TODO)
+    first = (await (await api.post("/api/v1/todos/ical")).get_json())["task_id"]
+    await api.post("/api/v1/todos", json={**TODO, "title": "Second"})
+    second = (await (await api.post("/api/v1/todos/ical")).get_json())["task_id"]
+    assert first != second
+    await run_worker_burst(start_worker, api.env)
+    one = (await (await api.get(f"/api/v1/todos/ical/{first}/result")).get_data()).decode()
+    two = (await (await api.get(f"/api/v1/todos/ical/{second}/result")).get_data()).decode()
+    assert "Second" not in one  # the snapshot taken at request time
+    assert "SUMMARY:Second" in two

@@ -1,0 +1,319 @@
+"""The SQS worker against the lab's SQS service: crashes lose nothing, duplicates complete once,
+poison jobs end FAILURE with their message in the dead-letter queue."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from taskoverflow.config import Settings
+from taskoverflow.jobs import FailureReason, JobQueueUnavailable, JobStatus
+from taskoverflow.jobs.sqs_models import CalendarJob, RowView, visible_state
+from taskoverflow.jobs.sqs_transport import SqsSettings, SqsTransport
+from taskoverflow.jobs.sqs_worker import Worker, retry_delay
+
+from labkit.errors import LabError
+from labkit.services.ports import free_port
+
+from .conftest import JobQueue
+
+TODOS = [
+    {
+        "id": 1,
+        "title": "Demo",
+        "description": None,
+        "completed": False,
+        "deadline_at": "2026-03-20T09:00:00",
+    }
+]
+POISON = [{**TODOS[0], "deadline_at": "not a date"}]
+
+
+def settings(database_url: str, delay: float = 0) -> Settings:
+    return Settings.load({"DATABASE_URL": database_url, "ICAL_DELAY_SECONDS": delay})
+
+
+@pytest.fixture
+async def make_transport(database_url: str, sqs_url: str):
+    made: list[SqsTransport] = []
+
+    def make(queue: str, *, delay: float = 0, endpoint: str | None = None) -> SqsTransport:
+        transport = SqsTransport(
+            settings(database_url, delay), sqs=SqsSettings(queue, endpoint or sqs_url)
+        )
+        made.append(transport)
+        return transport
+
+    yield make
+    for transport in made:
+        await transport.close()
+
+
+def worker_env(database_url: str, sqs_url: str, queue: JobQueue, **extra: Any) -> dict:
+    return {
+        "JOB_TRANSPORT": "sqs",
+        "DATABASE_URL": database_url,
+        "AWS_ENDPOINT_URL_SQS": sqs_url,
+        "SQS_ICAL_QUEUE": queue.name,
+        "ICAL_DELAY_SECONDS": 0,
+        **extra,
+    }
+
+
+async def until(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await check()
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def row(transport: SqsTransport, job_id: str) -> CalendarJob:
+    async with transport.db.session() as session:
+        job = await session.get(CalendarJob, job_id)
+        assert job is not None
+        return job
+
+
+async def row_count(transport: SqsTransport) -> int:
+    async with transport.db.session() as session:
+        return await session.scalar(select(func.count()).select_from(CalendarJob))
+
+
+def status_is(transport: SqsTransport, job_id: str, wanted: JobStatus):
+    async def check() -> bool:
+        state = await transport.status(job_id)
+        return state is not None and state.status is wanted
+
+    return check
+
+
+@pytest.mark.slow
+async def test_sigkill_mid_job_still_succeeds_exactly_once(
+    database_url: str, sqs_url: str, make_queue, make_transport, start_worker
+) -> None:
+    queue = make_queue(visibility=2)
+    transport = make_transport(queue.name)
+    job_id = await transport.enqueue(TODOS)
+    env = worker_env(database_url, sqs_url, queue, ICAL_DELAY_SECONDS=3)
+
+    first = start_worker(**env)
+    await until(status_is(transport, job_id, JobStatus.STARTED), "the first worker to start")
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    assert (await row(transport, job_id)).status == "STARTED"
+    # no STARTED forever: once the heartbeat is stale the job is waiting again
+    await until(status_is(transport, job_id, JobStatus.PENDING), "the stale job to read PENDING")
+
+    start_worker(**env)
+    await until(status_is(transport, job_id, JobStatus.SUCCESS), "the second worker to finish")
+    job = await row(transport, job_id)
+    assert job.attempts == 2
+    assert b"SUMMARY:Demo" in (await transport.result(job_id) or b"")
+    assert await row_count(transport) == 1
+    await until(lambda: asyncio.to_thread(lambda: queue.counts() == 0), "the message deleted")
+    assert queue.counts(queue.dlq_url) == 0
+
+
+@pytest.mark.slow
+async def test_worker_lost_on_last_attempt_reads_failure_and_dead_letters(
+    database_url: str, sqs_url: str, make_queue, make_transport, start_worker
+) -> None:
+    queue = make_queue(visibility=1, max_receives=1)
+    transport = make_transport(queue.name)
+    job_id = await transport.enqueue(TODOS)
+    env = worker_env(database_url, sqs_url, queue, ICAL_DELAY_SECONDS=30)
+    first = start_worker(**env)
+    await until(status_is(transport, job_id, JobStatus.STARTED), "the worker to start")
+    first.kill()
+    first.wait(timeout=10)
+    await until(status_is(transport, job_id, JobStatus.FAILURE), "the lost job to read FAILURE")
+    state = await transport.status(job_id)
+    assert state is not None and state.reason is FailureReason.LOST
+    # the next receive moves the message to the dead-letter queue instead of running it again
+    burst = start_worker("--burst", **env)
+    assert burst.wait(timeout=60) == 0
+    assert queue.counts(queue.dlq_url) == 1
+    assert (await row(transport, job_id)).attempts == 1
+
+
+async def test_poison_job_fails_and_its_message_lands_in_the_dlq(
+    database_url: str, sqs_url: str, make_queue, make_transport, start_worker
+) -> None:
+    queue = make_queue(visibility=5, max_receives=3)
+    transport = make_transport(queue.name)
+    good = await transport.enqueue(TODOS)
+    bad = await transport.enqueue(POISON)
+    proc = start_worker(
+        "--burst", **worker_env(database_url, sqs_url, queue, SQS_RETRY_DELAY_SECONDS=0)
+    )
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, output
+
+    state = await transport.status(bad)
+    assert state is not None and state.status is JobStatus.FAILURE
+    assert state.reason is FailureReason.ERROR
+    assert "isoformat" in (state.detail or "")
+    assert (await row(transport, bad)).attempts == 3
+    assert await transport.result(bad) is None
+    assert (await transport.status(good)).status is JobStatus.SUCCESS  # others unaffected
+
+    assert queue.counts() == 0
+    dead = queue.client.receive_message(QueueUrl=queue.dlq_url, MaxNumberOfMessages=10)
+    assert [json.loads(m["Body"])["job_id"] for m in dead.get("Messages", [])] == [bad]
+
+
+async def test_duplicate_delivery_completes_once(
+    database_url: str, sqs_url: str, make_queue, make_transport
+) -> None:
+    queue = make_queue()
+    transport = make_transport(queue.name)
+    job_id = await transport.enqueue(TODOS)
+    worker = Worker(settings(database_url), sqs=SqsSettings(queue.name, sqs_url))
+    try:
+        assert await worker.run(burst=True) == 1
+        before = await row(transport, job_id)
+        # SQS is at-least-once: the same job may arrive again
+        queue.client.send_message(QueueUrl=queue.url, MessageBody=json.dumps({"job_id": job_id}))
+        assert await worker.run(burst=True) == 1
+    finally:
+        await worker.close()
+    after = await row(transport, job_id)
+    assert after.status == "SUCCESS"
+    assert (after.finished_at, after.result, after.attempts) == (
+        before.finished_at,
+        before.result,
+        before.attempts,
+    )
+    assert queue.counts() == 0
+    assert await row_count(transport) == 1
+
+
+async def test_messages_without_a_job(
+    database_url: str, sqs_url: str, make_queue, make_transport
+) -> None:
+    queue = make_queue(visibility=5, max_receives=2)
+    transport = make_transport(queue.name)
+    await transport.ping()
+    queue.client.send_message(QueueUrl=queue.url, MessageBody=json.dumps({"job_id": "0" * 32}))
+    queue.client.send_message(QueueUrl=queue.url, MessageBody="not json at all")
+    worker = Worker(settings(database_url), sqs=SqsSettings(queue.name, sqs_url))
+    try:
+        await worker.run(burst=True)
+    finally:
+        await worker.close()
+    assert queue.counts() == 0
+    dead = queue.client.receive_message(QueueUrl=queue.dlq_url, MaxNumberOfMessages=10)
+    # a job whose row is gone is dropped; a message that is not a job is dead-lettered
+    assert [m["Body"] for m in dead.get("Messages", [])] == ["not json at all"]
+
+
+async def test_heartbeat_keeps_a_long_job_from_a_second_worker(
+    database_url: str, sqs_url: str, make_queue, make_transport
+) -> None:
+    queue = make_queue(visibility=1)
+    transport = make_transport(queue.name)
+    job_id = await transport.enqueue(TODOS)
+    stolen: list[dict] = []
+    stop = threading.Event()
+
+    def rival() -> None:
+        while not stop.is_set():
+            reply = queue.client.receive_message(QueueUrl=queue.url, WaitTimeSeconds=1)
+            stolen.extend(reply.get("Messages", []))
+
+    worker = Worker(settings(database_url, delay=3.5), sqs=SqsSettings(queue.name, sqs_url))
+    await worker.start()
+    thread = threading.Thread(target=rival)
+    try:
+        # the job outlives the 1 s visibility timeout 3 times over
+        running = asyncio.create_task(worker.run(burst=True))
+        await until(status_is(transport, job_id, JobStatus.STARTED), "the job to start")
+        thread.start()  # a rival polls only once the worker holds the message
+        await running
+    finally:
+        stop.set()
+        if thread.is_alive():
+            await asyncio.to_thread(thread.join, 10)
+        await worker.close()
+    assert stolen == [], "the message became visible while its job was running"
+    job = await row(transport, job_id)
+    assert job.status == "SUCCESS" and job.attempts == 1
+
+
+async def test_missing_queue_is_created_locally_with_its_dlq(sqs_api: Any, make_transport) -> None:
+    import uuid
+
+    name = f"ical-{uuid.uuid4().hex[:10]}"
+    transport = make_transport(name)
+    await transport.ping()
+    url = sqs_api.get_queue_url(QueueName=name)["QueueUrl"]
+    attrs = sqs_api.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    policy = json.loads(attrs["RedrivePolicy"])
+    assert policy["deadLetterTargetArn"].endswith(f":{name}-dlq")
+    assert int(policy["maxReceiveCount"]) == 3  # as terraform/ declares it
+    assert attrs["VisibilityTimeout"] == "20"
+    sqs_api.get_queue_url(QueueName=f"{name}-dlq")
+
+
+async def test_sqs_down_means_503_and_no_orphan_row(database_url: str, make_transport) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    transport = make_transport("ical", endpoint=dead)
+    with pytest.raises(JobQueueUnavailable):
+        await transport.enqueue(TODOS)
+    with pytest.raises(JobQueueUnavailable):
+        await transport.ping()
+    worker = Worker(settings(database_url), sqs=SqsSettings("ical", dead))
+    with pytest.raises(LabError, match="cannot use SQS queue"):
+        await worker.start()
+    await worker.close()
+
+
+async def test_enqueue_failure_after_the_row_removes_the_row(
+    database_url: str, make_queue, make_transport
+) -> None:
+    queue = make_queue()
+    transport = make_transport(queue.name)
+    await transport.ping()
+    queue.client.delete_queue(QueueUrl=queue.url)  # the queue vanishes under the API
+    with pytest.raises(JobQueueUnavailable):
+        await transport.enqueue(TODOS)
+    assert await row_count(transport) == 0
+
+
+NOW = datetime(2026, 3, 10, 12, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("row_", "seconds_later", "expected"),
+    [
+        (RowView("PENDING"), 999, JobStatus.PENDING),
+        (RowView("STARTED", 1, 3, NOW, 5), 5, JobStatus.STARTED),
+        (RowView("STARTED", 1, 3, NOW, 5), 6, JobStatus.PENDING),  # worker died: retried
+        (RowView("STARTED", 3, 3, NOW, 5), 6, JobStatus.FAILURE),  # died on its last try
+        (RowView("STARTED", 3, None, NOW, 5), 6, JobStatus.PENDING),  # no DLQ: retried forever
+        (RowView("SUCCESS", 1, 3, NOW, 5), 999, JobStatus.SUCCESS),
+        (RowView("FAILURE", 3, 3, NOW, 5, "error", "boom"), 0, JobStatus.FAILURE),
+    ],
+)
+def test_visible_state(row_: RowView, seconds_later: int, expected: JobStatus) -> None:
+    state = visible_state(row_, NOW + timedelta(seconds=seconds_later))
+    assert state.status is expected
+    if expected is JobStatus.FAILURE:
+        assert state.reason in (FailureReason.LOST, FailureReason.ERROR)
+        assert state.detail
+
+
+def test_retry_delay_backs_off_within_the_visibility_timeout() -> None:
+    assert [retry_delay(1, n, 20) for n in (1, 2, 3, 4, 5, 6)] == [1, 2, 4, 8, 16, 20]
+    assert retry_delay(0, 3, 20) == 0
