@@ -1,0 +1,842 @@
+"""The local SQS service's state machine: queues, messages and every SQS rule, with no HTTP in sight.
+
+Pure on purpose: time comes from an injected clock (plus a lab offset that `advance` moves) and all
+chance from an injected, seeded `random.Random`, so a run is reproducible, tests need no sleeps and a
+journal of calls replays to the same state. The server only translates HTTP to these calls.
+
+Cost per operation does not grow with queue depth: visible messages are indexed per virtual host
+(standard, see `model.py`) or per group (FIFO, see `fifo.py`); delayed and in-flight messages sit
+in a timer heap keyed by the time they become visible; retention in a heap keyed by send time;
+de-duplication ids and receive attempts in dicts expired from time-ordered deques; receipt handles
+in a dict. Work that has come due is done lazily at the start of each call.
+"""
+
+from __future__ import annotations
+
+import base64
+import heapq
+import itertools
+import json
+import random
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from hashlib import sha256
+from typing import Any
+
+from labkit.sqslocal import validation as check
+from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
+from labkit.sqslocal.fifo import FifoStore
+from labkit.sqslocal.md5 import md5_of_attributes, md5_of_body
+from labkit.sqslocal.message import DELAYED, GONE, INFLIGHT, VISIBLE, Message
+from labkit.sqslocal.model import StandardStore
+
+SENDER_ID = "AIDALABKITLOCALSENDER"
+METRIC_NAMES = ("sent", "received", "deleted", "empty_receives", "dead_lettered", "expired")
+BUCKET_SECONDS = 60
+MAX_BUCKETS = 120
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Knobs of the service. Defaults show disorder and the odd duplicate on a 100-message demo."""
+
+    seed: int = 6400
+    hosts: int = 5
+    duplicate_rate: float = 0.01
+    strict_order: bool = False
+    short_poll_fraction: float = 0.6
+    account_id: str = "000000000000"
+    region: str = "us-east-1"
+    initial_queues: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+        ("csse6400_prac", ()),
+        ("csse6400_prac.fifo", (("FifoQueue", "true"), ("ContentBasedDeduplication", "true"))),
+    )
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message_id: str
+    md5_body: str
+    md5_attributes: str | None
+    md5_system: str | None
+    sequence_number: str | None
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message as one receive returns it (a snapshot: later receives don't change it)."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    md5_body: str
+    attributes: dict[str, dict[str, Any]]
+    system: dict[str, str]
+
+
+@dataclass
+class Metrics:
+    totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRIC_NAMES, 0))
+    buckets: deque[tuple[int, dict[str, int]]] = field(default_factory=deque)
+
+    def add(self, name: str, now: float, amount: int = 1) -> None:
+        if amount == 0:
+            return
+        self.totals[name] += amount
+        start = int(now // BUCKET_SECONDS) * BUCKET_SECONDS
+        if not self.buckets or self.buckets[-1][0] != start:
+            self.buckets.append((start, dict.fromkeys(METRIC_NAMES, 0)))
+            if len(self.buckets) > MAX_BUCKETS:
+                self.buckets.popleft()
+        self.buckets[-1][1][name] += amount
+
+
+@dataclass
+class Queue:
+    name: str
+    fifo: bool
+    attributes: dict[str, str]
+    created: float
+    modified: float
+    store: StandardStore | FifoStore
+    tags: dict[str, str] = field(default_factory=dict)
+    timers: list[tuple[float, int, int, Message]] = field(default_factory=list)
+    retention: list[tuple[float, int, Message]] = field(default_factory=list)
+    receipts: dict[str, Message] = field(default_factory=dict)
+    visible: int = 0
+    inflight: int = 0
+    delayed: int = 0
+    dedup: dict[str, tuple[float, str, str | None]] = field(default_factory=dict)
+    dedup_order: deque[tuple[float, str]] = field(default_factory=deque)
+    attempts: dict[str, tuple[float, list[tuple[Message, str]]]] = field(default_factory=dict)
+    attempt_order: deque[tuple[float, str]] = field(default_factory=deque)
+    purged_at: float | None = None
+    next_sequence: int = 1
+    metrics: Metrics = field(default_factory=Metrics)
+
+    def int_attr(self, name: str) -> int:
+        return int(self.attributes[name])
+
+    @property
+    def depth(self) -> int:
+        return self.visible + self.inflight + self.delayed
+
+
+def _name_from_arn(arn: str) -> str:
+    return arn.rsplit(":", 1)[-1]
+
+
+class Engine:
+    """All queues of one service. Every public method reads the clock once and is one atomic step."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        rng: random.Random,
+        config: EngineConfig | None = None,
+    ) -> None:
+        self.clock = clock
+        self.rng = rng
+        self.config = config or EngineConfig()
+        self.offset = 0.0
+        self.queues: dict[str, Queue] = {}
+        self._tie = itertools.count()
+        self.on_visible: Callable[[str], None] = lambda name: None
+        self.reset()
+
+    # ----- lab extensions -------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to the initial state: the course's queues, empty, RNG reseeded, clock offset 0."""
+        self.rng.seed(self.config.seed)
+        self.offset = 0.0
+        self.queues = {}
+        self._tie = itertools.count()
+        for name, attrs in self.config.initial_queues:
+            self.create_queue(name, dict(attrs))
+
+    def advance(self, seconds: float) -> float:
+        """Move the service's clock forward (e.g. to let a de-duplication window expire)."""
+        if not 0 <= seconds <= 10 * 365 * 86400:
+            raise invalid("seconds must be between 0 and ten years")
+        self.offset += seconds
+        for name in self.queues:
+            self._tick(self.queues[name], self.now())
+            self.on_visible(name)
+        return self.offset
+
+    def now(self) -> float:
+        return self.clock() + self.offset
+
+    def metrics(self, name: str) -> dict[str, Any]:
+        queue = self._queue(name)
+        self._tick(queue, self.now())
+        return {
+            "queue": name,
+            "totals": dict(queue.metrics.totals),
+            "buckets": [{"start": start, **counts} for start, counts in queue.metrics.buckets],
+            "visible": queue.visible,
+            "in_flight": queue.inflight,
+            "delayed": queue.delayed,
+            "groups": len(queue.store.groups) if isinstance(queue.store, FifoStore) else None,
+        }
+
+    def next_due(self, name: str) -> float | None:
+        """When the earliest delayed or in-flight message of a queue may become visible (for waiters)."""
+        queue = self.queues.get(name)
+        if queue is None or not queue.timers:
+            return None
+        return queue.timers[0][0]
+
+    # ----- queues -------------------------------------------------------------------------
+    def arn(self, name: str) -> str:
+        return f"arn:aws:sqs:{self.config.region}:{self.config.account_id}:{name}"
+
+    def create_queue(
+        self,
+        name: str,
+        attributes: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        check.queue_name(name)
+        fifo = name.endswith(".fifo")
+        given = check.queue_attributes(attributes or {}, fifo=fifo, creating=True)
+        if fifo and given.get("FifoQueue") != "true":
+            # As on SQS: a .fifo name alone is not enough, the FifoQueue attribute must say so.
+            raise invalid(
+                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+            )
+        given.pop("FifoQueue", None)
+        now = self.now()
+        existing = self.queues.get(name)
+        if existing is not None:
+            for key, value in given.items():
+                if existing.attributes.get(key, self._default(key, fifo)) != value:
+                    raise SqsError(
+                        "QueueNameExists",
+                        f"A queue already exists with the same name and a different value for attribute {key}",
+                    )
+            return name
+        attrs = dict(check.DEFAULT_ATTRIBUTES)
+        if fifo:
+            attrs.update(
+                ContentBasedDeduplication="false",
+                DeduplicationScope="queue",
+                FifoThroughputLimit="perQueue",
+            )
+        attrs.update(given)
+        self._check_fifo_combination(attrs, fifo)
+        if attrs.get("RedrivePolicy"):
+            self._check_dlq(attrs["RedrivePolicy"], fifo)
+        store: StandardStore | FifoStore
+        if fifo:
+            store = FifoStore()
+        else:
+            store = StandardStore(
+                self.rng,
+                self.config.hosts,
+                self.config.short_poll_fraction,
+                self.config.strict_order,
+            )
+        self.queues[name] = Queue(
+            name=name,
+            fifo=fifo,
+            attributes=attrs,
+            created=now,
+            modified=now,
+            store=store,
+            tags=dict(self._check_tags(tags or {})),
+        )
+        return name
+
+    @staticmethod
+    def _default(key: str, fifo: bool) -> str | None:
+        if key in check.DEFAULT_ATTRIBUTES:
+            return check.DEFAULT_ATTRIBUTES[key]
+        if fifo:
+            return {
+                "ContentBasedDeduplication": "false",
+                "DeduplicationScope": "queue",
+                "FifoThroughputLimit": "perQueue",
+            }.get(key)
+        return None
+
+    @staticmethod
+    def _check_fifo_combination(attrs: dict[str, str], fifo: bool) -> None:
+        if (
+            fifo
+            and attrs.get("FifoThroughputLimit") == "perMessageGroupId"
+            and attrs.get("DeduplicationScope") != "messageGroup"
+        ):
+            raise SqsError(
+                "InvalidAttributeValue",
+                "Invalid value for the parameter FifoThroughputLimit. Reason: perMessageGroupId "
+                "requires DeduplicationScope messageGroup.",
+            )
+
+    def _check_dlq(self, policy: str, fifo: bool) -> None:
+        target = self.queues.get(_name_from_arn(json.loads(policy)["deadLetterTargetArn"]))
+        if target is None:
+            raise invalid(
+                "Value for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
+            )
+        if target.fifo != fifo:
+            raise invalid(
+                "Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target owner queue "
+                "type must match the source queue type (standard or FIFO)."
+            )
+
+    @staticmethod
+    def _check_tags(tags: dict[str, str]) -> dict[str, str]:
+        for key, value in tags.items():
+            if not key or len(key) > 128 or len(value) > 256 or key.lower().startswith("aws:"):
+                raise invalid(f"Tag {key!r} is invalid: keys 1-128 characters, values ≤256.")
+        return tags
+
+    def get_queue(self, name: str) -> str:
+        self._queue(name)
+        return name
+
+    def _queue(self, name: str) -> Queue:
+        queue = self.queues.get(name)
+        if queue is None:
+            raise no_queue()
+        return queue
+
+    def list_queues(
+        self, prefix: str = "", max_results: int | None = None, next_token: str | None = None
+    ) -> tuple[list[str], str | None]:
+        names = sorted(n for n in self.queues if n.startswith(prefix or ""))
+        return _page(names, max_results, next_token)
+
+    def delete_queue(self, name: str) -> None:
+        self._queue(name)
+        del self.queues[name]
+
+    def purge_queue(self, name: str) -> None:
+        queue = self._queue(name)
+        now = self.now()
+        if queue.purged_at is not None and now - queue.purged_at < check.PURGE_INTERVAL:
+            raise SqsError(
+                "PurgeQueueInProgress",
+                f"Only one PurgeQueue operation on {name} is allowed every 60 seconds.",
+            )
+        queue.purged_at = now
+        # Purge is rare and meant to be thorough: rebuilding the indexes is O(depth) once.
+        for _, _, msg in queue.retention:
+            if msg.state != GONE:
+                msg.state = GONE
+        queue.retention.clear()
+        queue.timers.clear()
+        queue.receipts.clear()
+        queue.attempts.clear()
+        queue.attempt_order.clear()
+        queue.visible = queue.inflight = queue.delayed = 0
+        if queue.fifo:
+            queue.store = FifoStore()
+        else:
+            queue.store = StandardStore(
+                self.rng,
+                self.config.hosts,
+                self.config.short_poll_fraction,
+                self.config.strict_order,
+            )
+
+    def get_queue_attributes(self, name: str, names: Iterable[str] | None = None) -> dict[str, str]:
+        queue = self._queue(name)
+        now = self.now()
+        self._tick(queue, now)
+        wanted = set(names or [])
+        for attr in wanted:
+            if attr != "All" and attr not in check.ALL_QUEUE_ATTRIBUTES:
+                raise SqsError("InvalidAttributeName", f"Unknown Attribute {attr}.")
+        if "All" in wanted:
+            wanted = set(check.ALL_QUEUE_ATTRIBUTES)
+        values: dict[str, str] = {
+            k: v for k, v in queue.attributes.items() if v != "" or k == "Policy"
+        }
+        values.update(
+            ApproximateNumberOfMessages=str(queue.visible),
+            ApproximateNumberOfMessagesNotVisible=str(queue.inflight),
+            ApproximateNumberOfMessagesDelayed=str(queue.delayed),
+            CreatedTimestamp=str(int(queue.created)),
+            LastModifiedTimestamp=str(int(queue.modified)),
+            QueueArn=self.arn(name),
+        )
+        if queue.fifo:
+            values["FifoQueue"] = "true"
+        return {k: v for k, v in values.items() if k in wanted and v != ""}
+
+    def set_queue_attributes(self, name: str, attributes: dict[str, str]) -> None:
+        queue = self._queue(name)
+        given = check.queue_attributes(attributes, fifo=queue.fifo, creating=False)
+        merged = {**queue.attributes, **given}
+        self._check_fifo_combination(merged, queue.fifo)
+        if given.get("RedrivePolicy"):
+            self._check_dlq(given["RedrivePolicy"], queue.fifo)
+        queue.attributes = merged
+        queue.modified = self.now()
+
+    def tag_queue(self, name: str, tags: dict[str, str]) -> None:
+        queue = self._queue(name)
+        merged = {**queue.tags, **self._check_tags(tags)}
+        if len(merged) > 50:
+            raise invalid("Too many tags: a queue can have at most 50.")
+        queue.tags = merged
+
+    def untag_queue(self, name: str, keys: list[str]) -> None:
+        queue = self._queue(name)
+        for key in keys:
+            queue.tags.pop(key, None)
+
+    def list_queue_tags(self, name: str) -> dict[str, str]:
+        return dict(self._queue(name).tags)
+
+    def list_dead_letter_source_queues(
+        self, name: str, max_results: int | None = None, next_token: str | None = None
+    ) -> tuple[list[str], str | None]:
+        self._queue(name)
+        arn = self.arn(name)
+        sources = sorted(
+            q.name
+            for q in self.queues.values()
+            if q.attributes.get("RedrivePolicy")
+            and json.loads(q.attributes["RedrivePolicy"])["deadLetterTargetArn"] == arn
+        )
+        return _page(sources, max_results, next_token)
+
+    # ----- messages -----------------------------------------------------------------------
+    def send_message(
+        self,
+        name: str,
+        body: str,
+        delay_seconds: int | None = None,
+        message_attributes: dict[str, dict[str, Any]] | None = None,
+        system_attributes: dict[str, dict[str, Any]] | None = None,
+        group_id: str | None = None,
+        dedup_id: str | None = None,
+    ) -> SendResult:
+        queue = self._queue(name)
+        now = self.now()
+        self._tick(queue, now)
+        check.body(body)
+        attrs = message_attributes or {}
+        sys_attrs = system_attributes or {}
+        size = len(body.encode("utf-8")) + check.message_attributes(attrs)
+        check.message_attributes(sys_attrs, system=True)
+        limit = queue.int_attr("MaximumMessageSize")
+        if size > limit:
+            raise invalid(
+                f"One or more parameters are invalid. Reason: Message must be shorter than {limit} bytes."
+            )
+        if delay_seconds is not None:
+            check.int_in("DelaySeconds", delay_seconds, 0, 900)
+        md5_attrs = md5_of_attributes(attrs)
+        md5_sys = md5_of_attributes(sys_attrs)
+        if queue.fifo:
+            return self._send_fifo(
+                queue, now, body, delay_seconds, attrs, sys_attrs, group_id, dedup_id, size,
+                md5_attrs, md5_sys,
+            )  # fmt: skip
+        if dedup_id is not None:
+            raise invalid(
+                "The request include parameter MessageDeduplicationId that is not valid for this queue type"
+            )
+        if group_id is not None:
+            check.dedup_id(group_id, "MessageGroupId")  # fair queues: accepted, no ordering
+        delay = queue.int_attr("DelaySeconds") if delay_seconds is None else delay_seconds
+        msg = self._new_message(body, attrs, sys_attrs, now, size, md5_attrs, md5_sys)
+        msg.group_id = group_id
+        self._enqueue(queue, msg, now, delay)
+        return SendResult(msg.message_id, msg.md5_body, md5_attrs, md5_sys, None)
+
+    def _send_fifo(
+        self,
+        queue: Queue,
+        now: float,
+        body: str,
+        delay_seconds: int | None,
+        attrs: dict[str, dict[str, Any]],
+        sys_attrs: dict[str, dict[str, Any]],
+        group_id: str | None,
+        dedup_id: str | None,
+        size: int,
+        md5_attrs: str | None,
+        md5_sys: str | None,
+    ) -> SendResult:
+        if delay_seconds is not None:
+            raise invalid(
+                "Value "
+                f"{delay_seconds} for parameter DelaySeconds is invalid. Reason: The request include "
+                "parameter that is not valid for this queue type."
+            )
+        if not group_id:
+            raise missing("The request must contain the parameter MessageGroupId.")
+        check.dedup_id(group_id, "MessageGroupId")
+        if dedup_id is None:
+            if queue.attributes.get("ContentBasedDeduplication") != "true":
+                raise invalid(
+                    "The queue should either have ContentBasedDeduplication enabled or "
+                    "MessageDeduplicationId provided explicitly"
+                )
+            dedup_id = sha256(body.encode("utf-8")).hexdigest()
+        else:
+            check.dedup_id(dedup_id)
+        self._expire_dedup(queue, now)
+        key = dedup_id
+        if queue.attributes.get("DeduplicationScope") == "messageGroup":
+            key = f"{group_id}\x00{dedup_id}"
+        seen = queue.dedup.get(key)
+        md5_body = md5_of_body(body)
+        if seen is not None:
+            # Accepted but not enqueued: SQS answers as if it had sent the first message again.
+            return SendResult(seen[1], md5_body, md5_attrs, md5_sys, seen[2])
+        msg = self._new_message(body, attrs, sys_attrs, now, size, md5_attrs, md5_sys)
+        msg.group_id = group_id
+        msg.dedup_id = dedup_id
+        msg.sequence = self._sequence(queue)
+        expires = now + check.DEDUP_INTERVAL
+        queue.dedup[key] = (expires, msg.message_id, str(msg.sequence))
+        queue.dedup_order.append((expires, key))
+        self._enqueue(queue, msg, now, queue.int_attr("DelaySeconds"))
+        return SendResult(msg.message_id, msg.md5_body, md5_attrs, md5_sys, str(msg.sequence))
+
+    def _sequence(self, queue: Queue) -> int:
+        # 20-digit, strictly increasing numbers like SQS's (not consecutive there either).
+        value = 18_000_000_000_000_000_000 + queue.next_sequence * 1000 + self.rng.randrange(1000)
+        queue.next_sequence += 1
+        return value
+
+    def _new_message(
+        self,
+        body: str,
+        attrs: dict[str, dict[str, Any]],
+        sys_attrs: dict[str, dict[str, Any]],
+        now: float,
+        size: int,
+        md5_attrs: str | None,
+        md5_sys: str | None,
+    ) -> Message:
+        return Message(
+            message_id=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+            body=body,
+            md5_body=md5_of_body(body),
+            attributes=attrs,
+            md5_attributes=md5_attrs,
+            system_attributes=sys_attrs,
+            md5_system=md5_sys,
+            sent_at=now,
+            size=size,
+        )
+
+    def _enqueue(self, queue: Queue, msg: Message, now: float, delay: int) -> None:
+        heapq.heappush(queue.retention, (msg.sent_at, next(self._tie), msg))
+        queue.metrics.add("sent", now)
+        if delay > 0:
+            msg.state = DELAYED
+            queue.delayed += 1
+            self._set_timer(queue, msg, now + delay)
+            if queue.fifo:
+                queue.store.add(msg)  # type: ignore[union-attr]
+        else:
+            msg.state = VISIBLE
+            queue.visible += 1
+            if queue.fifo:
+                queue.store.add(msg)  # type: ignore[union-attr]
+            else:
+                queue.store.push(msg)  # type: ignore[union-attr]
+            self.on_visible(queue.name)
+
+    def _set_timer(self, queue: Queue, msg: Message, due: float) -> None:
+        msg.due = due
+        msg.version += 1
+        heapq.heappush(queue.timers, (due, next(self._tie), msg.version, msg))
+
+    def receive_message(
+        self,
+        name: str,
+        max_number: int = 1,
+        visibility_timeout: int | None = None,
+        long_poll: bool = False,
+        attempt_id: str | None = None,
+        count_empty: bool = True,
+    ) -> list[Received]:
+        """One receive attempt. The server repeats it while a long poll waits; only the last
+        attempt of a request counts as an empty receive."""
+        queue = self._queue(name)
+        now = self.now()
+        check.int_in("MaxNumberOfMessages", max_number, 1, 10)
+        if visibility_timeout is not None:
+            check.int_in("VisibilityTimeout", visibility_timeout, 0, 43_200)
+        timeout = (
+            queue.int_attr("VisibilityTimeout")
+            if visibility_timeout is None
+            else visibility_timeout
+        )
+        self._tick(queue, now)
+        if attempt_id is not None:
+            if not queue.fifo:
+                attempt_id = None  # SQS ignores it on standard queues
+            else:
+                check.dedup_id(attempt_id, "ReceiveRequestAttemptId")
+                replay = self._replay_attempt(queue, attempt_id, now, timeout)
+                if replay is not None:
+                    return replay
+        limit = check.MAX_INFLIGHT_FIFO if queue.fifo else check.MAX_INFLIGHT_STANDARD
+        if queue.inflight >= limit:
+            raise SqsError("OverLimit", f"Too many messages in flight (limit {limit}).")
+        out: list[tuple[Message, str]] = []
+        dlq = self._dead_letter_target(queue)
+        while len(out) < max_number:
+            if queue.fifo:
+                batch = queue.store.take(max_number - len(out))  # type: ignore[union-attr]
+            else:
+                batch = queue.store.take(max_number - len(out), long_poll)  # type: ignore[union-attr]
+            if not batch:
+                break
+            for msg in batch:
+                queue.visible -= 1
+                msg.state = INFLIGHT
+                queue.inflight += 1
+                if dlq is not None and msg.receive_count >= dlq[1]:
+                    self._dead_letter(queue, msg, dlq[0], now)
+                    continue
+                out.append((msg, self._deliver(queue, msg, now, timeout)))
+            if not queue.fifo:
+                break  # one sampling per attempt: that is what makes short polls come back short
+        if not out:
+            if count_empty:
+                queue.metrics.add("empty_receives", now)
+            return []
+        queue.metrics.add("received", now, len(out))
+        if attempt_id is not None:
+            expires = now + check.RECEIVE_ATTEMPT_INTERVAL
+            queue.attempts[attempt_id] = (expires, out)
+            queue.attempt_order.append((expires, attempt_id))
+        return [self._snapshot(queue, msg, receipt) for msg, receipt in out]
+
+    def _deliver(self, queue: Queue, msg: Message, now: float, timeout: int) -> str:
+        msg.receive_count += 1
+        if msg.first_receive_at is None:
+            msg.first_receive_at = now
+        receipt = self._receipt(queue.name, msg.message_id)
+        msg.receipts.append(receipt)
+        queue.receipts[receipt] = msg
+        self._set_timer(queue, msg, now + timeout)
+        if (
+            not queue.fifo
+            and self.config.duplicate_rate > 0
+            and self.rng.random() < self.config.duplicate_rate
+        ):
+            twin = msg.copy()
+            twin.receive_count = msg.receive_count - 1
+            twin.state = VISIBLE
+            queue.visible += 1
+            heapq.heappush(queue.retention, (twin.sent_at, next(self._tie), twin))
+            store: StandardStore = queue.store  # type: ignore[assignment]
+            store.push(twin, store.random_host())
+        return receipt
+
+    def _receipt(self, name: str, message_id: str) -> str:
+        nonce = f"{self.rng.getrandbits(96):024x}"
+        raw = f"{nonce}|{name}|{message_id}".encode()
+        return base64.urlsafe_b64encode(raw).decode("ascii")
+
+    def _snapshot(self, queue: Queue, msg: Message, receipt: str) -> Received:
+        system = {
+            "SenderId": SENDER_ID,
+            "SentTimestamp": str(int(msg.sent_at * 1000)),
+            "ApproximateReceiveCount": str(msg.receive_count),
+            "ApproximateFirstReceiveTimestamp": str(int((msg.first_receive_at or 0) * 1000)),
+        }
+        if msg.group_id is not None:
+            system["MessageGroupId"] = msg.group_id
+        if queue.fifo:
+            system["SequenceNumber"] = str(msg.sequence)
+            system["MessageDeduplicationId"] = msg.dedup_id or ""
+        if "AWSTraceHeader" in msg.system_attributes:
+            system["AWSTraceHeader"] = msg.system_attributes["AWSTraceHeader"]["StringValue"]
+        if msg.dlq_source_arn:
+            system["DeadLetterQueueSourceArn"] = msg.dlq_source_arn
+        return Received(msg.message_id, receipt, msg.body, msg.md5_body, msg.attributes, system)
+
+    def _replay_attempt(
+        self, queue: Queue, attempt_id: str, now: float, timeout: int
+    ) -> list[Received] | None:
+        self._expire_attempts(queue, now)
+        cached = queue.attempts.get(attempt_id)
+        if cached is None:
+            return None
+        delivered = cached[1]
+        if not all(m.state == INFLIGHT and m.receipts[-1] == r for m, r in delivered):
+            del queue.attempts[attempt_id]
+            return None
+        for msg, _ in delivered:
+            self._set_timer(queue, msg, now + timeout)
+        return [self._snapshot(queue, msg, receipt) for msg, receipt in delivered]
+
+    def _dead_letter_target(self, queue: Queue) -> tuple[Queue, int] | None:
+        policy = queue.attributes.get("RedrivePolicy")
+        if not policy:
+            return None
+        parsed = json.loads(policy)
+        target = self.queues.get(_name_from_arn(parsed["deadLetterTargetArn"]))
+        if target is None or target is queue:
+            return None
+        return target, int(parsed["maxReceiveCount"])
+
+    def _dead_letter(self, queue: Queue, msg: Message, target: Queue, now: float) -> None:
+        """Move a message that was received too often: the source forgets it, the DLQ gets a copy."""
+        self._remove(queue, msg)
+        queue.metrics.add("dead_lettered", now)
+        moved = msg.copy()
+        moved.dlq_source_arn = self.arn(queue.name)
+        if target.fifo:
+            moved.sequence = self._sequence(target)
+        self._tick(target, now)
+        heapq.heappush(target.retention, (moved.sent_at, next(self._tie), moved))
+        moved.state = VISIBLE
+        target.visible += 1
+        if target.fifo:
+            target.store.add(moved)  # type: ignore[union-attr]
+        else:
+            target.store.push(moved)  # type: ignore[union-attr]
+        self.on_visible(target.name)
+
+    def _lookup_receipt(self, queue: Queue, receipt: str) -> Message | None:
+        msg = queue.receipts.get(receipt)
+        if msg is not None:
+            return msg
+        try:
+            decoded = base64.urlsafe_b64decode(receipt.encode("ascii")).decode()
+            _, name, _ = decoded.split("|")
+        except (ValueError, UnicodeError):
+            name = None
+        if name != queue.name:
+            raise SqsError(
+                "ReceiptHandleIsInvalid",
+                f'The input receipt handle "{receipt}" is not a valid receipt handle.',
+            )
+        return None  # ours, but its message is gone already
+
+    def delete_message(self, name: str, receipt: str) -> None:
+        queue = self._queue(name)
+        now = self.now()
+        self._tick(queue, now)
+        msg = self._lookup_receipt(queue, receipt)
+        if msg is None or msg.state == GONE:
+            return  # deleting a message twice succeeds, as on SQS
+        self._remove(queue, msg)
+        queue.metrics.add("deleted", now)
+
+    def change_message_visibility(self, name: str, receipt: str, timeout: int) -> None:
+        queue = self._queue(name)
+        now = self.now()
+        check.int_in("VisibilityTimeout", timeout, 0, 43_200)
+        self._tick(queue, now)
+        msg = self._lookup_receipt(queue, receipt)
+        if msg is None or msg.state == GONE:
+            raise SqsError(
+                "ReceiptHandleIsInvalid",
+                f'The input receipt handle "{receipt}" is not a valid receipt handle.',
+            )
+        if msg.state != INFLIGHT or msg.receipts[-1] != receipt:
+            raise SqsError("MessageNotInflight", "The message referred to isn't in flight.")
+        if msg.first_receive_at is not None and now + timeout - msg.first_receive_at > 43_200:
+            raise invalid(
+                f"Value {timeout} for parameter VisibilityTimeout is invalid. Reason: Total "
+                "VisibilityTimeout for the message is beyond the limit [43200 seconds]"
+            )
+        self._set_timer(queue, msg, now + timeout)
+        if timeout == 0:
+            self._tick(queue, now)
+
+    # ----- internal state changes ------------------------------------------------------------
+    def _remove(self, queue: Queue, msg: Message) -> None:
+        """A message leaves the queue for good (deleted, expired, dead-lettered)."""
+        if msg.state == VISIBLE:
+            queue.visible -= 1
+            if not queue.fifo:
+                queue.store.discard(msg)  # type: ignore[union-attr]
+        elif msg.state == INFLIGHT:
+            queue.inflight -= 1
+            if queue.fifo:
+                queue.store.left_flight(msg)  # type: ignore[union-attr]
+        elif msg.state == DELAYED:
+            queue.delayed -= 1
+        msg.state = GONE
+        msg.version += 1
+        for receipt in msg.receipts:
+            queue.receipts.pop(receipt, None)
+        msg.receipts.clear()
+        if queue.fifo:
+            queue.store.refresh(msg.group_id)  # type: ignore[union-attr,arg-type]
+
+    def _tick(self, queue: Queue, now: float) -> None:
+        """Do what has come due: delays and visibility timeouts end, old messages expire."""
+        timers = queue.timers
+        woke = False
+        while timers and timers[0][0] <= now:
+            _, _, version, msg = heapq.heappop(timers)
+            if version != msg.version or msg.state not in (DELAYED, INFLIGHT):
+                continue
+            if msg.state == DELAYED:
+                queue.delayed -= 1
+            else:
+                queue.inflight -= 1
+                if queue.fifo:
+                    queue.store.left_flight(msg)  # type: ignore[union-attr]
+            msg.state = VISIBLE
+            queue.visible += 1
+            if queue.fifo:
+                queue.store.refresh(msg.group_id)  # type: ignore[union-attr,arg-type]
+            else:
+                queue.store.push(msg)  # type: ignore[union-attr]
+            woke = True
+        retention = queue.int_attr("MessageRetentionPeriod")
+        heap = queue.retention
+        while heap and heap[0][0] + retention <= now:
+            _, _, msg = heapq.heappop(heap)
+            if msg.state != GONE:
+                self._remove(queue, msg)
+                queue.metrics.add("expired", now)
+        if woke:
+            self.on_visible(queue.name)
+
+    def _expire_dedup(self, queue: Queue, now: float) -> None:
+        order = queue.dedup_order
+        while order and order[0][0] <= now:
+            expires, key = order.popleft()
+            entry = queue.dedup.get(key)
+            if entry is not None and entry[0] == expires:
+                del queue.dedup[key]
+
+    def _expire_attempts(self, queue: Queue, now: float) -> None:
+        order = queue.attempt_order
+        while order and order[0][0] <= now:
+            expires, key = order.popleft()
+            entry = queue.attempts.get(key)
+            if entry is not None and entry[0] == expires:
+                del queue.attempts[key]
+
+
+def _page(
+    names: list[str], max_results: int | None, next_token: str | None
+) -> tuple[list[str], str | None]:
+    """Paging as ListQueues does it: an opaque token after the last name returned."""
+    start = 0
+    if next_token:
+        try:
+            after = base64.urlsafe_b64decode(next_token.encode("ascii")).decode()
+        except (ValueError, UnicodeError):
+            raise invalid("Invalid NextToken value.") from None
+        start = next((i for i, n in enumerate(names) if n > after), len(names))
+    if max_results is None:
+        return names[start : start + 1000], None
+    check.int_in("MaxResults", max_results, 1, 1000)
+    page = names[start : start + max_results]
+    token = None
+    if start + max_results < len(names):
+        token = base64.urlsafe_b64encode(page[-1].encode()).decode("ascii")
+    return page, token

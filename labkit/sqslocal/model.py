@@ -1,0 +1,110 @@
+"""The standard-queue teaching model: why a standard queue's order is only best-effort.
+
+A MODEL, not AWS internals (AWS does not publish its algorithm). It reproduces what the AWS
+documentation says a client sees, with a seeded RNG so a demo is reproducible:
+
+* each message is stored on one of N *virtual hosts*, picked at random when it is sent;
+* a **short poll** asks a weighted-random sample of the hosts (each host has a fixed random weight),
+  so with few messages a receive can return fewer than are available, or none at all;
+* a **long poll** asks every host that holds messages;
+* the hosts asked answer in random order and the reply interleaves them one message per host in
+  turn, so a reply is never in global send order, even though each host keeps its own messages in
+  arrival order;
+* a *duplicate* (AWS: "at-least-once delivery") is a copy left behind on another host when a message
+  is received, as if one replica missed the receive; it is delivered again later, even if the first
+  copy was deleted. The engine decides when (the duplicate rate); this store just holds the copy.
+
+Knobs: host count, duplicate rate (engine), the short-poll sample fraction, and `strict_order`, which
+collapses the model to one host that is always asked (messages then come back in send order, as
+moto and ElasticMQ deliver them).
+
+Cost: every operation touches at most the N hosts and the messages it returns, never the whole queue.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+
+from labkit.sqslocal.message import VISIBLE, Message
+
+
+class StandardStore:
+    """Visible messages of one standard queue, spread over virtual hosts."""
+
+    def __init__(
+        self, rng: random.Random, hosts: int, sample_fraction: float, strict_order: bool
+    ) -> None:
+        self._rng = rng
+        self.strict_order = strict_order
+        count = 1 if strict_order else max(1, hosts)
+        self._hosts: list[deque[Message]] = [deque() for _ in range(count)]
+        self._live = [0] * count
+        self._weights = [0.5 + rng.random() for _ in range(count)]
+        self._sample = count if strict_order else max(1, math.ceil(count * sample_fraction))
+
+    def push(self, msg: Message, host: int | None = None) -> None:
+        """A message became visible (sent, delay over, or visibility timeout expired)."""
+        if host is None:
+            host = msg.host if msg.host < len(self._hosts) else 0
+            if msg.receive_count == 0 and len(self._hosts) > 1:
+                host = self._rng.randrange(len(self._hosts))
+        msg.host = host
+        self._hosts[host].append(msg)
+        self._live[host] += 1
+
+    def random_host(self) -> int:
+        return self._rng.randrange(len(self._hosts))
+
+    def discard(self, msg: Message) -> None:
+        """A visible message left by other means (expired, purged): its deque entry goes stale."""
+        self._live[msg.host] -= 1
+
+    def take(self, n: int, long_poll: bool) -> list[Message]:
+        """Up to n visible messages, chosen as the model says; they are removed from the hosts."""
+        count = len(self._hosts)
+        if count == 1:
+            asked = [0]
+        elif long_poll:
+            asked = [h for h in range(count) if self._live[h]]
+            self._rng.shuffle(asked)
+        else:
+            asked = self._weighted_sample()
+        out: list[Message] = []
+        active = [h for h in asked if self._live[h]]
+        while active and len(out) < n:
+            still = []
+            for h in active:
+                if len(out) >= n:
+                    break
+                msg = self._pop(h)
+                if msg is not None:
+                    out.append(msg)
+                if self._live[h]:
+                    still.append(h)
+            active = still
+        return out
+
+    def _pop(self, host: int) -> Message | None:
+        queue = self._hosts[host]
+        while queue:
+            msg = queue.popleft()
+            if msg.state == VISIBLE and msg.host == host:
+                self._live[host] -= 1
+                return msg
+        return None
+
+    def _weighted_sample(self) -> list[int]:
+        """Pick `sample` hosts without replacement, each draw weighted by the host's fixed weight."""
+        hosts = list(range(len(self._hosts)))
+        weights = list(self._weights)
+        chosen: list[int] = []
+        for _ in range(self._sample):
+            pick = self._rng.choices(range(len(hosts)), weights=weights)[0]
+            chosen.append(hosts.pop(pick))
+            weights.pop(pick)
+        return chosen
+
+    def visible(self) -> int:
+        return sum(self._live)

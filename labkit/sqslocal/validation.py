@@ -1,0 +1,308 @@
+"""SQS's input rules (names, bodies, attributes, limits), kept apart so the engine reads as semantics.
+
+Every rule raises the error code AWS answers with. Sizes are counted in UTF-8 bytes, as AWS does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from labkit.sqslocal.errors import SqsError, invalid, missing
+
+MAX_BATCH_ENTRIES = 10
+MAX_BATCH_BYTES = 1_048_576
+MAX_MESSAGE_ATTRIBUTES = 10
+DEDUP_INTERVAL = 300.0
+PURGE_INTERVAL = 60.0
+RECEIVE_ATTEMPT_INTERVAL = 300.0
+MAX_INFLIGHT_STANDARD = 120_000
+MAX_INFLIGHT_FIFO = 120_000
+
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_ATTR_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
+_DEDUP_ID = re.compile(r"^[!-~]{1,128}$")  # alphanumerics and punctuation, ASCII 33-126
+_BAD_BODY_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_DATA_TYPE = re.compile(r"^(String|Number|Binary)(\.[^\s]{1,255})?$")
+
+# queue attribute -> (min, max) for the integer ones
+INT_ATTRIBUTES: dict[str, tuple[int, int]] = {
+    "DelaySeconds": (0, 900),
+    "MaximumMessageSize": (1024, 1_048_576),
+    "MessageRetentionPeriod": (60, 1_209_600),
+    "ReceiveMessageWaitTimeSeconds": (0, 20),
+    "VisibilityTimeout": (0, 43_200),
+    "KmsDataKeyReusePeriodSeconds": (60, 86_400),
+}
+DEFAULT_ATTRIBUTES: dict[str, str] = {
+    "DelaySeconds": "0",
+    "MaximumMessageSize": "1048576",
+    "MessageRetentionPeriod": "345600",
+    "ReceiveMessageWaitTimeSeconds": "0",
+    "VisibilityTimeout": "30",
+    "SqsManagedSseEnabled": "true",
+}
+FIFO_ONLY = {"ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"}
+SETTABLE = {
+    *INT_ATTRIBUTES,
+    "Policy",
+    "RedrivePolicy",
+    "RedriveAllowPolicy",
+    "KmsMasterKeyId",
+    "SqsManagedSseEnabled",
+    *FIFO_ONLY,
+}
+READ_ONLY = {
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+    "QueueArn",
+}
+ALL_QUEUE_ATTRIBUTES = SETTABLE | READ_ONLY | {"FifoQueue"}
+
+SYSTEM_ATTRIBUTES = (
+    "SenderId",
+    "SentTimestamp",
+    "ApproximateReceiveCount",
+    "ApproximateFirstReceiveTimestamp",
+    "SequenceNumber",
+    "MessageDeduplicationId",
+    "MessageGroupId",
+    "AWSTraceHeader",
+    "DeadLetterQueueSourceArn",
+)
+
+
+def queue_name(name: str) -> str:
+    base = name.removesuffix(".fifo")
+    if not _QUEUE_NAME.match(base):
+        raise invalid(
+            "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+        )
+    return name
+
+
+def batch_entry_ids(ids: list[str]) -> None:
+    """The batch-level rules, checked before any entry runs (AWS rejects the whole batch)."""
+    if not ids:
+        raise SqsError("EmptyBatchRequest", "There should be at least one entry in the request.")
+    if len(ids) > MAX_BATCH_ENTRIES:
+        raise SqsError(
+            "TooManyEntriesInBatchRequest",
+            f"Maximum number of entries per request are {MAX_BATCH_ENTRIES}. You have sent {len(ids)}.",
+        )
+    for entry_id in ids:
+        if not _BATCH_ID.match(entry_id):
+            raise SqsError(
+                "InvalidBatchEntryId",
+                "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
+                "It can be at most 80 letters long.",
+            )
+    if len(set(ids)) != len(ids):
+        raise SqsError("BatchEntryIdsNotDistinct", "Two or more batch entries have the same Id.")
+
+
+def body(text: str) -> None:
+    if not text:
+        raise missing("The request must contain the parameter MessageBody.")
+    bad = _BAD_BODY_CHAR.search(text)
+    if bad:
+        raise SqsError(
+            "InvalidMessageContents",
+            f"Invalid characters found. Invalid character U+{ord(bad.group()):04X} in the message body.",
+        )
+
+
+def dedup_id(value: str, what: str = "MessageDeduplicationId") -> None:
+    if not _DEDUP_ID.match(value):
+        raise invalid(
+            f"Value {value!r} for parameter {what} is invalid. Reason: must be 1 to 128 "
+            "alphanumeric or punctuation characters."
+        )
+
+
+def message_attributes(attrs: Mapping[str, Mapping[str, Any]], *, system: bool = False) -> int:
+    """Validate message attributes; return their size in bytes (name + type + value)."""
+    if len(attrs) > MAX_MESSAGE_ATTRIBUTES and not system:
+        raise invalid(
+            f"Number of message attributes [{len(attrs)}] exceeds the allowed maximum [{MAX_MESSAGE_ATTRIBUTES}]."
+        )
+    size = 0
+    for name, attr in attrs.items():
+        if system:
+            if name != "AWSTraceHeader":
+                raise invalid(f"Message system attribute name '{name}' is invalid.")
+        elif (
+            not _ATTR_NAME.match(name)
+            or name.startswith(".")
+            or name.endswith(".")
+            or ".." in name
+            or name.lower().startswith(("aws.", "amazon."))
+        ):
+            raise invalid(f"Message attribute name '{name}' is invalid.")
+        data_type = attr.get("DataType")
+        if not data_type:
+            raise invalid(
+                f"The message attribute '{name}' must contain a non-empty attribute type."
+            )
+        if not _DATA_TYPE.match(data_type):
+            raise invalid(
+                f"The type of message attribute '{name}' is invalid. You must use only the following "
+                "supported type prefixes: Binary, Number, String."
+            )
+        if system and data_type != "String":
+            raise invalid(f"The type of message system attribute '{name}' must be String.")
+        if data_type.startswith("Binary"):
+            value = attr.get("BinaryValue")
+            if value is None or len(value) == 0:
+                raise invalid(
+                    f"The message attribute '{name}' must contain a non-empty value of type 'Binary'."
+                )
+            value_size = len(value)
+            if attr.get("StringValue") is not None:
+                raise invalid(
+                    f"The message attribute '{name}' with type 'Binary' must use field 'Binary'."
+                )
+        else:
+            value = attr.get("StringValue")
+            if value is None or value == "":
+                raise invalid(
+                    f"The message attribute '{name}' must contain a non-empty value of type 'String'."
+                )
+            if attr.get("BinaryValue") is not None:
+                raise invalid(
+                    f"The message attribute '{name}' with type 'String' must use field 'String'."
+                )
+            if _BAD_BODY_CHAR.search(value):
+                raise invalid(f"The message attribute '{name}' contains invalid characters.")
+            if data_type.startswith("Number"):
+                _number(name, value)
+            value_size = len(value.encode("utf-8"))
+        size += len(name.encode("utf-8")) + len(data_type.encode("utf-8")) + value_size
+    return size
+
+
+def _number(name: str, value: str) -> None:
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise invalid(f"Can't cast the value of message (user) attribute '{name}' to a number.")
+    digits = number.as_tuple().digits
+    if len(digits) > 38 or not Decimal("-1e128") <= number <= Decimal("1e126"):
+        raise invalid(
+            f"Value of message attribute '{name}' is outside the range supported for Number "
+            "(38 significant digits, -10^128 to 10^126)."
+        )
+
+
+def int_in(name: str, value: Any, low: int, high: int) -> int:
+    """An integer request parameter within [low, high] (wrong type or range → InvalidParameterValue)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise invalid(
+            f"Value {value} for parameter {name} is invalid. Reason: Must be between {low} and {high}."
+        )
+    return value
+
+
+def queue_attributes(attrs: Mapping[str, str], *, fifo: bool, creating: bool) -> dict[str, str]:
+    """Check queue attributes as CreateQueue/SetQueueAttributes receive them; return them normalised."""
+    out: dict[str, str] = {}
+    for name, raw in attrs.items():
+        if not isinstance(raw, str):
+            raise SqsError("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
+        value = raw
+        if name == "FifoQueue":
+            if not creating:
+                raise SqsError("InvalidAttributeName", f"Unknown Attribute {name}.")
+            if value.lower() not in ("true", "false"):
+                raise SqsError(
+                    "InvalidAttributeValue", "Invalid value for the parameter FifoQueue."
+                )
+            value = value.lower()
+            if (value == "true") != fifo:
+                raise invalid(
+                    "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+                    "underscores, must end with .fifo suffix and be 1 to 80 in length."
+                    if value == "true"
+                    else "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+                )
+            out[name] = value
+            continue
+        if name not in SETTABLE:
+            raise SqsError("InvalidAttributeName", f"Unknown Attribute {name}.")
+        if name in FIFO_ONLY and not fifo:
+            raise SqsError("InvalidAttributeName", f"Unknown Attribute {name}.")
+        if name in INT_ATTRIBUTES:
+            low, high = INT_ATTRIBUTES[name]
+            try:
+                number = int(value)
+            except ValueError:
+                number = None
+            if number is None or not low <= number <= high:
+                raise SqsError(
+                    "InvalidAttributeValue",
+                    f"Invalid value for the parameter {name}. Reason: must be between {low} and {high}.",
+                )
+            value = str(number)
+        elif name in ("ContentBasedDeduplication", "SqsManagedSseEnabled"):
+            if value.lower() not in ("true", "false"):
+                raise SqsError("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
+            value = value.lower()
+        elif name == "DeduplicationScope":
+            if value not in ("queue", "messageGroup"):
+                raise SqsError(
+                    "InvalidAttributeValue", "Invalid value for the parameter DeduplicationScope."
+                )
+        elif name == "FifoThroughputLimit":
+            if value not in ("perQueue", "perMessageGroupId"):
+                raise SqsError(
+                    "InvalidAttributeValue", "Invalid value for the parameter FifoThroughputLimit."
+                )
+        elif name == "RedrivePolicy":
+            value = redrive_policy(value)
+        elif name in ("Policy", "RedriveAllowPolicy") and value:
+            try:
+                json.loads(value)
+            except ValueError:
+                raise SqsError(
+                    "InvalidAttributeValue", f"Invalid value for the parameter {name}."
+                ) from None
+        out[name] = value
+    return out
+
+
+def redrive_policy(value: str) -> str:
+    """Normalise a RedrivePolicy (empty string clears it)."""
+    if value == "":
+        return ""
+    try:
+        policy = json.loads(value)
+    except ValueError:
+        policy = None
+    if not isinstance(policy, dict):
+        raise SqsError("InvalidAttributeValue", "Invalid value for the parameter RedrivePolicy.")
+    arn = policy.get("deadLetterTargetArn")
+    count = policy.get("maxReceiveCount")
+    if isinstance(count, str) and count.strip().isdigit():
+        count = int(count)
+    if not isinstance(arn, str) or not arn:
+        raise SqsError(
+            "InvalidAttributeValue",
+            "Value for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid "
+            "JSON map or it is missing deadLetterTargetArn.",
+        )
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
+        raise SqsError(
+            "InvalidAttributeValue",
+            "Value for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: "
+            "must be an integer from 1 to 1000.",
+        )
+    return json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": count}, separators=(",", ":"))

@@ -1,0 +1,428 @@
+"""The engine's SQS semantics, driven directly with a fake clock and a seeded RNG."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from labkit.sqslocal.engine import Engine
+from labkit.sqslocal.errors import SqsError
+
+STD = "csse6400_prac"
+FIFO = "csse6400_prac.fifo"
+
+
+def numbers(received) -> list[int]:
+    return [int(m.body.split()[-1]) for m in received]
+
+
+def drain(engine: Engine, queue: str, long_poll: bool = True, polls: int = 200) -> list:
+    """Receive-and-delete until `polls` receives came back empty in a row or `polls` ran out."""
+    out = []
+    empty = 0
+    for _ in range(polls):
+        got = engine.receive_message(queue, 10, long_poll=long_poll)
+        if not got:
+            empty += 1
+            if empty > 20:
+                break
+            continue
+        empty = 0
+        for m in got:
+            out.append(m)
+            engine.delete_message(queue, m.receipt_handle)
+    return out
+
+
+def error_code(excinfo) -> str:
+    return excinfo.value.query_code
+
+
+# ----- standard queue: the teaching model ------------------------------------------------------
+@pytest.mark.parametrize("long_poll", [False, True])
+def test_standard_queue_delivers_100_messages_out_of_order(engine: Engine, long_poll: bool) -> None:
+    for i in range(100):
+        engine.send_message(STD, f"Message {i}")
+    got = numbers(drain(engine, STD, long_poll=long_poll))
+    assert set(got) == set(range(100))
+    assert got != sorted(got)
+    inversions = sum(1 for a, b in itertools.pairwise(got) if a > b)
+    assert inversions >= 10
+
+
+def test_short_poll_can_return_fewer_than_available_or_nothing(engine: Engine) -> None:
+    sizes = []
+    for _ in range(30):
+        engine.send_message(STD, "one")
+        engine.send_message(STD, "two")
+        got = engine.receive_message(STD, 10)
+        sizes.append(len(got))
+        for m in got:
+            engine.delete_message(STD, m.receipt_handle)
+        for m in engine.receive_message(STD, 10, long_poll=True):
+            engine.delete_message(STD, m.receipt_handle)
+    assert 0 in sizes or 1 in sizes
+    assert 2 in sizes
+
+
+def test_long_poll_finds_a_lone_message_every_time(engine: Engine) -> None:
+    for _ in range(30):
+        engine.send_message(STD, "only")
+        got = engine.receive_message(STD, 10, long_poll=True)
+        assert len(got) == 1
+        engine.delete_message(STD, got[0].receipt_handle)
+
+
+def test_duplicates_come_with_the_same_message_id_even_after_delete(make_engine) -> None:
+    engine = make_engine(duplicate_rate=0.2)
+    ids = {engine.send_message(STD, f"Message {i}").message_id for i in range(100)}
+    got = drain(engine, STD)
+    assert {m.message_id for m in got} == ids
+    assert len(got) > 100  # some delivered twice
+
+
+def test_strict_order_switch_gives_send_order(make_engine) -> None:
+    engine = make_engine(strict_order=True, duplicate_rate=0)
+    for i in range(50):
+        engine.send_message(STD, f"Message {i}")
+    assert numbers(drain(engine, STD, long_poll=False)) == list(range(50))
+
+
+def test_same_seed_same_story(make_engine) -> None:
+    runs = []
+    for _ in range(2):
+        engine = make_engine()
+        for i in range(30):
+            engine.send_message(STD, f"Message {i}")
+        runs.append(numbers(drain(engine, STD, long_poll=False)))
+    assert runs[0] == runs[1]
+
+
+# ----- visibility, delays, retention -----------------------------------------------------------
+def test_visibility_timeout_hides_then_returns_the_message(engine: Engine, clock) -> None:
+    engine.set_queue_attributes(STD, {"VisibilityTimeout": "10"})
+    engine.send_message(STD, "m")
+    first = engine.receive_message(STD, long_poll=True)
+    assert len(first) == 1
+    assert engine.receive_message(STD, long_poll=True) == []
+    clock.tick(10)
+    again = engine.receive_message(STD, long_poll=True)
+    assert again[0].message_id == first[0].message_id
+    assert again[0].system["ApproximateReceiveCount"] == "2"
+    assert again[0].receipt_handle != first[0].receipt_handle
+
+
+def test_change_visibility_extends_and_zero_releases(engine: Engine, clock) -> None:
+    engine.send_message(STD, "m")
+    (m,) = engine.receive_message(STD, long_poll=True)
+    engine.change_message_visibility(STD, m.receipt_handle, 100)
+    clock.tick(50)
+    assert engine.receive_message(STD, long_poll=True) == []
+    engine.change_message_visibility(STD, m.receipt_handle, 0)
+    assert len(engine.receive_message(STD, long_poll=True)) == 1
+
+
+def test_change_visibility_of_a_message_not_in_flight(engine: Engine, clock) -> None:
+    engine.set_queue_attributes(STD, {"VisibilityTimeout": "5"})
+    engine.send_message(STD, "m")
+    (m,) = engine.receive_message(STD, long_poll=True)
+    clock.tick(6)
+    with pytest.raises(SqsError) as exc:
+        engine.change_message_visibility(STD, m.receipt_handle, 10)
+    assert error_code(exc) == "AWS.SimpleQueueService.MessageNotInflight"
+
+
+def test_bad_receipt_handle(engine: Engine) -> None:
+    with pytest.raises(SqsError) as exc:
+        engine.delete_message(STD, "not-a-handle")
+    assert error_code(exc) == "ReceiptHandleIsInvalid"
+
+
+def test_delete_twice_succeeds(engine: Engine) -> None:
+    engine.send_message(STD, "m")
+    (m,) = engine.receive_message(STD, long_poll=True)
+    engine.delete_message(STD, m.receipt_handle)
+    engine.delete_message(STD, m.receipt_handle)
+    assert engine.get_queue_attributes(STD, ["All"])["ApproximateNumberOfMessages"] == "0"
+
+
+def test_delays_per_message_and_per_queue(engine: Engine, clock) -> None:
+    engine.send_message(STD, "late", delay_seconds=30)
+    attrs = engine.get_queue_attributes(STD, ["ApproximateNumberOfMessagesDelayed"])
+    assert attrs == {"ApproximateNumberOfMessagesDelayed": "1"}
+    assert engine.receive_message(STD, long_poll=True) == []
+    clock.tick(30)
+    assert [m.body for m in engine.receive_message(STD, long_poll=True)] == ["late"]
+    engine.set_queue_attributes(FIFO, {"DelaySeconds": "5"})
+    engine.send_message(FIFO, "f", group_id="g")
+    assert engine.receive_message(FIFO) == []
+    clock.tick(5)
+    assert [m.body for m in engine.receive_message(FIFO)] == ["f"]
+
+
+def test_next_due_tells_a_waiter_when_to_look_again(engine: Engine, clock) -> None:
+    engine.send_message(STD, "late", delay_seconds=7)
+    assert engine.next_due(STD) == clock.t + 7
+
+
+def test_retention_expires_old_messages(engine: Engine, clock) -> None:
+    engine.set_queue_attributes(STD, {"MessageRetentionPeriod": "60"})
+    engine.send_message(STD, "old")
+    clock.tick(30)
+    engine.send_message(STD, "young")
+    clock.tick(31)
+    assert [m.body for m in drain(engine, STD)] == ["young"]
+    assert engine.metrics(STD)["totals"]["expired"] == 1
+
+
+def test_size_limit_is_in_bytes(engine: Engine) -> None:
+    engine.set_queue_attributes(STD, {"MaximumMessageSize": "1024"})
+    engine.send_message(STD, "é" * 512)  # 1,024 bytes: fits
+    with pytest.raises(SqsError) as exc:
+        engine.send_message(STD, "é" * 513)  # 513 characters but 1,026 bytes
+    assert error_code(exc) == "InvalidParameterValue"
+
+
+def test_attribute_bytes_count_towards_the_limit(engine: Engine) -> None:
+    engine.set_queue_attributes(STD, {"MaximumMessageSize": "1024"})
+    attrs = {"k": {"DataType": "String", "StringValue": "v"}}
+    with pytest.raises(SqsError):
+        engine.send_message(STD, "x" * 1020, message_attributes=attrs)
+
+
+# ----- FIFO ---------------------------------------------------------------------------------------
+def test_fifo_needs_a_group(engine: Engine) -> None:
+    with pytest.raises(SqsError) as exc:
+        engine.send_message(FIFO, "m")
+    assert error_code(exc) == "MissingParameter"
+
+
+def test_fifo_rejects_per_message_delay(engine: Engine) -> None:
+    with pytest.raises(SqsError) as exc:
+        engine.send_message(FIFO, "m", group_id="g", delay_seconds=5)
+    assert error_code(exc) == "InvalidParameterValue"
+
+
+def test_fifo_without_content_dedup_needs_an_id(engine: Engine) -> None:
+    engine.create_queue("plain.fifo", {"FifoQueue": "true"})
+    with pytest.raises(SqsError) as exc:
+        engine.send_message("plain.fifo", "m", group_id="g")
+    assert error_code(exc) == "InvalidParameterValue"
+
+
+def test_fifo_order_and_several_of_one_group_per_receive(engine: Engine) -> None:
+    for i in range(25):
+        engine.send_message(FIFO, f"Message {i}", group_id="g")
+    first = engine.receive_message(FIFO, 10)
+    assert numbers(first) == list(range(10))
+    assert engine.receive_message(FIFO, 10) == []  # group blocked while in flight
+    for m in first:
+        engine.delete_message(FIFO, m.receipt_handle)
+    assert numbers(engine.receive_message(FIFO, 10)) == list(range(10, 20))
+
+
+def test_fifo_other_groups_flow_while_one_is_blocked(engine: Engine) -> None:
+    engine.send_message(FIFO, "a0", group_id="a")
+    engine.send_message(FIFO, "a1", group_id="a")
+    engine.send_message(FIFO, "b0", group_id="b")
+    (a0,) = engine.receive_message(FIFO, 1)
+    assert a0.body == "a0"
+    assert [m.body for m in engine.receive_message(FIFO, 10)] == ["b0"]
+
+
+def test_fifo_redelivers_in_order_after_visibility_timeout(engine: Engine, clock) -> None:
+    for i in range(3):
+        engine.send_message(FIFO, f"Message {i}", group_id="g")
+    assert numbers(engine.receive_message(FIFO, 2)) == [0, 1]
+    clock.tick(30)
+    assert numbers(engine.receive_message(FIFO, 10)) == [0, 1, 2]
+
+
+def test_content_dedup_survives_deletion_and_expires_after_5_minutes(engine: Engine) -> None:
+    first = engine.send_message(FIFO, "Message 0", group_id="g")
+    (m,) = engine.receive_message(FIFO)
+    engine.delete_message(FIFO, m.receipt_handle)
+    again = engine.send_message(FIFO, "Message 0", group_id="g")
+    assert again.message_id == first.message_id
+    assert engine.receive_message(FIFO) == []
+    engine.advance(300)
+    engine.send_message(FIFO, "Message 0", group_id="g")
+    assert [m.body for m in engine.receive_message(FIFO)] == ["Message 0"]
+
+
+def test_explicit_dedup_id_wins_over_content(engine: Engine) -> None:
+    engine.send_message(FIFO, "same", group_id="g", dedup_id="one")
+    engine.send_message(FIFO, "same", group_id="g", dedup_id="two")
+    engine.send_message(FIFO, "other", group_id="g", dedup_id="one")
+    assert [m.body for m in engine.receive_message(FIFO, 10)] == ["same", "same"]
+
+
+def test_dedup_scope_message_group(engine: Engine) -> None:
+    engine.create_queue(
+        "scoped.fifo",
+        {
+            "FifoQueue": "true",
+            "DeduplicationScope": "messageGroup",
+            "FifoThroughputLimit": "perMessageGroupId",
+        },
+    )
+    engine.send_message("scoped.fifo", "x", group_id="a", dedup_id="d")
+    engine.send_message("scoped.fifo", "x", group_id="b", dedup_id="d")
+    engine.send_message("scoped.fifo", "x", group_id="a", dedup_id="d")
+    assert (
+        len(engine.receive_message("scoped.fifo", 10))
+        + len(engine.receive_message("scoped.fifo", 10))
+        == 2
+    )
+
+
+def test_per_group_throughput_needs_group_scope(engine: Engine) -> None:
+    with pytest.raises(SqsError) as exc:
+        engine.create_queue(
+            "bad.fifo", {"FifoQueue": "true", "FifoThroughputLimit": "perMessageGroupId"}
+        )
+    assert error_code(exc) == "InvalidAttributeValue"
+
+
+def test_sequence_numbers_increase(engine: Engine) -> None:
+    seqs = [
+        int(engine.send_message(FIFO, f"m{i}", group_id="g").sequence_number) for i in range(20)
+    ]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 20
+
+
+def test_receive_request_attempt_id_returns_the_same_messages(engine: Engine) -> None:
+    for i in range(3):
+        engine.send_message(FIFO, f"Message {i}", group_id=f"g{i}")
+    first = engine.receive_message(FIFO, 2, attempt_id="try-1")
+    retry = engine.receive_message(FIFO, 2, attempt_id="try-1")
+    assert [(m.message_id, m.receipt_handle) for m in retry] == [
+        (m.message_id, m.receipt_handle) for m in first
+    ]
+    other = engine.receive_message(FIFO, 2, attempt_id="try-2")
+    assert {m.message_id for m in other}.isdisjoint({m.message_id for m in first})
+
+
+# ----- dead-letter queues -------------------------------------------------------------------------
+def test_redrive_moves_after_max_receive_count(engine: Engine, clock) -> None:
+    engine.create_queue("dlq")
+    policy = json.dumps({"deadLetterTargetArn": engine.arn("dlq"), "maxReceiveCount": 2})
+    engine.create_queue("work", {"RedrivePolicy": policy, "VisibilityTimeout": "1"})
+    engine.send_message("work", "poison")
+    for _ in range(2):
+        assert len(engine.receive_message("work", long_poll=True)) == 1
+        clock.tick(1)
+    assert engine.receive_message("work", long_poll=True) == []
+    (dead,) = engine.receive_message("dlq", long_poll=True)
+    assert dead.body == "poison"
+    assert dead.system["DeadLetterQueueSourceArn"] == engine.arn("work")
+    assert engine.list_dead_letter_source_queues("dlq") == (["work"], None)
+
+
+def test_dlq_must_exist_and_be_of_the_same_type(engine: Engine) -> None:
+    policy = json.dumps({"deadLetterTargetArn": engine.arn(STD), "maxReceiveCount": 2})
+    with pytest.raises(SqsError) as exc:
+        engine.create_queue("x.fifo", {"FifoQueue": "true", "RedrivePolicy": policy})
+    assert error_code(exc) == "InvalidParameterValue"
+    missing = json.dumps({"deadLetterTargetArn": engine.arn("nope"), "maxReceiveCount": 2})
+    with pytest.raises(SqsError):
+        engine.create_queue("y", {"RedrivePolicy": missing})
+
+
+# ----- queues, attributes, tags, purge, lab extensions ---------------------------------------------
+def test_course_queues_exist_at_start(engine: Engine) -> None:
+    assert engine.list_queues() == ([FIFO, STD], None) or engine.list_queues()[0] == sorted(
+        [STD, FIFO]
+    )
+    assert engine.get_queue_attributes(FIFO, ["ContentBasedDeduplication"]) == {
+        "ContentBasedDeduplication": "true"
+    }
+
+
+def test_create_existing_queue_with_other_attributes_is_refused(engine: Engine) -> None:
+    assert engine.create_queue(STD, {"VisibilityTimeout": "30"}) == STD
+    with pytest.raises(SqsError) as exc:
+        engine.create_queue(STD, {"VisibilityTimeout": "31"})
+    assert error_code(exc) == "QueueAlreadyExists"
+
+
+def test_fifo_attribute_must_match_name(engine: Engine) -> None:
+    with pytest.raises(SqsError):
+        engine.create_queue("nofifo", {"FifoQueue": "true"})
+    with pytest.raises(SqsError):
+        engine.create_queue("yes.fifo")
+
+
+def test_list_queues_prefix_and_paging(engine: Engine) -> None:
+    for i in range(5):
+        engine.create_queue(f"page-{i}")
+    page, token = engine.list_queues("page-", 2)
+    assert page == ["page-0", "page-1"] and token
+    page, token = engine.list_queues("page-", 2, token)
+    assert page == ["page-2", "page-3"]
+    page, token = engine.list_queues("page-", 2, token)
+    assert page == ["page-4"] and token is None
+
+
+def test_missing_queue(engine: Engine) -> None:
+    with pytest.raises(SqsError) as exc:
+        engine.send_message("nope", "m")
+    assert error_code(exc) == "AWS.SimpleQueueService.NonExistentQueue"
+
+
+def test_approximate_counts(engine: Engine) -> None:
+    engine.send_message(STD, "a")
+    engine.send_message(STD, "b")
+    engine.send_message(STD, "c", delay_seconds=10)
+    engine.receive_message(STD, 1, long_poll=True)
+    attrs = engine.get_queue_attributes(STD, ["All"])
+    assert attrs["ApproximateNumberOfMessages"] == "1"
+    assert attrs["ApproximateNumberOfMessagesNotVisible"] == "1"
+    assert attrs["ApproximateNumberOfMessagesDelayed"] == "1"
+    assert attrs["QueueArn"] == "arn:aws:sqs:us-east-1:000000000000:csse6400_prac"
+
+
+def test_unknown_attribute_name(engine: Engine) -> None:
+    with pytest.raises(SqsError) as exc:
+        engine.get_queue_attributes(STD, ["Colour"])
+    assert error_code(exc) == "InvalidAttributeName"
+
+
+def test_purge_and_purge_in_progress(engine: Engine, clock) -> None:
+    for i in range(5):
+        engine.send_message(STD, f"m{i}")
+    engine.purge_queue(STD)
+    assert engine.receive_message(STD, 10, long_poll=True) == []
+    with pytest.raises(SqsError) as exc:
+        engine.purge_queue(STD)
+    assert error_code(exc) == "AWS.SimpleQueueService.PurgeQueueInProgress"
+    clock.tick(60)
+    engine.purge_queue(STD)
+
+
+def test_tags(engine: Engine) -> None:
+    engine.tag_queue(STD, {"course": "csse6400", "week": "6"})
+    engine.untag_queue(STD, ["week"])
+    assert engine.list_queue_tags(STD) == {"course": "csse6400"}
+
+
+def test_metrics_count_what_the_console_shows(engine: Engine) -> None:
+    engine.send_message(STD, "a")
+    engine.receive_message(STD, long_poll=True, count_empty=True)
+    engine.receive_message(STD, long_poll=True, count_empty=True)
+    totals = engine.metrics(STD)["totals"]
+    assert totals["sent"] == 1 and totals["received"] == 1 and totals["empty_receives"] == 1
+
+
+def test_reset_restores_the_initial_state(engine: Engine) -> None:
+    engine.create_queue("extra")
+    engine.send_message(STD, "a")
+    engine.advance(100)
+    engine.reset()
+    assert sorted(engine.list_queues()[0]) == sorted([STD, FIFO])
+    assert engine.offset == 0
+    assert engine.get_queue_attributes(STD, ["ApproximateNumberOfMessages"]) == {
+        "ApproximateNumberOfMessages": "0"
+    }
