@@ -173,14 +173,16 @@ def iter_receive(
     and leaves the rest to reappear after their visibility timeout.
     """
     position = 0
+    polled = False  # `timeout=0` still polls once (a short poll)
     last_message = clock()
     while count is None or position < count:
         wait = wait_seconds
         if timeout is not None:
             remaining = timeout - (clock() - last_message)
-            if remaining <= 0:
+            if remaining <= 0 and polled:
                 return
             wait = min(wait, max(0, math.ceil(remaining)))
+        polled = True
         want = BATCH if count is None else min(BATCH, count - position)
         reply = client.receive_message(
             QueueUrl=queue_url,

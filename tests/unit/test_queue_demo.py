@@ -140,3 +140,9 @@ def test_records_carry_client_count_and_a_placeholder_when_missing() -> None:
     assert got[0].line().endswith(" <no client>: Message 7")
     assert got[1].number is None and got[1].position == 1
     assert got[1].to_json()["received_at"] == "2026-11-28T01:02:03+00:00"
+
+
+def test_timeout_zero_is_one_short_poll() -> None:
+    fake = FakeSQS()
+    assert list(queue_demo.iter_receive(fake, URL, timeout=0, clock=fake.clock)) == []
+    assert [kw["WaitTimeSeconds"] for _, kw in fake.calls] == [0]
