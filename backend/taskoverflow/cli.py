@@ -96,6 +96,25 @@ def worker(burst: bool = typer.Option(False, help="exit once the queue is empty"
 
 
 @app.command()
+def migrate(revision: str = typer.Argument("head", help="Alembic revision to go to")) -> None:
+    """Bring the database (DATABASE_URL) to the newest schema with Alembic."""
+    from taskoverflow.migrations import upgrade
+
+    settings = _settings()
+    try:
+        asyncio.run(upgrade(settings.database_url, revision))
+    except (OSError, _sqlalchemy_error()) as exc:
+        raise LabError(f"migration failed: {exc}", hint="is DATABASE_URL right?") from None
+    print(f"database at {revision}")
+
+
+def _sqlalchemy_error() -> type[Exception]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return SQLAlchemyError
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     print("0.1.0")

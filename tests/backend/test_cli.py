@@ -1,0 +1,166 @@
+"""`taskoverflow serve | worker | migrate` as real processes: the course's cURL walk-through over
+HTTP on Hypercorn, schemathesis against the live OpenAPI document, and one-line errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from labkit.services.ports import free_port, wait_for_port
+
+TASKOVERFLOW = [sys.executable, "-m", "taskoverflow.cli"]
+
+
+def run_cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*TASKOVERFLOW, *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def lab_env(tmp_path: Path, redis_clean: str) -> dict[str, str]:
+    return {
+        "LAB_DIR": str(tmp_path / "lab"),  # default DATABASE_URL goes under it
+        "REDIS_URL": redis_clean,
+        "ICAL_DELAY_SECONDS": "0",
+    }
+
+
+@pytest.fixture
+def server(lab_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [*TASKOVERFLOW, "serve", "--port", str(port)],
+        env={**os.environ, **lab_env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        if not wait_for_port(port, timeout=30):
+            raise AssertionError((tmp_path / "serve.log").read_text())
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            assert proc.wait(timeout=15) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
+
+
+@pytest.mark.slow
+def test_curl_walkthrough_over_http(server: str, lab_env: dict[str, str], tmp_path: Path):
+    with httpx.Client(base_url=server, timeout=10) as http:
+        assert http.get("/api/v1/health").json() == {"status": "ok"}
+        created = http.post(
+            "/api/v1/todos", json={"title": "Demo", "deadline_at": "2023-02-27T00:00:00"}
+        )
+        assert created.status_code == 201
+        task = http.post("/api/v1/todos/ical").json()
+        assert task["task_url"].startswith(server)
+        assert http.get(task["task_url"]).json()["task_status"] == "PENDING"
+
+        worker = run_cli("worker", "--burst", env=lab_env)
+        assert worker.returncode == 0, worker.stdout + worker.stderr
+
+        status = http.get(task["task_url"]).json()
+        assert status["task_status"] == "SUCCESS"
+        calendar = http.get(status["result_url"])
+        assert calendar.status_code == 200
+        assert calendar.headers["content-type"].startswith("text/calendar")
+        assert "SUMMARY:Demo\r\n" in calendar.text
+
+        too_big = http.post("/api/v1/todos", content=b"{" + b" " * 70_000 + b"}")
+        assert too_big.status_code == 413
+        assert "error" in too_big.json()
+        assert "<title>TaskOverflow</title>" in http.get("/").text
+    # the default database lives under LAB_DIR
+    assert (tmp_path / "lab" / "taskoverflow.db").exists()
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_failures(server: str, tmp_path: Path):
+    st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
+    if st is None:
+        pytest.skip("schemathesis not installed")
+    result = subprocess.run(
+        [
+            st,
+            "run",
+            f"{server}/openapi.json",
+            "--checks",
+            "all",
+            "--max-examples",
+            "25",
+            "--seed",
+            "1",
+            "--phases",
+            "coverage,fuzzing",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout[-6000:]
+
+
+def test_worker_without_redis_is_one_line_error(dead_redis_url: str):
+    result = run_cli("worker", "--burst", env={"REDIS_URL": dead_redis_url})
+    assert result.returncode == 1
+    assert "cannot reach the job queue" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_unknown_transport_is_one_line_error(dead_redis_url: str):
+    result = run_cli("worker", "--burst", env={"JOB_TRANSPORT": "pigeon"})
+    assert result.returncode == 1
+    assert "unknown JOB_TRANSPORT 'pigeon'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_setting_is_one_line_error():
+    result = run_cli("worker", "--burst", env={"ICAL_DELAY_SECONDS": "soon"})
+    assert result.returncode == 1
+    assert "ICAL_DELAY_SECONDS" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_on_a_taken_port_is_one_line_error(tmp_path: Path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), env={"LAB_DIR": str(tmp_path)}, timeout=30)
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_migrate_command(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    result = run_cli("migrate", env={"DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert "database at head" in result.stdout
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "m.db") as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"todos", "alembic_version"} <= tables
