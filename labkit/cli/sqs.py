@@ -1,7 +1,82 @@
-"""`labkit` sub-command: sqs (not built yet)."""
+"""`labkit sqs serve`: run the local SQS service (boto3 and the AWS CLI use it via AWS_ENDPOINT_URL_SQS)."""
+
+from __future__ import annotations
+
+import errno
+import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from labkit.errors import LabError
+
+sqs_app = typer.Typer(
+    help="The local SQS service.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+
+
+@sqs_app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 9324,
+    seed: Annotated[int, typer.Option(help="Seed of the teaching model's RNG.")] = 6400,
+    hosts: Annotated[
+        int,
+        typer.Option(help="Virtual hosts a standard queue spreads messages over.", min=1, max=64),
+    ] = 5,
+    duplicate_rate: Annotated[
+        float,
+        typer.Option(
+            help="Chance a received standard message is left behind to come again.", min=0, max=1
+        ),
+    ] = 0.01,
+    strict_order: Annotated[
+        bool,
+        typer.Option("--strict-order", help="Standard queues deliver in send order (no model)."),
+    ] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Keep queues and messages across restarts (an append-only journal here)."
+        ),
+    ] = None,
+) -> None:
+    """Serve the AWS JSON SQS API on HOST:PORT, starting with the course's two queues."""
+    from labkit.sqslocal.engine import EngineConfig
+    from labkit.sqslocal.server import SqsApp, bind, build_engine
+    from labkit.sqslocal.server import serve as run
+
+    if not 0 <= port <= 65535:
+        raise LabError(f"port {port} is not a TCP port", hint="use 1-65535, or 0 for a free one")
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise LabError(
+                f"port {port} on {host} is already in use",
+                hint="is the SQS service already running (`labkit status`)? or pick --port",
+            ) from None
+        raise LabError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    config = EngineConfig(
+        seed=seed, hosts=hosts, duplicate_rate=duplicate_rate, strict_order=strict_order
+    )
+    try:
+        engine = build_engine(config, data_dir)
+    except ValueError as exc:  # a journal written with other knobs
+        sock.close()
+        raise LabError(
+            str(exc), hint="start with the same --seed and knobs, or another --data-dir"
+        ) from None
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    print(f"SQS service listening on http://{shown}:{bound_port}", flush=True)
+    replayed = getattr(engine, "replayed", None)
+    if replayed:
+        print(f"replayed {replayed} journaled calls from {data_dir}", file=sys.stderr, flush=True)
+    run(SqsApp(engine), sock)
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `labkit` app."""
+    """Add `labkit sqs …` to the `labkit` app."""
+    app.add_typer(sqs_app, name="sqs")

@@ -67,6 +67,11 @@ class SqsError(Exception):
         return _WIRE[self.shape][0] or self.shape
 
     @property
+    def has_query_code(self) -> bool:
+        """Whether replies carry `x-amzn-query-error` (SQS sends it for every modelled error)."""
+        return bool(_WIRE[self.shape][0])
+
+    @property
     def status(self) -> int:
         return _WIRE[self.shape][1]
 

@@ -1,0 +1,5 @@
+"""`python -m labkit.cli …`: the same as the `labkit` console script."""
+
+from labkit.cli import main
+
+main()

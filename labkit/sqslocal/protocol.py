@@ -1,0 +1,480 @@
+"""The AWS JSON 1.0 wire format of SQS: turn `X-Amz-Target: AmazonSQS.<Action>` requests into engine
+calls and engine results (or `SqsError`s) into the bodies and headers boto3 and the AWS CLI expect.
+
+Requests are checked against botocore's own SQS service model (shipped with boto3), so required
+members, types and integer ranges are enforced the way the API defines them without a hand-copied
+schema; wrong input is a 400 with an AWS error code, never a 500.
+
+The only asynchronous part is long polling: a ReceiveMessage that finds nothing waits on a per-queue
+`Waiters` object that the engine pokes the moment a message becomes visible, with a timed wake-up for
+the next delayed or in-flight message that comes due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Any
+
+from botocore.model import Shape
+from botocore.session import get_session
+
+from labkit.sqslocal import validation as check
+from labkit.sqslocal.engine import Engine, Received
+from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
+from labkit.sqslocal.md5 import md5_of_attributes
+
+CONTENT_TYPE = "application/x-amz-json-1.0"
+TARGET_PREFIX = "AmazonSQS."
+INT32 = (-(2**31), 2**31 - 1)
+
+Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+@cache
+def service_model():
+    """botocore's SQS model (loaded once; it is what boto3 itself serialises from)."""
+    return get_session().get_service_model("sqs")
+
+
+def _check_shape(shape: Shape, value: Any, path: str) -> Any:
+    """Validate `value` against a model shape; return it with blobs decoded to bytes."""
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise invalid(f"{path or 'The request'} must be an object.")
+        for name in shape.required_members:
+            if value.get(name) is None:
+                raise missing(f"The request must contain the parameter {name}.")
+        out = {}
+        for name, member in shape.members.items():
+            if value.get(name) is not None:
+                out[name] = _check_shape(member, value[name], f"{path}.{name}".lstrip("."))
+        return out
+    if kind == "list":
+        if not isinstance(value, list):
+            raise invalid(f"Value for parameter {path} must be a list.")
+        return [_check_shape(shape.member, item, f"{path}.{i + 1}") for i, item in enumerate(value)]
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise invalid(f"Value for parameter {path} must be a map.")
+        return {
+            _check_shape(shape.key, k, f"{path}.key"): _check_shape(shape.value, v, f"{path}.{k}")
+            for k, v in value.items()
+        }
+    if kind == "string":
+        if not isinstance(value, str):
+            raise invalid(
+                f"Value {_short(value)} for parameter {path} is invalid: must be a string."
+            )
+        return value
+    if kind in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise invalid(
+                f"Value {_short(value)} for parameter {path} is invalid: must be an integer."
+            )
+        if not INT32[0] <= value <= INT32[1]:
+            raise invalid(f"Value {_short(value)} for parameter {path} is invalid: out of range.")
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise invalid(
+                f"Value {_short(value)} for parameter {path} is invalid: must be a boolean."
+            )
+        return value
+    if kind == "blob":
+        if not isinstance(value, str):
+            raise invalid(f"Value for parameter {path} must be base64 text.")
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise invalid(f"Value for parameter {path} is not valid base64.") from None
+    return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def queue_name_from_url(url: str) -> str:
+    """The queue name from any usual form of QueueUrl (full URL, path, or AWS host URL)."""
+    name = url.rstrip("/").rsplit("/", 1)[-1]
+    if not name:
+        raise no_queue()
+    return name
+
+
+class Waiters:
+    """Long-poll waiters per queue: woken the moment the engine reports a visible message."""
+
+    def __init__(self) -> None:
+        self._by_queue: dict[str, set[asyncio.Future[None]]] = {}
+
+    def notify(self, name: str) -> None:
+        waiting = self._by_queue.get(name)
+        if waiting:
+            for future in waiting:
+                if not future.done():
+                    future.set_result(None)
+
+    def notify_all(self) -> None:
+        for name in list(self._by_queue):
+            self.notify(name)
+
+    async def wait(self, name: str, timeout: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._by_queue.setdefault(name, set()).add(future)
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            waiting = self._by_queue.get(name)
+            if waiting is not None:
+                waiting.discard(future)
+                if not waiting:
+                    del self._by_queue[name]
+
+
+def error_reply(err: SqsError) -> Reply:
+    body = json.dumps({"__type": err.type_name, "message": err.message}).encode()
+    headers = [(b"content-type", CONTENT_TYPE.encode()), *_request_id()]
+    if err.has_query_code:
+        headers.append((b"x-amzn-query-error", f"{err.query_code};{err.fault}".encode()))
+    return err.status, headers, body
+
+
+def _request_id() -> list[tuple[bytes, bytes]]:
+    return [(b"x-amzn-requestid", str(uuid.uuid4()).encode())]
+
+
+def ok_reply(payload: dict[str, Any]) -> Reply:
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    return 200, [(b"content-type", CONTENT_TYPE.encode()), *_request_id()], body
+
+
+class Dispatcher:
+    """Translates one AWS JSON request into engine calls. `host` builds the queue URLs."""
+
+    def __init__(self, engine: Engine, waiters: Waiters | None = None) -> None:
+        self.engine = engine
+        self.waiters = waiters or Waiters()
+        engine.on_visible = self.waiters.notify
+        self._handlers: dict[str, Callable[[dict[str, Any], str], Awaitable[dict] | dict]] = {
+            "CreateQueue": self.create_queue,
+            "GetQueueUrl": self.get_queue_url,
+            "ListQueues": self.list_queues,
+            "DeleteQueue": self.delete_queue,
+            "PurgeQueue": self.purge_queue,
+            "GetQueueAttributes": self.get_queue_attributes,
+            "SetQueueAttributes": self.set_queue_attributes,
+            "TagQueue": self.tag_queue,
+            "UntagQueue": self.untag_queue,
+            "ListQueueTags": self.list_queue_tags,
+            "SendMessage": self.send_message,
+            "SendMessageBatch": self.send_message_batch,
+            "ReceiveMessage": self.receive_message,
+            "DeleteMessage": self.delete_message,
+            "DeleteMessageBatch": self.delete_message_batch,
+            "ChangeMessageVisibility": self.change_message_visibility,
+            "ChangeMessageVisibilityBatch": self.change_message_visibility_batch,
+            "ListDeadLetterSourceQueues": self.list_dead_letter_source_queues,
+        }
+
+    async def handle(self, target: str | None, body: bytes, host: str) -> Reply:
+        try:
+            action = (target or "").removeprefix(TARGET_PREFIX)
+            if not target or not target.startswith(TARGET_PREFIX) or not action:
+                raise SqsError("UnknownOperationException", "Missing or malformed X-Amz-Target.")
+            handler = self._handlers.get(action)
+            if handler is None:
+                if action in service_model().operation_names:
+                    raise SqsError(
+                        "UnsupportedOperation", f"{action} is not supported by the local service."
+                    )
+                raise SqsError("UnknownOperationException", f"Unknown operation {action}.")
+            try:
+                payload = json.loads(body or b"{}")
+            except (ValueError, UnicodeDecodeError):
+                raise SqsError(
+                    "SerializationException", "The request body is not valid JSON."
+                ) from None
+            if not isinstance(payload, dict):
+                raise SqsError("SerializationException", "The request body must be a JSON object.")
+            shape = service_model().operation_model(action).input_shape
+            request = _check_shape(shape, payload, "") if shape is not None else {}
+            result = handler(request, host)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return ok_reply(result)  # type: ignore[arg-type]
+        except SqsError as err:
+            return error_reply(err)
+        except RecursionError:
+            return error_reply(
+                SqsError("SerializationException", "The request is nested too deeply.")
+            )
+
+    # ----- helpers ---------------------------------------------------------------------------
+    def _url(self, host: str, name: str) -> str:
+        return f"http://{host}/{self.engine.config.account_id}/{name}"
+
+    def _name(self, request: dict[str, Any]) -> str:
+        name = queue_name_from_url(request["QueueUrl"])
+        self.engine.get_queue(name)
+        return name
+
+    # ----- queues ----------------------------------------------------------------------------
+    def create_queue(self, r: dict[str, Any], host: str) -> dict:
+        name = self.engine.create_queue(r["QueueName"], r.get("Attributes"), r.get("tags"))
+        return {"QueueUrl": self._url(host, name)}
+
+    def get_queue_url(self, r: dict[str, Any], host: str) -> dict:
+        return {"QueueUrl": self._url(host, self.engine.get_queue(r["QueueName"]))}
+
+    def list_queues(self, r: dict[str, Any], host: str) -> dict:
+        names, token = self.engine.list_queues(
+            r.get("QueueNamePrefix", ""), r.get("MaxResults"), r.get("NextToken")
+        )
+        out: dict[str, Any] = {}
+        if names:
+            out["QueueUrls"] = [self._url(host, n) for n in names]
+        if token:
+            out["NextToken"] = token
+        return out
+
+    def delete_queue(self, r: dict[str, Any], host: str) -> dict:
+        self.engine.delete_queue(self._name(r))
+        return {}
+
+    def purge_queue(self, r: dict[str, Any], host: str) -> dict:
+        self.engine.purge_queue(self._name(r))
+        return {}
+
+    def get_queue_attributes(self, r: dict[str, Any], host: str) -> dict:
+        attrs = self.engine.get_queue_attributes(self._name(r), r.get("AttributeNames"))
+        return {"Attributes": attrs} if attrs else {}
+
+    def set_queue_attributes(self, r: dict[str, Any], host: str) -> dict:
+        self.engine.set_queue_attributes(self._name(r), r["Attributes"])
+        return {}
+
+    def tag_queue(self, r: dict[str, Any], host: str) -> dict:
+        self.engine.tag_queue(self._name(r), r["Tags"])
+        return {}
+
+    def untag_queue(self, r: dict[str, Any], host: str) -> dict:
+        self.engine.untag_queue(self._name(r), r["TagKeys"])
+        return {}
+
+    def list_queue_tags(self, r: dict[str, Any], host: str) -> dict:
+        tags = self.engine.list_queue_tags(self._name(r))
+        return {"Tags": tags} if tags else {}
+
+    def list_dead_letter_source_queues(self, r: dict[str, Any], host: str) -> dict:
+        names, token = self.engine.list_dead_letter_source_queues(
+            self._name(r), r.get("MaxResults"), r.get("NextToken")
+        )
+        out: dict[str, Any] = {"queueUrls": [self._url(host, n) for n in names]}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    # ----- messages --------------------------------------------------------------------------
+    def _send(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
+        result = self.engine.send_message(
+            name,
+            entry["MessageBody"],
+            delay_seconds=entry.get("DelaySeconds"),
+            message_attributes=_attributes_in(entry.get("MessageAttributes")),
+            system_attributes=_attributes_in(entry.get("MessageSystemAttributes")),
+            group_id=entry.get("MessageGroupId"),
+            dedup_id=entry.get("MessageDeduplicationId"),
+        )
+        out: dict[str, Any] = {"MessageId": result.message_id, "MD5OfMessageBody": result.md5_body}
+        if result.md5_attributes:
+            out["MD5OfMessageAttributes"] = result.md5_attributes
+        if result.md5_system:
+            out["MD5OfMessageSystemAttributes"] = result.md5_system
+        if result.sequence_number:
+            out["SequenceNumber"] = result.sequence_number
+        return out
+
+    def send_message(self, r: dict[str, Any], host: str) -> dict:
+        return self._send(self._name(r), r)
+
+    def send_message_batch(self, r: dict[str, Any], host: str) -> dict:
+        name = self._name(r)
+        entries = r["Entries"]
+        check.batch_entry_ids([e["Id"] for e in entries])
+        total = sum(_entry_size(e) for e in entries)
+        if total > check.MAX_BATCH_BYTES:
+            raise SqsError(
+                "BatchRequestTooLong",
+                f"Batch requests cannot be longer than {check.MAX_BATCH_BYTES} bytes. "
+                f"You have sent {total} bytes.",
+            )
+        return self._batch(entries, lambda e: self._send(name, e))
+
+    async def receive_message(self, r: dict[str, Any], host: str) -> dict:
+        name = self._name(r)
+        queue = self.engine.queues[name]
+        wait = r.get("WaitTimeSeconds")
+        if wait is None:
+            wait = queue.int_attr("ReceiveMessageWaitTimeSeconds")
+        check.int_in("WaitTimeSeconds", wait, 0, 20)
+        max_number = r.get("MaxNumberOfMessages", 1)
+        check.int_in("MaxNumberOfMessages", max_number, 1, 10)
+        args = {
+            "max_number": max_number,
+            "visibility_timeout": r.get("VisibilityTimeout"),
+            "long_poll": wait > 0,
+            "attempt_id": r.get("ReceiveRequestAttemptId"),
+        }
+        deadline = time.monotonic() + wait
+        while True:
+            remaining = deadline - time.monotonic()
+            got = self.engine.receive_message(name, count_empty=remaining <= 0, **args)
+            if got or remaining <= 0:
+                break
+            due = self.engine.next_due(name)
+            if due is not None:
+                remaining = min(remaining, max(0.0, due - self.engine.now()) + 0.001)
+            await self.waiters.wait(name, remaining)
+            if name not in self.engine.queues:
+                raise no_queue()
+        if not got:
+            return {}
+        system_names = set(r.get("AttributeNames", [])) | set(
+            r.get("MessageSystemAttributeNames", [])
+        )
+        return {
+            "Messages": [
+                _message_out(m, system_names, r.get("MessageAttributeNames", [])) for m in got
+            ]
+        }
+
+    def delete_message(self, r: dict[str, Any], host: str) -> dict:
+        self.engine.delete_message(self._name(r), r["ReceiptHandle"])
+        return {}
+
+    def delete_message_batch(self, r: dict[str, Any], host: str) -> dict:
+        name = self._name(r)
+        entries = r["Entries"]
+        check.batch_entry_ids([e["Id"] for e in entries])
+
+        def one(e: dict[str, Any]) -> dict:
+            self.engine.delete_message(name, e["ReceiptHandle"])
+            return {}
+
+        return self._batch(entries, one)
+
+    def change_message_visibility(self, r: dict[str, Any], host: str) -> dict:
+        self.engine.change_message_visibility(
+            self._name(r), r["ReceiptHandle"], r["VisibilityTimeout"]
+        )
+        return {}
+
+    def change_message_visibility_batch(self, r: dict[str, Any], host: str) -> dict:
+        name = self._name(r)
+        entries = r["Entries"]
+        check.batch_entry_ids([e["Id"] for e in entries])
+
+        def one(e: dict[str, Any]) -> dict:
+            if e.get("VisibilityTimeout") is None:
+                raise missing("The request must contain the parameter VisibilityTimeout.")
+            self.engine.change_message_visibility(name, e["ReceiptHandle"], e["VisibilityTimeout"])
+            return {}
+
+        return self._batch(entries, one)
+
+    @staticmethod
+    def _batch(entries: list[dict[str, Any]], run: Callable[[dict[str, Any]], dict]) -> dict:
+        successful, failed = [], []
+        for entry in entries:
+            try:
+                successful.append({"Id": entry["Id"], **run(entry)})
+            except SqsError as err:
+                failed.append(
+                    {
+                        "Id": entry["Id"],
+                        "SenderFault": err.sender_fault,
+                        "Code": err.query_code,
+                        "Message": err.message,
+                    }
+                )
+        return {"Successful": successful, "Failed": failed}
+
+
+def _attributes_in(attrs: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
+    """Keep the fields SQS stores (the list values are reserved and ignored)."""
+    if not attrs:
+        return None
+    out = {}
+    for name, attr in attrs.items():
+        kept = {"DataType": attr.get("DataType", "")}
+        for key in ("StringValue", "BinaryValue"):
+            if attr.get(key) is not None:
+                kept[key] = attr[key]
+        out[name] = kept
+    return out
+
+
+def _entry_size(entry: dict[str, Any]) -> int:
+    size = len(entry.get("MessageBody", "").encode("utf-8"))
+    for name, attr in (entry.get("MessageAttributes") or {}).items():
+        size += len(name.encode()) + len(str(attr.get("DataType", "")).encode())
+        value = attr.get("StringValue")
+        size += (
+            len(value.encode()) if isinstance(value, str) else len(attr.get("BinaryValue") or b"")
+        )
+    return size
+
+
+def _select_message_attributes(
+    attrs: dict[str, dict[str, Any]], wanted: list[str]
+) -> dict[str, dict[str, Any]]:
+    if not attrs or not wanted:
+        return {}
+    if "All" in wanted or ".*" in wanted:
+        return attrs
+    exact = {w for w in wanted if not w.endswith(".*")}
+    prefixes = tuple(w[:-1] for w in wanted if w.endswith(".*"))
+    return {n: a for n, a in attrs.items() if n in exact or (prefixes and n.startswith(prefixes))}
+
+
+def _message_out(m: Received, system_names: set[str], attribute_names: list[str]) -> dict:
+    out: dict[str, Any] = {
+        "MessageId": m.message_id,
+        "ReceiptHandle": m.receipt_handle,
+        "MD5OfBody": m.md5_body,
+        "Body": m.body,
+    }
+    if system_names:
+        if "All" in system_names:
+            chosen = dict(m.system)
+        else:
+            chosen = {k: v for k, v in m.system.items() if k in system_names}
+        if chosen:
+            out["Attributes"] = chosen
+    selected = _select_message_attributes(m.attributes, attribute_names)
+    if selected:
+        out["MD5OfMessageAttributes"] = md5_of_attributes(selected)
+        out["MessageAttributes"] = {
+            name: (
+                {
+                    "DataType": a["DataType"],
+                    "BinaryValue": base64.b64encode(a["BinaryValue"]).decode(),
+                }
+                if "BinaryValue" in a
+                else {"DataType": a["DataType"], "StringValue": a["StringValue"]}
+            )
+            for name, a in selected.items()
+        }
+    return out

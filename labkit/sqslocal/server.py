@@ -1,0 +1,202 @@
+"""HTTP edge of the local SQS service: a raw ASGI app served by uvicorn (httptools + uvloop).
+
+Why raw ASGI and not a framework: measured on the lab machine (DESIGN §9), a do-nothing ASGI app on
+uvicorn keeps up with boto3 itself, and every framework layer costs throughput on the hot path
+(SendMessageBatch, ReceiveMessage, DeleteMessageBatch). The app only routes: AWS JSON requests go to
+`protocol.Dispatcher`, and a few lab-only endpoints live under `/_lab/` (see docs/sqs-service.md).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from labkit.sqslocal.engine import Engine, EngineConfig
+from labkit.sqslocal.errors import SqsError
+from labkit.sqslocal.protocol import Dispatcher, error_reply
+
+MAX_BODY = 4 * 1024 * 1024  # a full 1 MiB batch in JSON fits with room to spare
+JSON = [(b"content-type", b"application/json")]
+
+
+def build_engine(config: EngineConfig, data_dir: Path | None = None) -> Engine:
+    engine = Engine(time.time, random.Random(config.seed), config)
+    if data_dir is None:
+        return engine
+    from labkit.sqslocal.journal import JournaledEngine
+
+    return JournaledEngine(engine, data_dir / "sqs-journal.jsonl")  # type: ignore[return-value]
+
+
+class SqsApp:
+    """The ASGI application: one engine, one dispatcher, all in the event loop's thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dispatcher = Dispatcher(engine)
+        self.started = time.time()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        body, too_big = await _read_body(receive)
+        headers = dict(scope["headers"])
+        path: str = scope["path"]
+        if path.startswith("/_lab/"):
+            status, out_headers, out = self.lab(scope["method"], path, body)
+        elif too_big:
+            status, out_headers, out = error_reply(
+                SqsError("BatchRequestTooLong", f"Request bodies are limited to {MAX_BODY} bytes.")
+            )
+        elif scope["method"] != "POST":
+            status, out_headers, out = error_reply(
+                SqsError(
+                    "UnknownOperationException", "Send SQS requests as POST with X-Amz-Target."
+                )
+            )
+        else:
+            target = headers.get(b"x-amz-target", b"").decode("latin-1") or None
+            host = headers.get(b"host", b"127.0.0.1").decode("latin-1")
+            status, out_headers, out = await self.dispatcher.handle(target, body, host)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*out_headers, (b"content-length", str(len(out)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": out})
+
+    # ----- /_lab/ -----------------------------------------------------------------------------
+    def lab(self, method: str, path: str, body: bytes) -> tuple[int, list, bytes]:
+        parts = [p for p in path.split("/") if p][1:]
+        try:
+            result = self._lab_route(method, parts, body)
+        except SqsError as err:
+            return _json(404 if err.shape == "QueueDoesNotExist" else 400, {"error": err.message})
+        except LookupError:
+            return _json(404, {"error": f"no lab endpoint {method} {path}"})
+        except ValueError as err:
+            return _json(400, {"error": str(err)})
+        return _json(200, result)
+
+    def _lab_route(self, method: str, parts: list[str], body: bytes) -> Any:
+        engine = self.engine
+        match method, parts:
+            case "GET", ["health"]:
+                return {
+                    "status": "ok",
+                    "queues": len(engine.queues),
+                    "uptime": time.time() - self.started,
+                }
+            case "GET", ["config"]:
+                c = engine.config
+                return {
+                    "seed": c.seed,
+                    "hosts": c.hosts,
+                    "duplicate_rate": c.duplicate_rate,
+                    "strict_order": c.strict_order,
+                    "short_poll_fraction": c.short_poll_fraction,
+                }
+            case "GET", ["clock"]:
+                return {"now": engine.now(), "offset": engine.offset}
+            case "POST", ["clock", "advance"]:
+                seconds = _json_body(body).get("seconds")
+                if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+                    raise ValueError('send {"seconds": N} with N a number of seconds ≥ 0')
+                try:
+                    offset = engine.advance(float(seconds))
+                except SqsError as err:
+                    raise ValueError(err.message) from None
+                self.dispatcher.waiters.notify_all()
+                return {"offset": offset, "now": engine.now()}
+            case "POST", ["reset"]:
+                engine.reset()
+                self.dispatcher.waiters.notify_all()
+                return {"status": "reset", "queues": sorted(engine.queues)}
+            case "GET", ["queues"]:
+                return {"queues": [engine.metrics(name) for name in sorted(engine.queues)]}
+            case "GET", ["queues", name, "metrics"]:
+                return engine.metrics(name)
+        raise LookupError(parts)
+
+
+def _json_body(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        raise ValueError("the body must be JSON") from None
+    if not isinstance(payload, dict):
+        raise ValueError("the body must be a JSON object")
+    return payload
+
+
+def _json(status: int, payload: Any) -> tuple[int, list, bytes]:
+    return status, JSON, json.dumps(payload).encode()
+
+
+async def _read_body(receive: Any) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    too_big = False
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_BODY:
+            chunks.append(chunk)
+        else:
+            too_big = True
+        if not message.get("more_body"):
+            break
+    return (b"" if too_big else b"".join(chunks)), too_big
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind the listening socket ourselves, so a taken port is one clear error (OSError)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(app: SqsApp, sock: socket.socket) -> None:
+    """Run uvicorn on an already bound socket until interrupted."""
+    import uvicorn
+
+    try:
+        import uvloop  # noqa: F401
+
+        loop = "uvloop"
+    except ImportError:  # Windows
+        loop = "asyncio"
+    config = uvicorn.Config(
+        app,
+        loop=loop,
+        http="httptools",
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        timeout_keep_alive=75,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
