@@ -52,4 +52,26 @@ class TaskOverflowOpenAPI(OpenAPIProvider):
                         "description": "the calendar (RFC 5545)",
                         "content": {"text/calendar": {"schema": {"type": "string"}}},
                     }
+        self._add_links(doc["paths"])
         return doc
+
+    @staticmethod
+    def _add_links(paths: dict[str, Any]) -> None:
+        """OpenAPI links: what a created todo/task id can be used for (stateful API testing)."""
+
+        def link(operation_id: str, param: str, pointer: str) -> dict[str, Any]:
+            return {"operationId": operation_id, "parameters": {param: f"$response.body#{pointer}"}}
+
+        created = paths.get("/api/v1/todos", {}).get("post", {}).get("responses", {}).get("201")
+        if created is not None:
+            created["links"] = {
+                "GetTodo": link("get_get_todo", "todo_id", "/id"),
+                "UpdateTodo": link("put_update_todo", "todo_id", "/id"),
+                "DeleteTodo": link("delete_delete_todo", "todo_id", "/id"),
+            }
+        queued = paths.get("/api/v1/todos/ical", {}).get("post", {}).get("responses", {}).get("202")
+        if queued is not None:
+            queued["links"] = {
+                "GetTaskStatus": link("get_task_status", "task_id", "/task_id"),
+                "GetTaskResult": link("get_task_result", "task_id", "/task_id"),
+            }

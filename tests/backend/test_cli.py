@@ -110,7 +110,7 @@ def test_schemathesis_finds_no_failures(server: str, tmp_path: Path):
             "--seed",
             "1",
             "--phases",
-            "coverage,fuzzing",
+            "coverage,fuzzing,stateful",
         ],
         capture_output=True,
         text=True,
