@@ -1,5 +1,6 @@
-"""Calendar jobs end to end on a real Valkey with real `taskoverflow worker --burst` processes,
-through the API (SQLite and PostgreSQL)."""
+"""Calendar jobs end to end through the API with real workers (`taskoverflow worker --burst`),
+for every job transport in `JOB_TRANSPORTS` (RQ on a real Valkey; SQS once it exists) and on
+SQLite and PostgreSQL. Transport-specific behaviour lives in test_jobs_<transport>.py."""
 
 from __future__ import annotations
 
@@ -8,11 +9,6 @@ import time
 
 import pytest
 import vobject
-from rq.job import JobStatus as RQStatus
-from taskoverflow.jobs import FailureReason, JobState, JobStatus
-from taskoverflow.jobs.rq import STATUS_MAP, failure_state
-
-from labkit.services.valkey import running_valkey
 
 API = "/api/v1"
 pytestmark = pytest.mark.slow
@@ -38,8 +34,8 @@ async def add_todos(client):
     await client.post(f"{API}/todos", json={"title": "Someday"})  # no deadline: skipped
 
 
-async def test_pending_started_success_and_download(make_client, redis_clean, worker):
-    async with make_client(REDIS_URL=redis_clean, ICAL_DELAY_SECONDS=1.5) as (client, state):
+async def test_pending_started_success_and_download(make_client, job_backend):
+    async with make_client(**job_backend.config, ICAL_DELAY_SECONDS=1.5) as (client, state):
         await add_todos(client)
         response = await client.post(f"{API}/todos/ical")
         assert response.status_code == 202
@@ -55,7 +51,7 @@ async def test_pending_started_success_and_download(make_client, redis_clean, wo
         assert pending.status_code == 404
         assert await pending.get_json() == {"error": "Task not finished"}
 
-        worker()
+        job_backend.start_worker()
         started = await wait_for_status(client, task["task_url"], {"STARTED", "SUCCESS"})
         assert started["task_status"] == "STARTED", "the 1.5 s job should be seen running"
         assert (await client.get(status["result_url"])).status_code == 404
@@ -71,53 +67,48 @@ async def test_pending_started_success_and_download(make_client, redis_clean, wo
         assert state.unexpected_errors == 0
 
 
-async def test_snapshot_is_taken_at_enqueue_time(make_client, redis_clean, worker):
-    async with make_client(REDIS_URL=redis_clean) as (client, _):
+async def test_snapshot_is_taken_at_enqueue_time(make_client, job_backend):
+    async with make_client(**job_backend.config) as (client, _):
         await add_todos(client)
         task = await (await client.post(f"{API}/todos/ical")).get_json()
         await client.post(f"{API}/todos", json={"title": "Later", "deadline_at": "2024-01-01"})
-        worker().wait(timeout=30)
+        job_backend.start_worker().wait(timeout=30)
         done = await wait_for_status(client, task["task_url"], {"SUCCESS", "FAILURE"})
         assert done["task_status"] == "SUCCESS"
         text = (await (await client.get(done["result_url"])).get_data()).decode()
         assert "Lab report" in text and "Later" not in text
 
 
-async def test_failing_job_reports_failure_with_reason(make_client, redis_clean, worker):
-    async with make_client(REDIS_URL=redis_clean) as (client, state):
+async def test_failing_job_reports_failure_with_reason(make_client, job_backend):
+    async with make_client(**job_backend.config) as (client, state):
         # a snapshot the builder cannot read: the job function raises in the worker
-        job_id = await state.transport.enqueue(
-            [
-                {
-                    "id": 1,
-                    "title": "x",
-                    "description": None,
-                    "completed": False,
-                    "deadline_at": "soon",
-                }
-            ]
+        bad = {
+            "id": 1,
+            "title": "x",
+            "description": None,
+            "completed": False,
+            "deadline_at": "soon",
+        }
+        job_id = await state.transport.enqueue([bad])
+        job_backend.start_worker().wait(timeout=30)
+        status = await wait_for_status(
+            client, f"{API}/todos/ical/{job_id}/status", {"SUCCESS", "FAILURE"}
         )
-        worker().wait(timeout=30)
-        status = await (await client.get(f"{API}/todos/ical/{job_id}/status")).get_json()
         assert status["task_status"] == "FAILURE"
         assert status["reason"] == "error"
         assert "soon" in status["detail"]
         result = await client.get(status["result_url"])
-        assert (result.status_code, await result.get_json()) == (
-            404,
-            {"error": "Task not finished"},
-        )
+        assert result.status_code == 404
+        assert await result.get_json() == {"error": "Task not finished"}
 
 
-async def test_job_timeout_is_failure_timeout(make_client, redis_clean, worker):
-    async with make_client(REDIS_URL=redis_clean, ICAL_DELAY_SECONDS=10, ICAL_JOB_TIMEOUT=1) as (
-        client,
-        _,
-    ):
+async def test_job_timeout_is_failure_timeout(make_client, job_backend):
+    slow = {"ICAL_DELAY_SECONDS": 10, "ICAL_JOB_TIMEOUT": 1}
+    async with make_client(**job_backend.config, **slow) as (client, _):
         await add_todos(client)
         task = await (await client.post(f"{API}/todos/ical")).get_json()
-        worker().wait(timeout=30)
-        status = await (await client.get(task["task_url"])).get_json()
+        job_backend.start_worker(**slow).wait(timeout=30)
+        status = await wait_for_status(client, task["task_url"], {"SUCCESS", "FAILURE"})
         assert status["task_status"] == "FAILURE"
         assert status["reason"] == "timeout"
 
@@ -125,73 +116,10 @@ async def test_job_timeout_is_failure_timeout(make_client, redis_clean, worker):
 @pytest.mark.parametrize(
     "task_id", ["nope", "00000000-0000-0000-0000-000000000000", "a" * 65, "..%2F..", "x:y"]
 )
-async def test_unknown_ids_are_404(make_client, redis_clean, task_id):
-    async with make_client(REDIS_URL=redis_clean) as (client, _):
+async def test_unknown_ids_are_404(make_client, job_backend, task_id):
+    async with make_client(**job_backend.config) as (client, state):
         for suffix in ("status", "result"):
             response = await client.get(f"{API}/todos/ical/{task_id}/{suffix}")
             assert response.status_code == 404
             assert "error" in await response.get_json()
-
-
-async def test_other_rq_jobs_are_not_visible(make_client, redis_clean):
-    from redis import Redis
-    from rq import Queue
-
-    connection = Redis.from_url(redis_clean)
-    job = Queue("default", connection=connection).enqueue("os.getcwd")
-    connection.close()
-    async with make_client(REDIS_URL=redis_clean) as (client, _):
-        assert (await client.get(f"{API}/todos/ical/{job.id}/status")).status_code == 404
-
-
-async def test_queue_down_gives_503_while_todos_work_then_recovers(make_client, dead_redis_url):
-    port = int(dead_redis_url.rsplit(":", 1)[1].split("/")[0])
-    async with make_client(REDIS_URL=dead_redis_url) as (client, state):
-        for method, path in (
-            ("post", "/todos/ical"),
-            ("get", "/todos/ical/some-id/status"),
-            ("get", "/todos/ical/some-id/result"),
-        ):
-            response = await getattr(client, method)(f"{API}{path}")
-            assert response.status_code == 503
-            assert "job queue" in (await response.get_json())["error"]
-
-        created = await client.post(f"{API}/todos", json={"title": "still works"})
-        assert created.status_code == 201
-        assert len(await (await client.get(f"{API}/todos")).get_json()) == 1
-        assert (await client.get(f"{API}/health")).status_code == 200
-
-        with running_valkey(port=port):
-            response = await client.post(f"{API}/todos/ical")
-            assert response.status_code == 202
         assert state.unexpected_errors == 0
-
-
-def test_every_rq_status_is_mapped():
-    assert set(STATUS_MAP) == set(RQStatus)
-    assert STATUS_MAP[RQStatus.QUEUED] is JobStatus.PENDING
-    assert STATUS_MAP[RQStatus.STARTED] is JobStatus.STARTED
-    assert STATUS_MAP[RQStatus.FINISHED] is JobStatus.SUCCESS
-    assert STATUS_MAP[RQStatus.FAILED] is JobStatus.FAILURE
-
-
-@pytest.mark.parametrize(
-    ("rq_status", "exc", "reason"),
-    [
-        (RQStatus.FAILED, "Traceback...\nValueError: bad", FailureReason.ERROR),
-        (
-            RQStatus.FAILED,
-            "rq.timeouts.JobTimeoutException: Task exceeded 1s",
-            FailureReason.TIMEOUT,
-        ),
-        (RQStatus.FAILED, "Moved to FailedJobRegistry, job was abandoned", FailureReason.LOST),
-        (RQStatus.STOPPED, None, FailureReason.CANCELED),
-        (RQStatus.CANCELED, None, FailureReason.CANCELED),
-        (RQStatus.FAILED, None, FailureReason.ERROR),
-    ],
-)
-def test_failure_reasons(rq_status, exc, reason):
-    state = failure_state(rq_status, exc)
-    assert state == JobState(JobStatus.FAILURE, reason, state.detail)
-    if exc:
-        assert state.detail == exc.splitlines()[-1]

@@ -1,0 +1,88 @@
+"""What is specific to the RQ transport: state mapping, other queues' jobs, Redis outages."""
+
+from __future__ import annotations
+
+import pytest
+from rq.job import JobStatus as RQStatus
+from taskoverflow.jobs import FailureReason, JobState, JobStatus
+from taskoverflow.jobs.rq import STATUS_MAP, failure_state
+
+from labkit.services.valkey import running_valkey
+
+API = "/api/v1"
+
+
+async def test_other_rq_jobs_are_not_visible(make_client, redis_clean):
+    from redis import Redis
+    from rq import Queue
+
+    connection = Redis.from_url(redis_clean)
+    job = Queue("default", connection=connection).enqueue("os.getcwd")
+    connection.close()
+    async with make_client(REDIS_URL=redis_clean) as (client, _):
+        assert (await client.get(f"{API}/todos/ical/{job.id}/status")).status_code == 404
+        assert (await client.get(f"{API}/todos/ical/{job.id}/result")).status_code == 404
+
+
+async def test_queue_down_gives_503_while_todos_work_then_recovers(make_client, dead_redis_url):
+    port = int(dead_redis_url.rsplit(":", 1)[1].split("/")[0])
+    async with make_client(REDIS_URL=dead_redis_url) as (client, state):
+        for method, path in (
+            ("post", "/todos/ical"),
+            ("get", "/todos/ical/some-id/status"),
+            ("get", "/todos/ical/some-id/result"),
+        ):
+            response = await getattr(client, method)(f"{API}{path}")
+            assert response.status_code == 503
+            assert "job queue" in (await response.get_json())["error"]
+
+        created = await client.post(f"{API}/todos", json={"title": "still works"})
+        assert created.status_code == 201
+        assert len(await (await client.get(f"{API}/todos")).get_json()) == 1
+        assert (await client.get(f"{API}/health")).status_code == 200
+
+        with running_valkey(port=port):  # Redis is back: same app, no restart
+            response = await client.post(f"{API}/todos/ical")
+            assert response.status_code == 202
+            status = await client.get((await response.get_json())["task_url"])
+            assert (await status.get_json())["task_status"] == "PENDING"
+        assert state.unexpected_errors == 0
+
+
+def test_every_rq_status_is_mapped():
+    assert set(STATUS_MAP) == set(RQStatus)
+    assert STATUS_MAP[RQStatus.QUEUED] is JobStatus.PENDING
+    assert STATUS_MAP[RQStatus.SCHEDULED] is JobStatus.PENDING
+    assert STATUS_MAP[RQStatus.STARTED] is JobStatus.STARTED
+    assert STATUS_MAP[RQStatus.FINISHED] is JobStatus.SUCCESS
+    assert STATUS_MAP[RQStatus.FAILED] is JobStatus.FAILURE
+    assert STATUS_MAP[RQStatus.STOPPED] is JobStatus.FAILURE
+
+
+@pytest.mark.parametrize(
+    ("rq_status", "exc", "reason"),
+    [
+        (RQStatus.FAILED, "Traceback...\nValueError: bad", FailureReason.ERROR),
+        (
+            RQStatus.FAILED,
+            "rq.timeouts.JobTimeoutException: Task exceeded maximum timeout value (1 seconds)",
+            FailureReason.TIMEOUT,
+        ),
+        (
+            RQStatus.FAILED,
+            "Work-horse terminated unexpectedly; waitpid returned 9",
+            FailureReason.LOST,
+        ),
+        (RQStatus.FAILED, "Moved to FailedJobRegistry, job was abandoned", FailureReason.LOST),
+        (RQStatus.STOPPED, None, FailureReason.CANCELED),
+        (RQStatus.CANCELED, None, FailureReason.CANCELED),
+        (RQStatus.FAILED, None, FailureReason.ERROR),
+    ],
+)
+def test_failure_reasons(rq_status, exc, reason):
+    state = failure_state(rq_status, exc)
+    assert state == JobState(JobStatus.FAILURE, reason, state.detail)
+    if exc:
+        assert state.detail == exc.splitlines()[-1]
+    else:
+        assert state.detail is None
