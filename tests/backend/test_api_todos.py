@@ -221,3 +221,10 @@ async def test_max_lengths_are_accepted(client):
     assert (len(todo["title"]), len(todo["description"])) == (80, 120)
     todo = await make(client, title="é" * 80)  # characters, not bytes
     assert len(todo["title"]) == 80
+
+
+async def test_put_empty_body_changes_nothing(client):
+    todo = await make(client, title="same")
+    response = await client.put(f"{API}/todos/{todo['id']}", json={})
+    assert response.status_code == 200
+    assert await response.get_json() == todo

@@ -106,7 +106,7 @@ def test_schemathesis_finds_no_failures(server: str, tmp_path: Path):
             "--checks",
             "all",
             "--max-examples",
-            "25",
+            "15",
             "--seed",
             "1",
             "--phases",
