@@ -3,8 +3,9 @@
 The story, kept small: the app creates missing tables on start (`create_all`), which is all a
 fresh lab needs. A database that must evolve runs `taskoverflow migrate`: it brings the schema
 to the newest revision with Alembic, and first *stamps* the baseline when the tables were made
-by `create_all` (so both paths converge). New tables (e.g. the SQS transport's `calendar_jobs`)
-add a revision in `versions/` and their model to `taskoverflow.db.Base`.
+by `create_all` (so both paths converge). A new table adds a revision in `versions/`, a line in
+`REVISION_TABLES` and its module in `MODEL_MODULES`; tests/backend/test_migrations.py checks that
+the revisions build exactly the models.
 """
 
 from __future__ import annotations
@@ -18,6 +19,24 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 BASELINE = "0001"
 
+#: Each revision and the table it creates, oldest first: a database made by `create_all` is
+#: stamped at the newest revision whose table already exists, then upgraded from there.
+REVISION_TABLES = [("0001", "todos"), ("0002", "calendar_jobs")]
+
+#: Modules that define tables on `taskoverflow.db.Base` (imported so Alembic sees all of them).
+MODEL_MODULES = ["taskoverflow.db", "taskoverflow.jobs.sqs_models"]
+
+
+def load_models():
+    """Import every model module; return the complete metadata."""
+    import importlib
+
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    from taskoverflow.db import Base
+
+    return Base.metadata
+
 
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
@@ -29,8 +48,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config(connection)
     tables = inspect(connection).get_table_names()
-    if "todos" in tables and "alembic_version" not in tables:
-        command.stamp(config, BASELINE)  # made by create_all: it *is* the baseline
+    if "alembic_version" not in tables:
+        made = [rev for rev, table in REVISION_TABLES if table in tables]
+        if made:  # made by create_all: those tables *are* these revisions
+            command.stamp(config, made[-1])
     command.upgrade(config, revision)
 
 

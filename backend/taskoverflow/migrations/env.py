@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from taskoverflow.db import Base
+from taskoverflow.migrations import load_models
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only `taskoverflow migrate` drives Alembic
     raise RuntimeError("run migrations with `taskoverflow migrate` (it supplies the connection)")
 
-context.configure(connection=connection, target_metadata=Base.metadata)
+context.configure(connection=connection, target_metadata=load_models())
 with context.begin_transaction():
     context.run_migrations()
