@@ -16,9 +16,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from labkit import queue_demo
-from labkit.aws import describe_target, lab_errors, queue_url, sqs_client
 from labkit.errors import LabError
+
+# boto3 takes about a second to import: the modules that need it are imported inside the
+# commands, so `labkit --help` and the other sub-commands stay quick.
 
 AwsOption = Annotated[
     bool, typer.Option("--aws", help="Use real AWS SQS (the usual credential chain).")
@@ -34,6 +35,8 @@ EnvFileOption = Annotated[
 
 
 def client_for(aws: bool, env_file: Path | None) -> Any:
+    from labkit.aws import sqs_client
+
     return sqs_client(aws=aws, env_file=env_file)
 
 
@@ -67,6 +70,8 @@ def queue(
     env_file: EnvFileOption = None,
 ) -> None:
     """Publish 100 numbered messages to a queue, or receive them (--receive) until Ctrl-C."""
+    from labkit.aws import queue_url
+
     if send and receive:
         raise LabError("choose --send or --receive, not both")
     client = client_for(aws, env_file)
@@ -78,6 +83,9 @@ def queue(
 
 
 def _send(client: Any, name: str, url: str, *, client_name: str, prepend: str, n: int) -> None:
+    from labkit import queue_demo
+    from labkit.aws import describe_target, lab_errors
+
     err = Console(stderr=True, highlight=False)
     progress = Progress(
         TextColumn(f"sending to {name}"),
@@ -117,6 +125,9 @@ def _receive(
     timeout: float | None,
     as_json: bool,
 ) -> None:
+    from labkit import queue_demo
+    from labkit.aws import describe_target, lab_errors
+
     err = Console(stderr=True, highlight=False)
     if count is None and timeout is None:
         err.print(

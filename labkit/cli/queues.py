@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from labkit.aws import describe_target, lab_errors, queue_name, queue_url
 from labkit.cli.queue import AwsOption, EnvFileOption, client_for
 from labkit.errors import LabError
 
@@ -26,6 +25,8 @@ _COUNTS = (
 
 
 def _list_urls(client: Any, prefix: str) -> list[str]:
+    from labkit.aws import queue_name
+
     urls: list[str] = []
     kwargs: dict[str, Any] = {"MaxResults": 1000}
     if prefix:
@@ -46,6 +47,8 @@ def list_queues(
     env_file: EnvFileOption = None,
 ) -> None:
     """Show every queue with its type and message counts."""
+    from labkit.aws import describe_target, lab_errors, queue_name
+
     client = client_for(aws, env_file)
     table = Table(title=f"SQS queues on {describe_target(client)}")
     table.add_column("name", style="bold", no_wrap=True)
@@ -106,6 +109,8 @@ def create(
     env_file: EnvFileOption = None,
 ) -> None:
     """Create a standard or FIFO queue (re-creating one with the same settings is fine)."""
+    from labkit.aws import lab_errors
+
     is_fifo = fifo or name.endswith(".fifo")
     if fifo and not name.endswith(".fifo"):
         raise LabError(f"a FIFO queue's name must end in .fifo: {name!r}", hint=f"use {name}.fifo")
@@ -133,6 +138,8 @@ def purge(
     env_file: EnvFileOption = None,
 ) -> None:
     """Delete every message in a queue (SQS allows one purge per queue per 60 s)."""
+    from labkit.aws import lab_errors, queue_url
+
     client = client_for(aws, env_file)
     url = queue_url(client, name)
     with lab_errors(client, queue=name):
@@ -147,6 +154,8 @@ def delete(
     env_file: EnvFileOption = None,
 ) -> None:
     """Delete a queue and its messages."""
+    from labkit.aws import lab_errors, queue_url
+
     client = client_for(aws, env_file)
     url = queue_url(client, name)
     with lab_errors(client, queue=name):
@@ -167,6 +176,7 @@ def apply(
 ) -> None:
     """Create (or bring in line) the queues a Terraform directory declares, without Terraform."""
     from labkit import terraform  # parsing HCL is heavy: load it only for this command
+    from labkit.aws import describe_target, lab_errors
 
     variables: dict[str, str] = {}
     for item in var or []:

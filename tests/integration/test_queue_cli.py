@@ -88,7 +88,7 @@ def test_standard_queue_delivers_all_100_out_of_order(labkit) -> None:
             "bob",
             "--receive",
             "--timeout",
-            "3",
+            "2",
             "--json",
         )
     )
@@ -103,17 +103,17 @@ def test_standard_queue_delivers_all_100_out_of_order(labkit) -> None:
 
 
 def test_fifo_demo_in_order_rerun_dropped_prepend_delivers_again(labkit) -> None:
-    receive = ("queue", "--name", FIFO, "--client-name", "bob", "--receive", "--timeout", "2")
+    receive = ("queue", "--name", FIFO, "--client-name", "bob", "--receive")
 
     ok(labkit("queue", "--name", FIFO, "--client-name", "alice", "--send"))
-    first = printed(ok(labkit(*receive, "--count", "100")))
+    first = printed(ok(labkit(*receive, "--count", "100", "--timeout", "5")))
     assert first == [("alice", f"Message {i}") for i in range(100)]
 
     ok(labkit("queue", "--name", FIFO, "--client-name", "alice"))  # same bodies: de-duplicated
-    assert printed(ok(labkit(*receive))) == []
+    assert printed(ok(labkit(*receive, "--timeout", "1"))) == []
 
     ok(labkit("queue", "--name", FIFO, "--client-name", "alice", "--prepend", "A-"))
-    again = printed(ok(labkit(*receive, "--count", "100")))
+    again = printed(ok(labkit(*receive, "--count", "100", "--timeout", "5")))
     assert again == [("alice", f"A-Message {i}") for i in range(100)]
 
 
@@ -166,10 +166,14 @@ def test_send_and_receive_together_is_an_error(labkit) -> None:
     assert "not both" in one_line_error(result)
 
 
-def test_queues_create_list_purge_delete(labkit) -> None:
+def test_queues_create_list_purge_delete(labkit, sqs: Any) -> None:
     created = ok(labkit("queues", "create", "demo-q.fifo", "--visibility-timeout", "5"))
     assert "created demo-q.fifo" in created.stdout
-    ok(labkit("queue", "--name", "demo-q.fifo", "--client-name", "a", "--count", "3"))
+    url = sqs.get_queue_url(QueueName="demo-q.fifo")["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["VisibilityTimeout"] == "5" and attrs["ContentBasedDeduplication"] == "true"
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageGroupId="g")
 
     listing = ok(labkit("queues", "list")).stdout
     row = next(line for line in listing.splitlines() if "demo-q.fifo" in line)
