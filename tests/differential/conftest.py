@@ -81,8 +81,5 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "moto":
         url = request.getfixturevalue("moto_url")
     else:
-        try:
-            url = request.getfixturevalue("sqs_server").url
-        except pytest.FixtureLookupError:  # until tests/fixtures/sqs.py provides it
-            pytest.skip("the local SQS service fixture `sqs_server` is not available yet")
+        url = request.getfixturevalue("sqs_server").url
     return Backend(request.param, sqs_client(endpoint=url))
