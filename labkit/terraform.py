@@ -585,7 +585,15 @@ def queue_specs(
     directory: str | Path, variables: Mapping[str, Any] | None = None, region: str = "us-east-1"
 ) -> list[QueueSpec]:
     """The queues a configuration declares, dead-letter queues before the queues that use them."""
-    root = Evaluator(load_module(directory), dict(variables or {}), region)
+    module = load_module(directory)
+    declared = {labels[0] for labels in module.named("variable")}
+    undeclared = sorted(set(variables or {}) - declared)
+    if undeclared:
+        raise LabError(
+            f"{directory}: no variable {', '.join(map(repr, undeclared))} is declared there",
+            hint=f"declared: {', '.join(sorted(declared)) or 'none'}",
+        )
+    root = Evaluator(module, dict(variables or {}), region)
     specs = [_spec(ev, block) for ev, block in _queue_blocks(root)]
     by_name = {s.name: s for s in specs}
     if len(by_name) != len(specs):
