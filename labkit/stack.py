@@ -360,7 +360,7 @@ def _wait_healthy(
         entry = services[item.spec.name]
         where = entry.get("url") or f"pid {entry['pid']}"
         verb = "starting" if item.proc else "checking"
-        tasks[item.spec.name] = progress.add_task(f"{item.spec.name:<13}{verb} {where}", total=1)
+        tasks[item.spec.name] = progress.add_task(f"  {item.spec.name:<13}{verb} {where}", total=1)
     pending = list(waiting)
     while pending:
         for item in list(pending):
@@ -380,7 +380,7 @@ def _wait_healthy(
                 progress.update(
                     tasks[spec.name],
                     completed=1,
-                    description=f"[green]✓[/green] {spec.name:<11}{where}",
+                    description=f"[green]✓[/green] {spec.name:<13}{where}",
                 )
                 pending.remove(item)
         if not pending:
