@@ -56,9 +56,27 @@ def code_env_names() -> frozenset[str]:
 
 
 @functools.cache
+def cli_apps() -> dict:
+    """Our two typer apps, in-process (fast); console scripts are checked to exist too."""
+    from taskoverflow.cli import app as taskoverflow_app
+
+    from labkit.cli import _register
+    from labkit.cli import app as labkit_app
+
+    _register()
+    return {"labkit": labkit_app, "taskoverflow": taskoverflow_app}
+
+
+@functools.cache
 def help_text(*words: str) -> str:
     entry = BIN / words[0]
     assert entry.exists(), f"no {words[0]} entry point in {BIN}"
+    if words[0] in ("labkit", "taskoverflow"):
+        from typer.testing import CliRunner
+
+        result = CliRunner().invoke(cli_apps()[words[0]], [*words[1:], "--help"])
+        assert result.exit_code == 0, f"{' '.join(words)} --help failed:\n{result.output}"
+        return result.output
     run = subprocess.run(
         [str(entry), *words[1:], "--help"], capture_output=True, text=True, timeout=120
     )
@@ -84,6 +102,7 @@ def check_command(command: list[str]) -> None:
         except AssertionError:
             break
         path.append(word)
+    help_text(*words)  # every word is a sub-command or an argument the command accepts
     text = help_text(*path)
     for option in options:
         assert option in text, f"{' '.join(path)} has no {option}"
@@ -234,3 +253,12 @@ def tomllib_requires_python() -> str:
 
     spec = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     return re.search(r"3\.(\d+)", spec)[1]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["taskoverflow", "serve", "--nope", "1"], ["labkit", "nosuch", "serve"], ["labkit", "--x"]],
+)
+def test_the_command_check_catches_mistakes(command: list[str]) -> None:
+    with pytest.raises(AssertionError):
+        check_command(command)
