@@ -43,59 +43,95 @@ def service_model():
     return get_session().get_service_model("sqs")
 
 
-def _check_shape(shape: Shape, value: Any, path: str) -> Any:
-    """Validate `value` against a model shape; return it with blobs decoded to bytes."""
+Check = Callable[[Any, str], Any]
+
+
+@cache
+def _checker(shape: Shape) -> Check:
+    """A validator for one model shape, built once (requests are checked on the hot path)."""
     kind = shape.type_name
     if kind == "structure":
-        if not isinstance(value, dict):
-            raise invalid(f"{path or 'The request'} must be an object.")
-        for name in shape.required_members:
-            if value.get(name) is None:
-                raise missing(f"The request must contain the parameter {name}.")
-        out = {}
-        for name, member in shape.members.items():
-            if value.get(name) is not None:
-                out[name] = _check_shape(member, value[name], f"{path}.{name}".lstrip("."))
-        return out
+        required = tuple(shape.required_members)
+        members = {name: _checker(member) for name, member in shape.members.items()}
+
+        def check_structure(value: Any, path: str) -> dict[str, Any]:
+            if not isinstance(value, dict):
+                raise invalid(f"{path or 'The request'} must be an object.")
+            for name in required:
+                if value.get(name) is None:
+                    raise missing(f"The request must contain the parameter {name}.")
+            return {
+                name: members[name](item, f"{path}.{name}" if path else name)
+                for name, item in value.items()
+                if item is not None and name in members
+            }
+
+        return check_structure
     if kind == "list":
-        if not isinstance(value, list):
-            raise invalid(f"Value for parameter {path} must be a list.")
-        return [_check_shape(shape.member, item, f"{path}.{i + 1}") for i, item in enumerate(value)]
+        item_check = _checker(shape.member)
+
+        def check_list(value: Any, path: str) -> list[Any]:
+            if not isinstance(value, list):
+                raise invalid(f"Value for parameter {path} must be a list.")
+            return [item_check(item, f"{path}.{i + 1}") for i, item in enumerate(value)]
+
+        return check_list
     if kind == "map":
-        if not isinstance(value, dict):
-            raise invalid(f"Value for parameter {path} must be a map.")
-        return {
-            _check_shape(shape.key, k, f"{path}.key"): _check_shape(shape.value, v, f"{path}.{k}")
-            for k, v in value.items()
-        }
-    if kind == "string":
-        if not isinstance(value, str):
-            raise invalid(
-                f"Value {_short(value)} for parameter {path} is invalid: must be a string."
-            )
-        return value
-    if kind in ("integer", "long"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise invalid(
-                f"Value {_short(value)} for parameter {path} is invalid: must be an integer."
-            )
-        if not INT32[0] <= value <= INT32[1]:
-            raise invalid(f"Value {_short(value)} for parameter {path} is invalid: out of range.")
-        return value
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            raise invalid(
-                f"Value {_short(value)} for parameter {path} is invalid: must be a boolean."
-            )
-        return value
-    if kind == "blob":
-        if not isinstance(value, str):
-            raise invalid(f"Value for parameter {path} must be base64 text.")
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise invalid(f"Value for parameter {path} is not valid base64.") from None
+        key_check, value_check = _checker(shape.key), _checker(shape.value)
+
+        def check_map(value: Any, path: str) -> dict[Any, Any]:
+            if not isinstance(value, dict):
+                raise invalid(f"Value for parameter {path} must be a map.")
+            return {
+                key_check(k, f"{path}.key"): value_check(v, f"{path}.{k}") for k, v in value.items()
+            }
+
+        return check_map
+    return _SCALARS.get(kind, lambda value, path: value)
+
+
+def _check_string(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise invalid(f"Value {_short(value)} for parameter {path} is invalid: must be a string.")
     return value
+
+
+def _check_integer(value: Any, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(f"Value {_short(value)} for parameter {path} is invalid: must be an integer.")
+    if not INT32[0] <= value <= INT32[1]:
+        raise invalid(f"Value {_short(value)} for parameter {path} is invalid: out of range.")
+    return value
+
+
+def _check_boolean(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise invalid(f"Value {_short(value)} for parameter {path} is invalid: must be a boolean.")
+    return value
+
+
+def _check_blob(value: Any, path: str) -> bytes:
+    if not isinstance(value, str):
+        raise invalid(f"Value for parameter {path} must be base64 text.")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid(f"Value for parameter {path} is not valid base64.") from None
+
+
+_SCALARS: dict[str, Check] = {
+    "string": _check_string,
+    "integer": _check_integer,
+    "long": _check_integer,
+    "boolean": _check_boolean,
+    "blob": _check_blob,
+}
+
+
+@cache
+def _request_checker(action: str) -> Check | None:
+    shape = service_model().operation_model(action).input_shape
+    return _checker(shape) if shape is not None else None
 
 
 def _short(value: Any) -> str:
@@ -208,8 +244,8 @@ class Dispatcher:
                 ) from None
             if not isinstance(payload, dict):
                 raise SqsError("SerializationException", "The request body must be a JSON object.")
-            shape = service_model().operation_model(action).input_shape
-            request = _check_shape(shape, payload, "") if shape is not None else {}
+            checker = _request_checker(action)
+            request = checker(payload, "") if checker is not None else {}
             result = handler(request, host)
             if asyncio.iscoroutine(result):
                 result = await result

@@ -1,0 +1,104 @@
+"""The wire translation without HTTP: request checking against the model, errors, attribute selection."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from labkit.sqslocal.engine import Engine
+from labkit.sqslocal.protocol import Dispatcher, queue_name_from_url
+from tests.unit.sqslocal.conftest import FakeClock
+
+
+@pytest.fixture
+def dispatcher() -> Dispatcher:
+    return Dispatcher(Engine(FakeClock(), random.Random(3)))
+
+
+async def call(d: Dispatcher, action: str, payload: object) -> tuple[int, dict, dict]:
+    status, headers, body = await d.handle(
+        f"AmazonSQS.{action}", json.dumps(payload).encode(), "h:1"
+    )
+    return status, {k.decode(): v.decode() for k, v in headers}, json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://h:1/000000000000/q", "https://sqs.eu-west-1.amazonaws.com/1/q", "/0/q", "q", "q/"],
+)
+def test_queue_url_forms(url: str) -> None:
+    assert queue_name_from_url(url) == "q"
+
+
+async def test_receive_on_empty_queue_returns_an_empty_object(dispatcher: Dispatcher) -> None:
+    status, headers, body = await call(dispatcher, "ReceiveMessage", {"QueueUrl": "csse6400_prac"})
+    assert (status, body) == (200, {})
+    assert headers["content-type"] == "application/x-amz-json-1.0"
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"QueueUrl": "csse6400_prac", "MessageBody": ["x"]}, "InvalidParameterValue"),
+        (
+            {"QueueUrl": "csse6400_prac", "MessageBody": "x", "DelaySeconds": True},
+            "InvalidParameterValue",
+        ),
+        (
+            {"QueueUrl": "csse6400_prac", "MessageBody": "x", "DelaySeconds": 2**40},
+            "InvalidParameterValue",
+        ),
+        (
+            {"QueueUrl": "csse6400_prac", "MessageBody": "x", "MessageAttributes": []},
+            "InvalidParameterValue",
+        ),
+        ({"QueueUrl": "csse6400_prac"}, "MissingParameter"),
+        ({"MessageBody": "x"}, "MissingParameter"),
+    ],
+)
+async def test_model_checks(dispatcher: Dispatcher, payload: dict, code: str) -> None:
+    status, headers, body = await call(dispatcher, "SendMessage", payload)
+    assert status == 400
+    assert headers["x-amzn-query-error"] == f"{code};Sender"
+    assert body["message"]
+
+
+async def test_unknown_members_are_ignored_like_aws(dispatcher: Dispatcher) -> None:
+    status, _, body = await call(
+        dispatcher, "SendMessage", {"QueueUrl": "csse6400_prac", "MessageBody": "x", "Colour": 1}
+    )
+    assert status == 200 and body["MessageId"]
+
+
+async def test_selected_attributes_and_their_md5(dispatcher: Dispatcher) -> None:
+    attrs = {
+        "a.one": {"DataType": "String", "StringValue": "1"},
+        "a.two": {"DataType": "Binary", "BinaryValue": "AAE="},
+        "b": {"DataType": "Number", "StringValue": "2"},
+    }
+    await call(
+        dispatcher,
+        "SendMessage",
+        {"QueueUrl": "csse6400_prac", "MessageBody": "x", "MessageAttributes": attrs},
+    )
+    _, _, body = await call(
+        dispatcher,
+        "ReceiveMessage",
+        {"QueueUrl": "csse6400_prac", "WaitTimeSeconds": 1, "MessageAttributeNames": ["a.*"]},
+    )
+    (message,) = body["Messages"]
+    assert set(message["MessageAttributes"]) == {"a.one", "a.two"}
+    assert message["MessageAttributes"]["a.two"]["BinaryValue"] == "AAE="
+    assert "Attributes" not in message
+
+
+async def test_batch_with_a_bad_entry_reports_it(dispatcher: Dispatcher) -> None:
+    _, _, body = await call(
+        dispatcher,
+        "SendMessageBatch",
+        {"QueueUrl": "csse6400_prac.fifo", "Entries": [{"Id": "1", "MessageBody": "x"}]},
+    )
+    assert body["Successful"] == []
+    assert body["Failed"][0]["Code"] == "MissingParameter"
