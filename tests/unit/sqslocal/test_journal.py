@@ -32,9 +32,10 @@ def test_replay_rebuilds_the_same_state(tmp_path: Path) -> None:
     got = live.receive_message(STD, 10, long_poll=True)
     live.delete_message(STD, got[0].receipt_handle)
     live.advance(10)
-    live.close()
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(path.read_bytes())
 
-    replayed = JournaledEngine(fresh(FakeClock(clock.t)), path)
+    replayed = JournaledEngine(fresh(FakeClock(clock.t)), copy)
     assert replayed.replayed == 33
     assert replayed.get_queue_attributes(STD, ["All"]) == live.get_queue_attributes(STD, ["All"])
     # the next receives pick the same messages: RNG and indexes are where they were
