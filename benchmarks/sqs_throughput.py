@@ -435,13 +435,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
     results: list[Result] = []
     with Progress(transient=True) as progress:
-        for plan in plans(args.quick, targets):
-            runs: list[Result] = []
-            for attempt in range(args.repeat):
+        # rounds, not blocks: each round runs every plan once, so a burst of load from
+        # elsewhere on a shared machine hits all targets alike; each plan keeps its median run
+        todo = plans(args.quick, targets)
+        runs: dict[int, list[Result]] = {i: [] for i in range(len(todo))}
+        for attempt in range(args.repeat):
+            for i, plan in enumerate(todo):
                 label = f"{plan.target} @ depth {plan.depth:,} (run {attempt + 1}/{args.repeat})"
                 task = progress.add_task(label, total=plan.total)
                 with running(plan.target) as url:
-                    runs.append(
+                    runs[i].append(
                         measure(
                             plan.target,
                             url,
@@ -452,8 +455,9 @@ def main(argv: list[str] | None = None) -> int:
                         )
                     )
                 progress.remove_task(task)
-            runs.sort(key=lambda r: r.send_rate + r.recv_rate)
-            results.append(runs[len(runs) // 2])
+        for i in range(len(todo)):
+            ordered = sorted(runs[i], key=lambda r: r.send_rate + r.recv_rate)
+            results.append(ordered[len(ordered) // 2])
     summary = report(results)
     summary["machine"] = {
         "cpus": os.cpu_count(),
