@@ -116,16 +116,27 @@ class Lab:
             raise LabError(f"{method} /_lab/{path} → {response.status_code}: {response.text}")
         return response.json() if response.content else None
 
-    def reset(self, seed: int | None = None, **settings: Any) -> Any:
-        """Empty the local service (the course's queues come back) and re-seed its model."""
-        body = dict(settings)
-        if seed is not None:
-            body["seed"] = seed
-        return self._lab_call("POST", "reset", json=body)
+    def reset(self, seed: int | None = None) -> Any:
+        """Empty the local service (the course's queues come back) and re-seed its model.
 
-    def metrics(self, queue: str | None = None) -> Any:
-        """Per-queue counters like the console's monitoring tab (sent, received, deleted, empty)."""
-        return self._lab_call("GET", "metrics", params={"queue": queue} if queue else None)
+        The service re-seeds with the seed it was started with (`labkit sqs serve --seed N`);
+        a different ``seed`` is refused rather than silently ignored, so a notebook's output
+        never claims a seed it did not use.
+        """
+        if seed is not None:
+            running = self._lab_call("GET", "config").get("seed")
+            if running != seed:
+                raise LabError(
+                    f"the SQS service runs with seed {running}, not {seed}",
+                    hint=f"set seed = {running} in the parameters cell, or restart the service "
+                    f"with `labkit sqs serve --seed {seed}`",
+                )
+        return self._lab_call("POST", "reset")
+
+    def metrics(self, queue: str) -> Any:
+        """Per-queue counters like the console's monitoring tab: `totals` of sent, received,
+        deleted, empty receives…, plus per-minute buckets and the current depth."""
+        return self._lab_call("GET", f"queues/{queue}/metrics")
 
     def advance_clock(self, seconds: float) -> Any:
         """Move the local service's clock forward (e.g. past the 5-minute de-duplication window)."""

@@ -59,7 +59,8 @@ def arrival_order(
     """Message number against arrival position, beside the diagonal a perfectly ordered queue draws.
 
     ``numbers`` is the message numbers in the order they arrived (duplicates included), or one such
-    list per subscriber/client (plotted in separate colours, positions counted per list).
+    list per subscriber/client (plotted in separate colours, positions counted per list). A number
+    delivered again is circled in red.
     """
     series = {"received": list(numbers)} if not isinstance(numbers, Mapping) else dict(numbers)
     fig, ax = _figure((6.4, 4.2))
@@ -69,9 +70,26 @@ def arrival_order(
     ax.plot(
         [0, ideal - 1], [0, ideal - 1], linestyle="--", color="#555555", label="in order (ideal)"
     )
+    repeats: list[tuple[int, int]] = []
     for i, (name, values) in enumerate(series.items()):
         ax.scatter(
             range(len(values)), values, s=12, color=PALETTE[i % len(PALETTE)], label=name, zorder=3
+        )
+        seen: set[int] = set()
+        for position, number in enumerate(values):
+            if number in seen:
+                repeats.append((position, number))
+            seen.add(number)
+    if repeats:
+        ax.scatter(
+            [p for p, _ in repeats],
+            [n for _, n in repeats],
+            s=70,
+            facecolors="none",
+            edgecolors="#d62728",
+            linewidths=1.5,
+            label="delivered again (duplicate)",
+            zorder=4,
         )
     ax.set_xlabel("arrival position")
     ax.set_ylabel("message number")
@@ -154,8 +172,9 @@ def who_got_what(
         ax.bar_label(bars, label_type="center", fontsize=8, fmt="%g")
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
     ax.set_ylabel("messages received")
+    ax.set_ylim(0, max(bottoms, default=0) * 1.25 or 1)  # room for the legend above the bars
     ax.set_title(title)
-    ax.legend()
+    ax.legend(loc="upper center", ncols=max(len(publishers), 1))
     return fig
 
 

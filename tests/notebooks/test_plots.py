@@ -30,6 +30,16 @@ def test_arrival_order_draws_the_ideal_diagonal_and_every_arrival():
     assert [tuple(p) for p in offsets] == [(0, 0), (1, 2), (2, 1), (3, 3), (4, 3)]
 
 
+def test_arrival_order_circles_duplicate_deliveries():
+    fig = plots.arrival_order([0, 1, 0, 2, 1])
+    ax = fig.axes[0]
+    circled = ax.collections[1].get_offsets()
+    assert [tuple(p) for p in circled] == [(2, 0), (4, 1)]
+    assert "delivered again (duplicate)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    no_dups = plots.arrival_order([0, 1, 2])
+    assert len(no_dups.axes[0].collections) == 1
+
+
 def test_arrival_order_one_series_per_subscriber():
     fig = plots.arrival_order({"A": [0, 2], "B": [1, 3]})
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
