@@ -68,10 +68,13 @@ class JournaledEngine:
         replayed = replay(engine, path, header) if path.exists() else 0
         object.__setattr__(self, "replayed", replayed)
         file = path.open("a", encoding="utf-8")
-        if file.tell() == 0:
+        fresh = file.tell() == 0
+        if fresh:
             file.write(header + "\n")
             file.flush()
         object.__setattr__(self, "_file", file)
+        if fresh:
+            self.reset()  # journal the initial state's time too (the course queues' timestamps)
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._engine, name)
