@@ -172,3 +172,12 @@ def test_dlq_type_must_match(sqs: Any) -> None:
             },
         )
     assert exc.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_a_full_1_mib_message_round_trips(sqs: Any, url: str) -> None:
+    body = "é" * (1_048_576 // 2)  # exactly 1 MiB in UTF-8, JSON-escaped to 3 MiB on the wire
+    sent = sqs.send_message(QueueUrl=url, MessageBody=body)
+    (m,) = receive_all(sqs, url)
+    assert m["Body"] == body and m["MessageId"] == sent["MessageId"]
+    with pytest.raises(sqs.exceptions.ClientError):
+        sqs.send_message(QueueUrl=url, MessageBody=body + "x")
