@@ -100,13 +100,31 @@ def stop(record: ProcessRecord, timeout: float = 10.0) -> bool:
     for member in family:
         with contextlib.suppress(psutil.Error):
             member.send_signal(signal.SIGTERM)
-    _, alive = psutil.wait_procs(family, timeout=timeout)
+    alive = _wait_gone(family, timeout)
     for member in alive:
         with contextlib.suppress(psutil.Error):
             member.kill()
-    psutil.wait_procs(alive, timeout=5)
+    _wait_gone(alive, 5)
     _reap(record.pid)
     return True
+
+
+def _gone(proc: psutil.Process) -> bool:
+    """Exited, or a zombie: its parent (often init, for detached services) has yet to reap it."""
+    try:
+        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return True
+
+
+def _wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Poll until every process is gone (psutil.wait_procs waits for the reaping too); the rest."""
+    end = time.monotonic() + timeout
+    alive = [p for p in procs if not _gone(p)]
+    while alive and time.monotonic() < end:
+        time.sleep(0.02)
+        alive = [p for p in alive if not _gone(p)]
+    return alive
 
 
 def _reap(pid: int) -> None:

@@ -20,7 +20,7 @@ from labkit.services.ports import next_free_port, port_is_free
 from labkit.services.process import ProcessRecord, is_running, stop
 from labkit.services.valkey import ping
 from labkit.stack import wait_until
-from tests.fixtures.stack import run_labkit, stack_env
+from tests.fixtures.stack import processes_of, run_labkit, stack_env
 
 
 def test_valkey_fixture_is_a_real_server(redis_clean: str) -> None:
@@ -159,3 +159,35 @@ def test_next_free_port_skips_a_taken_one() -> None:
         taken = busy.getsockname()[1]
         assert not port_is_free(taken)
         assert next_free_port(taken) != taken
+
+
+def test_a_service_that_fails_names_itself_and_its_log(lab_env: dict[str, str]) -> None:
+    """The worker refuses a negative delay: `up` says which service and where its log is, and
+    stops what it started in that call."""
+    result = run_labkit(
+        ["up", "--only", "redis,worker", "--timeout", "30"], {**lab_env, "ICAL_DELAY_SECONDS": "-1"}
+    )
+    assert result.returncode == 1
+    assert "worker exited" in result.stderr
+    assert str(Path(lab_env["LAB_DIR"]) / "logs" / "worker.log") in result.stderr
+    assert "Traceback" not in result.stderr.split("hint:")[0]
+    assert _state(lab_env)["services"] == {}
+    assert wait_until(lambda: not processes_of(lab_env["LAB_DIR"]), timeout=10)
+
+
+def test_ensure_up_python_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit import stack
+
+    monkeypatch.setenv("LAB_DIR", str(tmp_path / "lab"))
+    monkeypatch.setenv("LABKIT_REDIS_PORT", "0")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    try:
+        endpoints = stack.ensure_up(deadline=30, only=["redis"])
+        assert endpoints.redis == stack.status()["redis"]
+        assert ping(endpoints.redis)
+        again = stack.ensure_up(deadline=30, only=["redis"])
+        assert again.redis == endpoints.redis
+    finally:
+        stopped = stack.down(quiet=True)
+    assert stopped == ["redis"]
+    assert not processes_of(str(tmp_path / "lab"))
