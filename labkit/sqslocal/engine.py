@@ -618,6 +618,7 @@ class Engine:
 
     def _deliver(self, queue: Queue, msg: Message, now: float, timeout: int) -> str:
         msg.receive_count += 1
+        msg.received_at = now
         if msg.first_receive_at is None:
             msg.first_receive_at = now
         receipt = self._receipt(queue.name, msg.message_id)
@@ -743,7 +744,7 @@ class Engine:
             )
         if msg.state != INFLIGHT or msg.receipts[-1] != receipt:
             raise SqsError("MessageNotInflight", "The message referred to isn't in flight.")
-        if msg.first_receive_at is not None and now + timeout - msg.first_receive_at > 43_200:
+        if now + timeout - msg.received_at > 43_200:
             raise invalid(
                 f"Value {timeout} for parameter VisibilityTimeout is invalid. Reason: Total "
                 "VisibilityTimeout for the message is beyond the limit [43200 seconds]"
@@ -771,7 +772,10 @@ class Engine:
             queue.receipts.pop(receipt, None)
         msg.receipts.clear()
         if queue.fifo:
-            queue.store.refresh(msg.group_id)  # type: ignore[union-attr,arg-type]
+            store: FifoStore = queue.store  # type: ignore[assignment]
+            store.refresh(msg.group_id)  # type: ignore[arg-type]
+            if msg.group_id in store.ready:
+                self.on_visible(queue.name)  # the group is unblocked: wake long polls
 
     def _tick(self, queue: Queue, now: float) -> None:
         """Do what has come due: delays and visibility timeouts end, old messages expire."""

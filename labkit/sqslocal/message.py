@@ -27,6 +27,7 @@ class Message:
     dlq_source_arn: str | None = None
     receive_count: int = 0
     first_receive_at: float | None = None
+    received_at: float = 0.0  # the latest receive: the 12-hour visibility cap counts from it
     state: int = DELAYED
     due: float = 0.0  # when a DELAYED or INFLIGHT message becomes visible
     version: int = 0  # bumped on each change of `due`, so stale timer entries are skipped

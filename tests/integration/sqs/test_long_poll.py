@@ -71,3 +71,24 @@ def test_queue_default_wait_time_applies(sqs: Any, sqs_server) -> None:
     got = sqs.receive_message(QueueUrl=url)  # no WaitTimeSeconds: the queue's 20 s applies
     sender.join()
     assert [m["Body"] for m in got["Messages"]] == ["x"]
+
+
+def test_fifo_waiter_wakes_when_the_blocking_message_is_deleted(sqs: Any, sqs_server) -> None:
+    url = sqs.get_queue_url(QueueName=FIFO)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="Message 0", MessageGroupId="g")
+    sqs.send_message(QueueUrl=url, MessageBody="Message 1", MessageGroupId="g")
+    (held,) = sqs.receive_message(QueueUrl=url)["Messages"]
+
+    def delete_later() -> None:
+        time.sleep(0.5)
+        boto3_client(sqs_server.url).delete_message(
+            QueueUrl=url, ReceiptHandle=held["ReceiptHandle"]
+        )
+
+    deleter = threading.Thread(target=delete_later)
+    deleter.start()
+    started = time.monotonic()
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)
+    deleter.join()
+    assert [m["Body"] for m in got["Messages"]] == ["Message 1"]
+    assert time.monotonic() - started < 15

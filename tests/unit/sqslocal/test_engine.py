@@ -426,3 +426,25 @@ def test_reset_restores_the_initial_state(engine: Engine) -> None:
     assert engine.get_queue_attributes(STD, ["ApproximateNumberOfMessages"]) == {
         "ApproximateNumberOfMessages": "0"
     }
+
+
+def test_deleting_the_blocking_fifo_message_wakes_waiters(engine: Engine) -> None:
+    woken: list[str] = []
+    engine.send_message(FIFO, "first", group_id="g")
+    engine.send_message(FIFO, "second", group_id="g")
+    (m,) = engine.receive_message(FIFO, 1)
+    engine.on_visible = woken.append
+    engine.delete_message(FIFO, m.receipt_handle)
+    assert woken == [FIFO]
+
+
+def test_visibility_cap_counts_from_the_latest_receive(engine: Engine, clock) -> None:
+    engine.send_message(STD, "m")
+    engine.receive_message(STD, long_poll=True)
+    clock.tick(30)
+    (m,) = engine.receive_message(STD, long_poll=True)
+    engine.change_message_visibility(STD, m.receipt_handle, 43_200)  # 12 h from this receive
+    clock.tick(1)
+    with pytest.raises(SqsError) as exc:
+        engine.change_message_visibility(STD, m.receipt_handle, 43_200)
+    assert error_code(exc) == "InvalidParameterValue"
