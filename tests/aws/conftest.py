@@ -25,6 +25,11 @@ class Target:
     client: Any
     created: list[str] = field(default_factory=list)
 
+    @property
+    def patience(self) -> int:
+        """Seconds of silence that mean "nothing more is coming" (AWS needs longer)."""
+        return 1 if self.name == "local" else 4
+
     def queue(self, stem: str, fifo: bool = False, **attributes: str) -> str:
         name = f"queuelab-test-{stem}-{uuid.uuid4().hex[:10]}" + (".fifo" if fifo else "")
         if fifo:

@@ -7,8 +7,6 @@ local teaching model (AWS makes no promise about how much), so it is not asserte
 
 from __future__ import annotations
 
-from typing import Any
-
 import botocore.exceptions
 import pytest
 
@@ -18,15 +16,16 @@ from tests.aws.conftest import Target
 pytestmark = pytest.mark.timeout(180)
 
 
-def drain(client: Any, url: str, expect: int | None = None, idle_polls: int = 1) -> list[dict]:
-    """Receive and delete until `expect` messages, or `idle_polls` empty 2-second long polls."""
+def drain(target: Target, url: str, expect: int | None = None, idle_polls: int = 1) -> list[dict]:
+    """Receive and delete until `expect` messages, or `idle_polls` empty long polls."""
+    client = target.client
     got: list[dict] = []
     idle = 0
     while (expect is None or len(got) < expect) and idle < idle_polls:
         messages = client.receive_message(
             QueueUrl=url,
             MaxNumberOfMessages=10,
-            WaitTimeSeconds=2,
+            WaitTimeSeconds=target.patience,
             MessageAttributeNames=["All"],
             MessageSystemAttributeNames=["All"],
         ).get("Messages", [])
@@ -48,7 +47,7 @@ def test_standard_queue_delivers_every_message_at_least_once(target: Target) -> 
     url = target.queue("std")
     sent = queue_demo.publish(target.client, url, 100, client_name="tutor")
     assert all(s.ok for s in sent)
-    received = queue_demo.receive_all(target.client, url, expect=None, timeout=4)
+    received = queue_demo.receive_all(target.client, url, expect=None, timeout=target.patience)
     summary = analysis.summarize(received)
     assert summary.complete, summary
     assert {r.client for r in received} == {"tutor"}
@@ -63,7 +62,7 @@ def test_fifo_order_dedup_and_prepend(target: Target) -> None:
     assert [r.number for r in first] == list(range(30))
 
     queue_demo.publish(target.client, url, 30, client_name="tutor")  # re-run: within 5 minutes
-    assert queue_demo.receive_all(target.client, url, expect=None, timeout=3) == []
+    assert queue_demo.receive_all(target.client, url, None, timeout=target.patience) == []
 
     queue_demo.publish(target.client, url, 30, client_name="tutor", prepend="A-")
     again = queue_demo.receive_all(target.client, url, expect=30, timeout=4)
@@ -98,7 +97,7 @@ def test_deduplication_scope_message_group(target: Target) -> None:
     )
     for group in ("a", "b", "a"):
         target.client.send_message(QueueUrl=url, MessageBody="same", MessageGroupId=group)
-    groups = sorted(m["Attributes"]["MessageGroupId"] for m in drain(target.client, url))
+    groups = sorted(m["Attributes"]["MessageGroupId"] for m in drain(target, url))
     assert groups == ["a", "b"]  # the second "a" is a duplicate within its group
 
 
@@ -129,6 +128,6 @@ def test_visibility_timeout_zero_redelivers_with_a_higher_receive_count(target: 
     target.client.change_message_visibility(
         QueueUrl=url, ReceiptHandle=first["ReceiptHandle"], VisibilityTimeout=0
     )
-    [second] = drain(target.client, url, expect=1, idle_polls=3)
+    [second] = drain(target, url, expect=1, idle_polls=3)
     assert second["MessageId"] == first["MessageId"]
     assert int(second["Attributes"]["ApproximateReceiveCount"]) == 2
