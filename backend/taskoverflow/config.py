@@ -32,6 +32,7 @@ class Settings:
     redis_timeout: float = 2.0  # socket connect/read timeout: Redis down -> quick 503
     database_timeout: float = 5.0  # connect timeout for PostgreSQL
     max_content_length: int = 64 * 1024  # request bodies above this -> 413
+    rq_worker: str = "simple"  # "simple": jobs run in the worker process; "fork": one per job
 
     @classmethod
     def load(cls, config: Mapping[str, Any] | None = None) -> Settings:

@@ -86,3 +86,34 @@ def test_failure_reasons(rq_status, exc, reason):
         assert state.detail == exc.splitlines()[-1]
     else:
         assert state.detail is None
+
+
+async def test_forking_worker_also_succeeds_and_times_out(make_client, job_backend):
+    """RQ_WORKER=fork: each job in its own work-horse process (RQ's default worker class)."""
+    from taskoverflow.config import Settings
+    from taskoverflow.jobs.rq import RQTransport
+
+    from tests.backend.test_jobs import add_todos, wait_for_status
+
+    async with make_client(**job_backend.config, ICAL_JOB_TIMEOUT=1) as (client, _):
+        await add_todos(client)
+        quick = await (await client.post(f"{API}/todos/ical")).get_json()
+        slow_settings = Settings.load(
+            {**job_backend.config, "ICAL_DELAY_SECONDS": 10, "ICAL_JOB_TIMEOUT": 1}
+        )
+        slow_transport = RQTransport(slow_settings)
+        slow_id = await slow_transport.enqueue([])
+        await slow_transport.close()
+        job_backend.start_worker(RQ_WORKER="fork").wait(timeout=30)
+        done = await wait_for_status(client, quick["task_url"], {"SUCCESS", "FAILURE"})
+        assert done["task_status"] == "SUCCESS"
+        slow = await (await client.get(f"{API}/todos/ical/{slow_id}/status")).get_json()
+        assert (slow["task_status"], slow["reason"]) == ("FAILURE", "timeout")
+
+
+def test_unknown_worker_class_is_a_clear_error(redis_clean):
+    from tests.backend.test_cli import run_cli
+
+    result = run_cli("worker", "--burst", env={"REDIS_URL": redis_clean, "RQ_WORKER": "thread"})
+    assert result.returncode == 1
+    assert "RQ_WORKER must be one of simple, fork" in result.stderr

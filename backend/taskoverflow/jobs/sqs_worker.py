@@ -15,9 +15,11 @@ Why this order survives crashes:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -134,8 +136,17 @@ class Worker:
         stop = stop or asyncio.Event()
         handled = 0
         while not stop.is_set():
+            receive = asyncio.ensure_future(self._receive(info, 1 if burst else LONG_POLL_SECONDS))
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({receive, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not receive.done():
+                # stop now rather than after the long poll; a message that poll still returns
+                # stays unhandled and SQS offers it again after its visibility timeout
+                receive.cancel()
+                break
             try:
-                messages = await self._receive(info, 1 if burst else LONG_POLL_SECONDS)
+                messages = receive.result()
             except _SQS_ERRORS as exc:
                 log.warning("receive failed (%s); retrying", exc)
                 await asyncio.sleep(1)
@@ -153,7 +164,7 @@ class Worker:
         return handled
 
     async def _receive(self, info: QueueInfo, wait: int) -> list[dict[str, Any]]:
-        reply = await self._sqs(
+        reply = await in_daemon_thread(
             self.client.receive_message,
             QueueUrl=info.url,
             MaxNumberOfMessages=1,
@@ -290,6 +301,32 @@ class Worker:
 
     async def close(self) -> None:
         await self.db.close()
+
+
+async def in_daemon_thread(func: Callable[..., Any], **kwargs: Any) -> Any:
+    """Like `asyncio.to_thread`, but in a daemon thread: a long poll must not hold up exit
+    (asyncio.run waits for its executor's threads; nothing waits for a daemon thread)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        try:
+            result, error = func(**kwargs), None
+        except BaseException as exc:
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="sqs-receive", daemon=True).start()
+    return await future
 
 
 def _job_id(body: str) -> str | None:
