@@ -90,3 +90,28 @@ def test_cli_reports_a_missing_source_as_one_line(tmp_path: Path):
     assert result.returncode == 1
     assert "no notebooks found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_cli_execute_in_place_refreshes_outputs_and_strips_run_metadata(tmp_path: Path):
+    src = tmp_path / "nbs"
+    src.mkdir()
+    params = new_code_cell("n = 3")
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(
+        cells=[new_markdown_cell("# T\n**Goal:** x"), params, new_code_cell("print(n * 14)")]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, src / "00-t.ipynb")
+    result = labkit("notebooks", "execute", "--in-place", "--source", str(src))
+    assert result.returncode == 0, result.stderr
+    done = nbformat.read(src / "00-t.ipynb", as_version=4)
+    assert done.cells[2].outputs[0]["text"] == "42\n"
+    assert [c.execution_count for c in done.cells if c.cell_type == "code"] == [1, 2]
+    assert "papermill" not in done.metadata
+    assert all("papermill" not in c.metadata and "execution" not in c.metadata for c in done.cells)
+    assert str(tmp_path) not in (src / "00-t.ipynb").read_text()
