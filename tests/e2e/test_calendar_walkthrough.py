@@ -37,6 +37,11 @@ def _poll_until_done(client: httpx.Client, task_url: str, timeout: float = 30.0)
 
 
 def test_course_curl_walkthrough(lab_stack: LabStack) -> None:
+    course_walkthrough(lab_stack)
+
+
+def course_walkthrough(lab_stack: LabStack) -> None:
+    """POST todos, POST /todos/ical, poll the status, GET the text/calendar result, check it."""
     api = f"{lab_stack.taskoverflow}/api/v1"
     with httpx.Client(timeout=10) as client:
         assert client.get(f"{api}/health").json() == {"status": "ok"}
