@@ -323,3 +323,16 @@ def test_visible_state(row_: RowView, seconds_later: int, expected: JobStatus) -
 def test_retry_delay_backs_off_within_the_visibility_timeout() -> None:
     assert [retry_delay(1, n, 20) for n in (1, 2, 3, 4, 5, 6)] == [1, 2, 4, 8, 16, 20]
     assert retry_delay(0, 3, 20) == 0
+
+
+async def test_jobs_table_shows_the_rows(database_url: str, make_queue, make_transport) -> None:
+    from taskoverflow.jobs.sqs_transport import jobs_table
+
+    queue = make_queue()
+    transport = make_transport(queue.name)
+    first = await transport.enqueue(TODOS)
+    second = await transport.enqueue(TODOS)
+    rows = jobs_table(database_url)  # called from inside a running loop, as in Jupyter
+    assert len(rows) == 2 and {r["id"] for r in rows} == {first, second}
+    assert {r["status"] for r in rows} == {"PENDING"}
+    assert all(r["attempts"] == 0 for r in rows)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import botocore.exceptions
 from botocore.config import Config
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from labkit.aws import is_local, is_missing_queue, sqs_client
@@ -237,3 +237,41 @@ async def ensure_table(db: Database) -> None:
             if attempt:
                 raise
             await asyncio.sleep(0.2)
+
+
+def jobs_table(database_url: str | None = None) -> list[dict[str, Any]]:
+    """The `calendar_jobs` rows, oldest first, without the bulky columns (for notebook 05 and
+    demos: `pandas.DataFrame(jobs_table())`). Synchronous, and safe inside Jupyter's event loop:
+    it runs its own loop in a thread."""
+    import concurrent.futures
+
+    from taskoverflow.config import Settings
+
+    url = database_url or Settings.load().database_url
+
+    async def read() -> list[dict[str, Any]]:
+        db = Database(url)
+        try:
+            await ensure_table(db)
+            async with db.session() as session:
+                rows = await session.scalars(
+                    select(CalendarJob).order_by(CalendarJob.created_at, CalendarJob.id)
+                )
+                return [
+                    {
+                        "id": job.id,
+                        "status": job.status,
+                        "attempts": job.attempts,
+                        "created_at": job.created_at,
+                        "started_at": job.started_at,
+                        "heartbeat_at": job.heartbeat_at,
+                        "finished_at": job.finished_at,
+                        "error": job.error,
+                    }
+                    for job in rows
+                ]
+        finally:
+            await db.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, read()).result()
