@@ -224,6 +224,11 @@ class Dispatcher:
             "ListDeadLetterSourceQueues": self.list_dead_letter_source_queues,
         }
 
+    def warm_up(self) -> None:
+        """Load the service model and build every validator now, not on the first request."""
+        for action in self._handlers:
+            _request_checker(action)
+
     async def handle(self, target: str | None, body: bytes, host: str) -> Reply:
         try:
             action = (target or "").removeprefix(TARGET_PREFIX)

@@ -38,6 +38,7 @@ class SqsApp:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dispatcher = Dispatcher(engine)
+        self.dispatcher.warm_up()
         self.started = time.time()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
