@@ -112,21 +112,6 @@ def _entry_point(name: str) -> str:
     raise LabError(f"`{name}` command not found", hint="install the lab: `make install`")
 
 
-def _sqs_serve_options() -> str:
-    """`labkit sqs serve --help`, to pass --data-dir only once the service supports it."""
-    try:
-        out = subprocess.run(
-            [_entry_point("labkit"), "sqs", "serve", "--help"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
-        )
-        return out.stdout
-    except (subprocess.SubprocessError, OSError):
-        return ""
-
-
 def _command(spec: ServiceSpec, port: int | None, lab: Path) -> list[str]:
     if spec is REDIS:
         assert port is not None
@@ -137,10 +122,8 @@ def _command(spec: ServiceSpec, port: int | None, lab: Path) -> list[str]:
         argv = [_entry_point("labkit"), "sqs", "serve", "--host", LOOPBACK, "--port", str(port)]
         if seed := os.environ.get("LABKIT_SQS_SEED"):
             argv += ["--seed", seed]
-        if "--data-dir" in _sqs_serve_options():
-            (lab / "sqs").mkdir(parents=True, exist_ok=True)
-            argv += ["--data-dir", str(lab / "sqs")]
-        return argv
+        (lab / "sqs").mkdir(parents=True, exist_ok=True)
+        return [*argv, "--data-dir", str(lab / "sqs")]  # accepted messages survive a restart
     if spec is TASKOVERFLOW:
         return [_entry_point("taskoverflow"), "serve", "--host", LOOPBACK, "--port", str(port)]
     return [_entry_point("taskoverflow"), "worker"]

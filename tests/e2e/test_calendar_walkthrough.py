@@ -136,3 +136,13 @@ def test_sqs_service_from_the_stack_answers_boto3(lab_stack: LabStack) -> None:
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
     assert [m["Body"] for m in got] == ["hello"]
     sqs.delete_queue(QueueUrl=url)
+
+
+def test_persistent_data_lives_in_the_lab_dir(lab_stack: LabStack) -> None:
+    """Valkey keeps an append-only file and the SQS service a journal, both under LAB_DIR."""
+    records = lab_stack.records()
+    redis_argv, sqs_argv = records["redis"].cmdline, records["sqs"].cmdline
+    assert redis_argv[redis_argv.index("--appendonly") + 1] == "yes"
+    assert redis_argv[redis_argv.index("--dir") + 1] == str(lab_stack.lab_dir / "valkey")
+    assert sqs_argv[sqs_argv.index("--data-dir") + 1] == str(lab_stack.lab_dir / "sqs")
+    assert (lab_stack.lab_dir / "valkey").is_dir() and (lab_stack.lab_dir / "sqs").is_dir()
