@@ -52,6 +52,7 @@ format: install ## Apply ruff's fixes and formatting
 
 bench: install ## Run the benchmarks (peers side by side)
 	$(BIN)/python benchmarks/sqs_throughput.py
+	$(BIN)/python benchmarks/calendar_jobs.py
 
 clean: ## Remove the venv, build output and local state
 	-$(BIN)/labkit down 2>/dev/null
