@@ -60,9 +60,11 @@ class FifoStore:
     def take(self, n: int) -> list[Message]:
         """Up to n messages: as many as possible from the first ready group, then the next ones."""
         out: list[Message] = []
-        for group_id in list(self.ready):
+        served: list[str] = []
+        for group_id in self.ready:  # visits at most n groups: each ready group yields a message
             if len(out) >= n:
                 break
+            served.append(group_id)
             group = self.groups[group_id]
             taken = 0
             for msg in islice(group.messages, 0, None):
@@ -75,5 +77,6 @@ class FifoStore:
                 out.append(msg)
                 taken += 1
             group.inflight += taken
-            self.ready.pop(group_id, None)
+        for group_id in served:
+            del self.ready[group_id]
         return out

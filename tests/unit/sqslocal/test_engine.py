@@ -448,3 +448,21 @@ def test_visibility_cap_counts_from_the_latest_receive(engine: Engine, clock) ->
     with pytest.raises(SqsError) as exc:
         engine.change_message_visibility(STD, m.receipt_handle, 43_200)
     assert error_code(exc) == "InvalidParameterValue"
+
+
+def test_fifo_receive_cost_does_not_depend_on_the_number_of_groups(engine: Engine) -> None:
+    # 5,000 one-message groups: a receive must not walk them all (checked by counting visits).
+    for i in range(5000):
+        engine.send_message(FIFO, f"Message {i}", group_id=f"g{i}")
+    store = engine.queues[FIFO].store
+    visited = []
+
+    class CountingDict(dict):
+        def __iter__(self):
+            for key in super().__iter__():
+                visited.append(key)
+                yield key
+
+    store.ready = CountingDict(store.ready)
+    assert numbers(engine.receive_message(FIFO, 10)) == list(range(10))
+    assert len(visited) <= 11
