@@ -84,9 +84,11 @@ def test_up_is_idempotent_and_down_leaves_nothing(lab_env: dict[str, str]) -> No
         and str(Path(lab_env["LAB_DIR"]) / "valkey") in entry["cmdline"]
     )
 
-    second = run_labkit(["up", "--only", "redis"], lab_env)
+    second = run_labkit(["up", "--only", "redis"], {**lab_env, "ICAL_DELAY_SECONDS": "5"})
     assert second.returncode == 0, second.stderr
     assert "nothing started" in second.stderr
+    # the running services keep the settings they were started with, and `up` says so
+    assert "started with ICAL_DELAY_SECONDS=0" in second.stderr
     assert _state(lab_env)["services"]["redis"]["pid"] == record.pid
 
     status = run_labkit(["status", "--json"], lab_env)
