@@ -46,7 +46,7 @@ class Database:
     def __init__(self, url: str, *, timeout: float = 5.0) -> None:
         parsed = make_url(url)
         connect_args: dict = {}
-        engine_args: dict = {"pool_pre_ping": True}
+        engine_args: dict = {}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 # best effort: if it fails, requests answer 503 until the path is usable
@@ -56,6 +56,10 @@ class Database:
         elif parsed.get_driver_name() == "asyncpg":
             connect_args["timeout"] = timeout  # connect timeout: DB down -> quick 503
             connect_args["command_timeout"] = max(timeout * 2, 10)
+        if parsed.get_backend_name() != "sqlite":
+            # a server may restart under us: test pooled connections before use (SQLite is a
+            # file, its connections do not die, and the ping would cost every request a hop)
+            engine_args["pool_pre_ping"] = True
             engine_args["pool_timeout"] = timeout
         self.url = parsed
         self.engine = create_async_engine(url, connect_args=connect_args, **engine_args)
