@@ -104,6 +104,7 @@ class Queue:
     tags: dict[str, str] = field(default_factory=dict)
     timers: list[tuple[float, int, int, Message]] = field(default_factory=list)
     retention: list[tuple[float, int, Message]] = field(default_factory=list)
+    retention_gone: int = 0  # entries of `retention` whose message has left (compacted lazily)
     receipts: dict[str, Message] = field(default_factory=dict)
     visible: int = 0
     inflight: int = 0
@@ -328,6 +329,7 @@ class Engine:
             if msg.state != GONE:
                 msg.state = GONE
         queue.retention.clear()
+        queue.retention_gone = 0
         queue.timers.clear()
         queue.receipts.clear()
         queue.attempts.clear()
@@ -768,6 +770,13 @@ class Engine:
             queue.delayed -= 1
         msg.state = GONE
         msg.version += 1
+        queue.retention_gone += 1
+        if queue.retention_gone > 1024 and 2 * queue.retention_gone > len(queue.retention):
+            # Deleted messages would otherwise stay referenced until their retention period ends:
+            # drop them in one O(n) pass after at least n/2 deletions (amortised O(1) per delete).
+            queue.retention[:] = [e for e in queue.retention if e[2].state != GONE]
+            heapq.heapify(queue.retention)
+            queue.retention_gone = 0
         for receipt in msg.receipts:
             queue.receipts.pop(receipt, None)
         msg.receipts.clear()
@@ -805,6 +814,7 @@ class Engine:
             if msg.state != GONE:
                 self._remove(queue, msg)
                 queue.metrics.add("expired", now)
+            queue.retention_gone = max(0, queue.retention_gone - 1)  # its entry is gone now
         if woke:
             self.on_visible(queue.name)
 

@@ -466,3 +466,10 @@ def test_fifo_receive_cost_does_not_depend_on_the_number_of_groups(engine: Engin
     store.ready = CountingDict(store.ready)
     assert numbers(engine.receive_message(FIFO, 10)) == list(range(10))
     assert len(visited) <= 11
+
+
+def test_deleted_messages_are_not_kept_until_retention_ends(engine: Engine) -> None:
+    for i in range(3000):
+        engine.send_message(STD, f"Message {i}")
+    drain(engine, STD, polls=1000)
+    assert len(engine.queues[STD].retention) < 1500
