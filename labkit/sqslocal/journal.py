@@ -65,6 +65,7 @@ class JournaledEngine:
         object.__setattr__(self, "_fsync", fsync)
         path.parent.mkdir(parents=True, exist_ok=True)
         header = json.dumps({"journal": 1, "config": _config_of(engine)})
+        object.__setattr__(self, "_header", header)
         replayed = replay(engine, path, header) if path.exists() else 0
         object.__setattr__(self, "replayed", replayed)
         file = path.open("a", encoding="utf-8")
@@ -91,6 +92,11 @@ class JournaledEngine:
             real_clock = engine.clock
             t = real_clock()
             line = json.dumps({"t": t, "op": name, "a": args, "k": kwargs}, default=_encode)
+            if name == "reset":
+                # Nothing before a reset matters to the state after it: start the journal afresh.
+                self._file.seek(0)
+                self._file.truncate()
+                self._file.write(self._header + "\n")
             self._file.write(line + "\n")
             self._file.flush()
             if self._fsync:

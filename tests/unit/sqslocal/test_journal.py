@@ -64,3 +64,19 @@ def test_other_knobs_are_refused(tmp_path: Path) -> None:
     JournaledEngine(fresh(FakeClock()), path).close()
     with pytest.raises(JournalMismatch):
         JournaledEngine(fresh(FakeClock(), seed=6), path)
+
+
+def test_a_reset_starts_the_journal_afresh(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    clock = FakeClock()
+    live = JournaledEngine(fresh(clock), path)
+    for i in range(50):
+        live.send_message(STD, f"Message {i}")
+    live.reset()
+    live.send_message(STD, "after")
+    live.close()
+    assert len(path.read_text().splitlines()) == 3  # header, reset, send
+    again = JournaledEngine(fresh(FakeClock(clock.t)), path)
+    assert again.get_queue_attributes(STD, ["ApproximateNumberOfMessages"]) == {
+        "ApproximateNumberOfMessages": "1"
+    }
