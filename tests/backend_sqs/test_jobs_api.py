@@ -66,6 +66,11 @@ async def test_calendar_job_lifecycle(api: Any, start_worker: Callable) -> None:
     assert early.status_code == 404
     assert (await early.get_json()) == {"error": "Task not finished"}
 
+    # a second job, requested after another todo was added, is independent of the first
+    await api.post("/api/v1/todos", json={**TODO, "title": "Second"})
+    second = (await (await api.post("/api/v1/todos/ical")).get_json())["task_id"]
+    assert second != task_id
+
     await run_worker_burst(start_worker, api.env)
 
     done = await (await api.get(f"/api/v1/todos/ical/{task_id}/status")).get_json()
@@ -75,7 +80,9 @@ async def test_calendar_job_lifecycle(api: Any, start_worker: Callable) -> None:
     assert result.content_type.startswith("text/calendar")
     text = (await result.get_data()).decode()
     assert "SUMMARY:Write the report" in text
-    assert "BEGIN:VEVENT" in text and text.count("BEGIN:VEVENT") == 1
+    assert text.count("BEGIN:VEVENT") == 1  # the snapshot taken when the job was requested
+    two = (await (await api.get(f"/api/v1/todos/ical/{second}/result")).get_data()).decode()
+    assert "SUMMARY:Second" in two and two.count("BEGIN:VEVENT") == 2
 
 
 @pytest.mark.parametrize("path", ["status", "result"])
@@ -84,16 +91,3 @@ async def test_unknown_task_is_404(api: Any, path: str) -> None:
         response = await api.get(f"/api/v1/todos/ical/{task_id}/{path}")
         assert response.status_code == 404
         assert "error" in await response.get_json()
-
-
-async def test_two_jobs_are_independent(api: Any, start_worker: Callable) -> None:
-    await api.post("/api/v1/todos", json=TODO)
-    first = (await (await api.post("/api/v1/todos/ical")).get_json())["task_id"]
-    await api.post("/api/v1/todos", json={**TODO, "title": "Second"})
-    second = (await (await api.post("/api/v1/todos/ical")).get_json())["task_id"]
-    assert first != second
-    await run_worker_burst(start_worker, api.env)
-    one = (await (await api.get(f"/api/v1/todos/ical/{first}/result")).get_data()).decode()
-    two = (await (await api.get(f"/api/v1/todos/ical/{second}/result")).get_data()).decode()
-    assert "Second" not in one  # the snapshot taken at request time
-    assert "SUMMARY:Second" in two
