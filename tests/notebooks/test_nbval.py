@@ -35,6 +35,10 @@ def test_committed_outputs_are_reproduced(notebook_env: dict[str, str]) -> None:
         "python3",
         "-p",
         "no:cacheprovider",
+        "-p",
+        "no:schemathesis",  # heavy plugins the notebooks do not use: seconds of start-up saved
+        "-p",
+        "no:hypothesispytest",
         "-q",
         "--no-header",
         *(str(p.relative_to(ROOT)) for p in notebooks),
