@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from taskoverflow.config import Settings
 from taskoverflow.jobs import FailureReason, JobQueueUnavailable, JobStatus
@@ -336,3 +338,27 @@ async def test_jobs_table_shows_the_rows(database_url: str, make_queue, make_tra
     assert len(rows) == 2 and {r["id"] for r in rows} == {first, second}
     assert {r["status"] for r in rows} == {"PENDING"}
     assert all(r["attempts"] == 0 for r in rows)
+
+
+@given(
+    status=st.sampled_from(["PENDING", "STARTED", "SUCCESS", "FAILURE"]),
+    attempts=st.integers(0, 10),
+    max_attempts=st.none() | st.integers(1, 10),
+    lease=st.integers(1, 100),
+    age=st.integers(0, 300),
+)
+def test_visible_state_properties(
+    status: str, attempts: int, max_attempts: int | None, lease: int, age: int
+) -> None:
+    row_ = RowView(status, attempts, max_attempts, NOW, lease, "error", "boom")
+    state = visible_state(row_, NOW + timedelta(seconds=age))
+    stale = age > lease
+    # finished jobs never change; nothing stale ever reads STARTED
+    if status in ("SUCCESS", "FAILURE"):
+        assert state.status.value == status
+    elif status == "STARTED" and stale:
+        last = max_attempts is not None and attempts >= max_attempts
+        assert state.status is (JobStatus.FAILURE if last else JobStatus.PENDING)
+    else:
+        assert state.status.value == status
+    assert (state.reason is not None) == (state.status is JobStatus.FAILURE)

@@ -12,6 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from labkit import terraform as tf
 from labkit.errors import LabError
@@ -261,3 +263,30 @@ def test_text_variables_take_their_declared_type() -> None:
     assert specs["ical"].attributes["VisibilityTimeout"] == "45"
     with pytest.raises(LabError, match="must be a number"):
         tf.queue_specs(TERRAFORM / "modules" / "queues", {"ical_max_receive_count": "many"})
+
+
+def _hcl_quote(text: str) -> str:
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\t", "\\t")
+        .replace("${", "$${")
+        .replace("%{", "%%{")
+    )
+    return f'"{escaped}"'
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"))
+        | st.sampled_from('\n\t${}%\\"')
+    )
+)
+def test_strings_round_trip_through_the_evaluator(tmp_path_factory, text: str) -> None:
+    directory = tmp_path_factory.mktemp("hcl")
+    (directory / "main.tf").write_text(
+        f"locals {{\n  s = {_hcl_quote(text)}\n}}\n", encoding="utf-8"
+    )
+    assert tf.Evaluator(tf.load_module(directory), {}).local("s") == text
