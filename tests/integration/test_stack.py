@@ -118,6 +118,26 @@ def test_up_restarts_a_service_that_died(lab_env: dict[str, str]) -> None:
     assert new["pid"] != old.pid and ping(new["url"])
 
 
+def test_valkey_data_survives_a_crash_and_restart(lab_env: dict[str, str]) -> None:
+    """Append-only persistence: every write reaches the file before Valkey answers, so even a
+    SIGKILL loses nothing (only an OS crash could lose the last second)."""
+    assert run_labkit(["up", "--only", "redis"], lab_env).returncode == 0
+    entry = _state(lab_env)["services"]["redis"]
+    client = redis.Redis.from_url(entry["url"])
+    client.rpush("rq:queue:ical", *[f"job-{i}" for i in range(100)])
+    client.close()
+    os.kill(entry["pid"], signal.SIGKILL)
+    record = ProcessRecord.from_json(entry)
+    assert record is not None and wait_until(lambda: not is_running(record), timeout=10)
+
+    assert run_labkit(["up", "--only", "redis"], lab_env).returncode == 0
+    client = redis.Redis.from_url(_state(lab_env)["services"]["redis"]["url"])
+    try:
+        assert client.lrange("rq:queue:ical", 0, -1) == [f"job-{i}".encode() for i in range(100)]
+    finally:
+        client.close()
+
+
 def test_down_never_kills_a_recycled_pid(tmp_path: Path) -> None:
     """A record whose start time does not match the live PID is someone else's process."""
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
