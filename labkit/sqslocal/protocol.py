@@ -16,6 +16,7 @@ import asyncio
 import base64
 import binascii
 import json
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -35,6 +36,7 @@ TARGET_PREFIX = "AmazonSQS."
 INT32 = (-(2**31), 2**31 - 1)
 
 Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -192,7 +194,10 @@ def _request_id() -> list[tuple[bytes, bytes]]:
 
 
 def ok_reply(payload: dict[str, Any]) -> Reply:
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    try:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate somewhere (e.g. in a tag): JSON can escape it
+        body = json.dumps(payload).encode("ascii")
     return 200, [(b"content-type", CONTENT_TYPE.encode()), *_request_id()], body
 
 
@@ -261,6 +266,9 @@ class Dispatcher:
             return error_reply(
                 SqsError("SerializationException", "The request is nested too deeply.")
             )
+        except Exception:  # a bug: answer like AWS would (and log it), never drop the connection
+            logger.exception("internal error handling %s", target)
+            return error_reply(SqsError("InternalFailure", "The request processing has failed."))
 
     # ----- helpers ---------------------------------------------------------------------------
     def _url(self, host: str, name: str) -> str:

@@ -102,3 +102,22 @@ async def test_batch_with_a_bad_entry_reports_it(dispatcher: Dispatcher) -> None
     )
     assert body["Successful"] == []
     assert body["Failed"][0]["Code"] == "MissingParameter"
+
+
+async def test_lone_surrogates_in_tags_do_not_break_replies(dispatcher: Dispatcher) -> None:
+    status, _, _ = await call(
+        dispatcher, "TagQueue", {"QueueUrl": "csse6400_prac", "Tags": {"k": "\ud800"}}
+    )
+    assert status == 200
+    status, _, body = await call(dispatcher, "ListQueueTags", {"QueueUrl": "csse6400_prac"})
+    assert status == 200 and body["Tags"] == {"k": "\ud800"}
+
+
+async def test_an_internal_bug_is_an_aws_style_500(dispatcher: Dispatcher, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise KeyError("bug")
+
+    monkeypatch.setattr(dispatcher.engine, "list_queues", broken)
+    status, _headers, body = await call(dispatcher, "ListQueues", {})
+    assert status == 500
+    assert body["__type"].endswith("#InternalFailure")
