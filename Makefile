@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 UV_VERSION := 0.13.9
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab up down status test test-fast lint format bench clean
+.PHONY: help install lab up down status test test-fast lint format bench notebooks clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,10 @@ format: install ## Apply ruff's fixes and formatting
 bench: install ## Run the benchmarks (peers side by side)
 	$(BIN)/python benchmarks/sqs_throughput.py
 	$(BIN)/python benchmarks/calendar_jobs.py
+
+notebooks: install ## Re-run every notebook on the local services and refresh its committed outputs
+	$(BIN)/labkit up
+	$(BIN)/labkit notebooks execute --in-place
 
 clean: ## Remove the venv, build output and local state
 	-$(BIN)/labkit down 2>/dev/null
