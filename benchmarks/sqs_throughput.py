@@ -370,7 +370,7 @@ def report(results: list[Result]) -> dict[str, Any]:
     for r in results:
         table.add_row(
             r.target,
-            f"{r.depth:,}",
+            f"{r.depth:,}" if r.target != "null" else "–",  # it keeps no queue
             f"{r.send_rate:,.0f}",
             f"{r.recv_rate:,.0f}",
             f"{r.send_rate / null.send_rate:.2f}×" if null else "–",
