@@ -362,3 +362,18 @@ def test_visible_state_properties(
     else:
         assert state.status.value == status
     assert (state.reason is not None) == (state.status is JobStatus.FAILURE)
+
+
+async def test_sqlite_job_database_uses_write_ahead_logging(tmp_path) -> None:
+    import sqlite3
+
+    from taskoverflow.jobs.sqs_transport import ensure_table, job_database
+
+    path = tmp_path / "wal.db"
+    db = job_database(settings(f"sqlite+aiosqlite:///{path}"))
+    try:
+        await ensure_table(db)
+    finally:
+        await db.close()
+    with sqlite3.connect(path) as conn:  # WAL is a property of the file: every reader sees it
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -35,6 +35,7 @@ from taskoverflow.jobs.sqs_models import TERMINAL, CalendarJob
 from taskoverflow.jobs.sqs_transport import (
     SqsSettings,
     ensure_table,
+    job_database,
     make_client,
     resolve_queue_url,
     utc_now,
@@ -102,7 +103,7 @@ class Worker:
         self.settings = settings
         self.sqs = sqs or SqsSettings.from_env()
         self.client = client or make_client(self.sqs)
-        self.db = database or Database(settings.database_url, timeout=settings.database_timeout)
+        self.db = database or job_database(settings)
         self.build = build
         self.clock = clock
         self.info: QueueInfo | None = None
@@ -204,6 +205,19 @@ class Worker:
             await session.commit()
             return result.rowcount > 0
 
+    async def _claim(self, job_id: str, **values: Any) -> list[dict[str, Any]] | None:
+        """Mark an unfinished job STARTED and return its todos, in one statement."""
+        async with self.db.session() as session:
+            result = await session.execute(
+                update(CalendarJob)
+                .where(CalendarJob.id == job_id, CalendarJob.status.not_in(TERMINAL))
+                .values(**values)
+                .returning(CalendarJob.todos)
+            )
+            todos = result.scalar_one_or_none()
+            await session.commit()
+            return todos
+
     async def handle(self, message: dict[str, Any]) -> None:
         """One delivery of one message, start to finish."""
         info = self.info
@@ -217,14 +231,8 @@ class Worker:
             else:  # back at once, until SQS moves it to the dead-letter queue
                 await self._set_visibility(message, 0)
             return
-        async with self.db.session() as session:
-            job = await session.get(CalendarJob, job_id)
-        if job is None:
-            log.warning("job %s has no row (deleted?); dropping its message", job_id)
-            await self._delete(message)
-            return
         now = self.clock()
-        started = await self._update(
+        todos = await self._claim(
             job_id,
             status=JobStatus.STARTED.value,
             started_at=now,
@@ -233,16 +241,14 @@ class Worker:
             max_attempts=info.max_receives,
             lease_seconds=info.lease_seconds,
         )
-        if not started:
-            log.info("job %s already finished; dropping the duplicate delivery", job_id)
+        if todos is None:  # finished already (a duplicate delivery) or no such job
+            log.info("job %s is finished or unknown; dropping this delivery", job_id)
             await self._delete(message)
             return
         log.info("job %s started (attempt %s)", job_id, receives)
         heartbeat = asyncio.create_task(self._heartbeat(job_id, message))
         try:
-            calendar = await asyncio.to_thread(
-                self.build, job.todos, self.settings.ical_delay_seconds
-            )
+            calendar = await asyncio.to_thread(self.build, todos, self.settings.ical_delay_seconds)
         except Exception as exc:
             heartbeat.cancel()
             await self._failed(job_id, message, receives, exc)
