@@ -1,11 +1,12 @@
-"""`labkit sqs serve`: run the local SQS service (boto3 and the AWS CLI use it via AWS_ENDPOINT_URL_SQS)."""
+"""`labkit sqs serve` runs the local SQS service (boto3 and the AWS CLI reach it via
+AWS_ENDPOINT_URL_SQS); `labkit sqs reset|advance|metrics` drive its lab extensions from a terminal."""
 
 from __future__ import annotations
 
 import errno
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -75,6 +76,63 @@ def serve(
     if replayed:
         print(f"replayed {replayed} journaled calls from {data_dir}", file=sys.stderr, flush=True)
     run(SqsApp(engine), sock)
+
+
+def _lab(method: str, path: str, payload: dict | None = None) -> Any:
+    """Call a /_lab/ endpoint of the running service (found like every other lab client finds it)."""
+    import httpx
+
+    from labkit.config import endpoints
+
+    url = endpoints().sqs.rstrip("/")
+    try:
+        response = httpx.request(method, f"{url}/_lab/{path}", json=payload, timeout=10.0)
+    except httpx.HTTPError:
+        raise LabError(
+            f"the local SQS service does not answer at {url}",
+            hint="start it with `labkit sqs serve` (or `labkit up`), or set AWS_ENDPOINT_URL_SQS",
+        ) from None
+    if response.status_code == 404 and "error" not in response.text:
+        raise LabError(f"{url} is not the lab's SQS service (no /_lab/ endpoints)")
+    if response.status_code >= 400:
+        raise LabError(response.json().get("error", response.text))
+    return response.json()
+
+
+@sqs_app.command()
+def reset() -> None:
+    """Back to the start: only the course's queues, empty; RNG reseeded; clock offset 0."""
+    result = _lab("POST", "reset")
+    print(f"reset: queues {', '.join(result['queues'])}")
+
+
+@sqs_app.command()
+def advance(
+    seconds: Annotated[float, typer.Argument(help="How far to move the service's clock.", min=0)],
+) -> None:
+    """Move the service's clock forward (e.g. 300 to let the FIFO de-duplication window pass)."""
+    result = _lab("POST", "clock/advance", {"seconds": seconds})
+    print(f"clock advanced by {seconds:g} s (total offset {result['offset']:g} s)")
+
+
+@sqs_app.command()
+def metrics(
+    queue: Annotated[str | None, typer.Argument(help="One queue (default: all).")] = None,
+) -> None:
+    """Per-queue counts, like the AWS console's monitoring tab."""
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = [_lab("GET", f"queues/{queue}/metrics")] if queue else _lab("GET", "queues")["queues"]
+    table = Table("queue", "sent", "received", "deleted", "empty receives", "visible", "in flight",
+                  "delayed", "dead-lettered")  # fmt: skip
+    for row in rows:
+        t = row["totals"]
+        table.add_row(
+            row["queue"], *(str(v) for v in (t["sent"], t["received"], t["deleted"],
+            t["empty_receives"], row["visible"], row["in_flight"], row["delayed"], t["dead_lettered"]))
+        )  # fmt: skip
+    Console().print(table)
 
 
 def register(app: typer.Typer) -> None:
