@@ -144,6 +144,8 @@ class Engine:
         self.offset = 0.0
         self.queues: dict[str, Queue] = {}
         self._tie = itertools.count()
+        # Called with a queue name when a waiting receive should look again: a message became
+        # visible, or the next delayed/in-flight message will become visible sooner than before.
         self.on_visible: Callable[[str], None] = lambda name: None
         self.reset()
 
@@ -553,7 +555,10 @@ class Engine:
     def _set_timer(self, queue: Queue, msg: Message, due: float) -> None:
         msg.due = due
         msg.version += 1
+        sooner = not queue.timers or due < queue.timers[0][0]
         heapq.heappush(queue.timers, (due, next(self._tie), msg.version, msg))
+        if sooner:
+            self.on_visible(queue.name)  # waiters re-read next_due(): something may come sooner
 
     def receive_message(
         self,

@@ -92,3 +92,39 @@ def test_fifo_waiter_wakes_when_the_blocking_message_is_deleted(sqs: Any, sqs_se
     deleter.join()
     assert [m["Body"] for m in got["Messages"]] == ["Message 1"]
     assert time.monotonic() - started < 15
+
+
+def test_a_waiting_receive_wakes_for_a_delayed_message_sent_after_it_began(
+    sqs: Any, sqs_server
+) -> None:
+    url = sqs.get_queue_url(QueueName=STD)["QueueUrl"]
+    sender = send_later(sqs_server.url, url, 0.3, MessageBody="delayed", DelaySeconds=1)
+    started = time.monotonic()
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)
+    sender.join()
+    assert [m["Body"] for m in got["Messages"]] == ["delayed"]
+    assert time.monotonic() - started < 15
+
+
+def test_a_waiting_receive_wakes_when_another_client_releases_a_message(
+    sqs: Any, sqs_server
+) -> None:
+    url = sqs.get_queue_url(QueueName=STD)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="released")
+    (held,) = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1, VisibilityTimeout=600)[
+        "Messages"
+    ]
+
+    def release_later() -> None:
+        time.sleep(0.3)
+        boto3_client(sqs_server.url).change_message_visibility(
+            QueueUrl=url, ReceiptHandle=held["ReceiptHandle"], VisibilityTimeout=1
+        )
+
+    releaser = threading.Thread(target=release_later)
+    releaser.start()
+    started = time.monotonic()
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)
+    releaser.join()
+    assert [m["Body"] for m in got["Messages"]] == ["released"]
+    assert time.monotonic() - started < 15
