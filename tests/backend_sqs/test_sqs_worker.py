@@ -107,7 +107,7 @@ async def test_sigkill_mid_job_still_succeeds_exactly_once(
     queue = make_queue(visibility=1)
     transport = make_transport(queue.name)
     job_id = await transport.enqueue(TODOS)
-    env = worker_env(database_url, sqs_url, queue, ICAL_DELAY_SECONDS=2)
+    env = worker_env(database_url, sqs_url, queue, ICAL_DELAY_SECONDS=3)
 
     first = start_worker(**env)
     await until(status_is(transport, job_id, JobStatus.STARTED), "the first worker to start")
@@ -229,7 +229,7 @@ async def test_messages_without_a_job(
 async def test_heartbeat_keeps_a_long_job_from_a_second_worker(
     database_url: str, sqs_url: str, make_queue, make_transport
 ) -> None:
-    queue = make_queue(visibility=1)
+    queue = make_queue(visibility=2)
     transport = make_transport(queue.name)
     job_id = await transport.enqueue(TODOS)
     stolen: list[dict] = []
@@ -240,11 +240,11 @@ async def test_heartbeat_keeps_a_long_job_from_a_second_worker(
             reply = queue.client.receive_message(QueueUrl=queue.url, WaitTimeSeconds=1)
             stolen.extend(reply.get("Messages", []))
 
-    worker = Worker(settings(database_url, delay=2.5), sqs=SqsSettings(queue.name, sqs_url))
+    worker = Worker(settings(database_url, delay=5), sqs=SqsSettings(queue.name, sqs_url))
     await worker.start()
     thread = threading.Thread(target=rival)
     try:
-        # the job outlives the 1 s visibility timeout 2.5 times over
+        # the job outlives the 2 s visibility timeout 2.5 times over
         running = asyncio.create_task(worker.run(burst=True))
         await until(status_is(transport, job_id, JobStatus.STARTED), "the job to start")
         thread.start()  # a rival polls only once the worker holds the message
