@@ -100,8 +100,13 @@ def build(edition: Edition, source: Path, outdir: Path) -> list[Path]:
 def strip_run_metadata(nb: NotebookNode) -> NotebookNode:
     """Remove run-specific metadata (papermill's timings and paths, execution timestamps).
 
-    Outputs stay: they are the lesson a student reads without running anything.
+    Outputs stay: they are the lesson a student reads without running anything. Consecutive
+    stream outputs are merged (where a kernel flushed mid-cell is chance), so re-running a
+    notebook changes only what really changed.
     """
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     nb.metadata.pop("papermill", None)
     nb.metadata.get("language_info", {}).pop("version", None)
     for cell in nb.cells:

@@ -100,10 +100,11 @@ def test_strip_run_metadata_keeps_outputs_and_drops_timings_and_paths():
         cell.metadata["papermill"] = {"duration": 0.1, "start_time": "2026-11-28T01:00:00"}
         cell.metadata["execution"] = {"iopub.status.busy": "2026-11-28T01:00:00Z"}
     nb.cells[0].metadata["tags"] = []
+    nb.cells[2].outputs.append(new_output("stream", name="stdout", text="there\n"))
     out = strip_run_metadata(nb)
     text = nbformat.writes(out)
     assert "/home/someone" not in text and "2026-11-28" not in text and "3.11.7" not in text
-    assert out.cells[2].outputs[0]["text"] == "hi\n"
+    assert [o["text"] for o in out.cells[2].outputs] == ["hi\nthere\n"]  # one stream, merged
     assert "tags" not in out.cells[0].metadata
     assert out.cells[1].metadata["tags"] == ["parameters"]
 
