@@ -4,9 +4,7 @@ SQLite or PostgreSQL, and real `taskoverflow worker` processes (stopped at teard
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,10 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 from taskoverflow.db import Base
+from taskoverflow.jobs.sqs_worker import start_process
 
 from labkit.aws import sqs_client
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -99,15 +96,7 @@ def start_worker() -> Iterator[Callable[..., subprocess.Popen]]:
     procs: list[subprocess.Popen] = []
 
     def start(*args: str, **env: str) -> subprocess.Popen:
-        full_env = {**os.environ, **{k: str(v) for k, v in env.items()}}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "taskoverflow.cli", "worker", *args],
-            env=full_env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        proc = start_process(*args, **env)  # JOB_TRANSPORT=sqs unless env says otherwise
         procs.append(proc)
         return proc
 
