@@ -250,15 +250,18 @@ class Worker:
             await self._delete(message)
             return
         log.info("job %s started (attempt %s)", job_id, receives)
-        heartbeat = asyncio.create_task(self._heartbeat(job_id, message))
+        built = asyncio.Event()
+        heartbeat = asyncio.create_task(self._heartbeat(job_id, message, built))
         try:
             calendar = await asyncio.to_thread(self.build, todos, self.settings.ical_delay_seconds)
         except Exception as exc:
-            heartbeat.cancel()
+            built.set()
+            await heartbeat
             await self._failed(job_id, message, receives, exc)
             return
         finally:
-            heartbeat.cancel()
+            built.set()  # stopped, not cancelled: never cut off in the middle of a DB write
+        await heartbeat
         finished = await self._update(
             job_id,
             status=JobStatus.SUCCESS.value,
@@ -297,12 +300,16 @@ class Worker:
         log.warning("job %s failed (attempt %s, retry in %ss): %s", job_id, receives, delay, detail)
         await self._set_visibility(message, delay)
 
-    async def _heartbeat(self, job_id: str, message: dict[str, Any]) -> None:
-        """Keep the message hidden and the row fresh while the job runs."""
+    async def _heartbeat(self, job_id: str, message: dict[str, Any], done: asyncio.Event) -> None:
+        """Keep the message hidden and the row fresh until `done` is set."""
         info = self.info
         assert info is not None
         while True:
-            await asyncio.sleep(info.heartbeat_seconds)
+            try:
+                await asyncio.wait_for(done.wait(), info.heartbeat_seconds)
+                return
+            except TimeoutError:
+                pass
             await self._set_visibility(message, info.visibility_timeout)
             try:
                 await self._update(job_id, heartbeat_at=self.clock())
