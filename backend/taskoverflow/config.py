@@ -33,6 +33,7 @@ class Settings:
     database_timeout: float = 5.0  # connect timeout for PostgreSQL
     max_content_length: int = 64 * 1024  # request bodies above this -> 413
     rq_worker: str = "simple"  # "simple": jobs run in the worker process; "fork": one per job
+    rq_lost_grace_seconds: int = 60  # a STARTED job unheard-of this long past its time is lost
 
     @classmethod
     def load(cls, config: Mapping[str, Any] | None = None) -> Settings:

@@ -4,6 +4,14 @@ redis-py and RQ are blocking, so every call runs in a worker thread (`asyncio.to
 event loop never waits on Redis. The API's connection has short socket timeouts and no retries:
 when Redis is down the calendar endpoints answer 503 within about `REDIS_TIMEOUT` seconds,
 and the same client recovers by itself when Redis is back (redis-py reconnects per command).
+
+A worker SIGKILLed mid-job leaves its job STARTED, and RQ only notices when some worker runs its
+registry maintenance (every 10 minutes) — or never, if no worker is left. So (1) our workers give
+each job's StartedJobRegistry entry a lease of `job_timeout + RQ_LOST_GRACE_SECONDS` (RQ's
+hard-coded grace is 60 s), renewed by the fork worker's heartbeats, and (2) a status query for a
+STARTED job first runs RQ's own `StartedJobRegistry.cleanup()`, which fails (or retries) every job
+whose lease ran out with `AbandonedJobError` — reported as FAILURE, reason "lost". A job is
+therefore declared lost at most `job_timeout + RQ_LOST_GRACE_SECONDS` after its worker died.
 """
 
 from __future__ import annotations
@@ -14,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, SimpleWorker, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.job import JobStatus as RQStatus
+from rq.registry import StartedJobRegistry
 from rq.results import Result
 
 from taskoverflow.jobs import QUEUE_NAME, FailureReason, JobQueueUnavailable, JobState, JobStatus
@@ -124,12 +133,22 @@ class RQTransport:
         if job is None:
             return None
         rq_status = job.get_status(refresh=False)
+        if rq_status == RQStatus.STARTED and self._reap_abandoned():
+            rq_status = job.get_status(refresh=True)
         mapped = STATUS_MAP.get(rq_status, JobStatus.PENDING)
         if mapped is not JobStatus.FAILURE:
             return JobState(mapped)
         latest = job.latest_result()
         exc = latest.exc_string if latest and latest.type != Result.Type.SUCCESSFUL else None
         return failure_state(rq_status, exc)
+
+    def _reap_abandoned(self) -> bool:
+        """Fail (or retry) STARTED jobs whose worker lease ran out; True if there were any."""
+        registry = StartedJobRegistry(QUEUE_NAME, connection=self.connection)
+        if not registry.get_expired_job_ids():
+            return False
+        registry.cleanup()
+        return True
 
     async def result(self, job_id: str) -> bytes | None:
         return await self._call(self._result, job_id)
@@ -148,6 +167,32 @@ class RQTransport:
         await asyncio.to_thread(self.connection.close)
 
 
+class _LeaseMixin:
+    """A job's StartedJobRegistry lease: its time left (at most one heartbeat) + our grace."""
+
+    lost_grace: int = 60
+    job_monitoring_interval: int
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        if job.timeout is None or job.timeout < 0:
+            return super().get_heartbeat_ttl(job, working_time)  # type: ignore[misc]
+        left = max(job.timeout - working_time, 0)
+        return int(min(left, self.job_monitoring_interval)) + self.lost_grace
+
+
+class LeasedSimpleWorker(_LeaseMixin, SimpleWorker):
+    """No heartbeat during a job (it runs in this thread): the lease covers the whole timeout."""
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        if job.timeout is None or job.timeout < 0:
+            return SimpleWorker.get_heartbeat_ttl(self, job, working_time)
+        return int(max(job.timeout - working_time, 0)) + self.lost_grace
+
+
+class LeasedWorker(_LeaseMixin, Worker):
+    """Forks a work-horse per job and renews the lease every `job_monitoring_interval`."""
+
+
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
     """Run an RQ worker on queue `ical`.
 
@@ -156,15 +201,23 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
     still apply (SIGALRM, main thread). `RQ_WORKER=fork` isolates each job in a work-horse
     process (RQ's default), for jobs that might crash or leak.
     """
-    from rq import SimpleWorker, Worker
-
     import taskoverflow.tasks.ical  # noqa: F401  # preloaded: jobs (and forks) never import it
 
-    classes = {"simple": SimpleWorker, "fork": Worker}
+    classes: dict[str, type[LeasedSimpleWorker | LeasedWorker]] = {
+        "simple": LeasedSimpleWorker,
+        "fork": LeasedWorker,
+    }
     if settings.rq_worker not in classes:
         raise ValueError(
             f"RQ_WORKER must be one of {', '.join(classes)}, got {settings.rq_worker!r}"
         )
     connection = connect(settings, for_worker=True)
-    worker = classes[settings.rq_worker]([QUEUE_NAME], connection=connection)
+    grace = max(settings.rq_lost_grace_seconds, 2)
+    worker = classes[settings.rq_worker](
+        [QUEUE_NAME],
+        connection=connection,
+        # renew the lease well within the grace, so a live fork worker never looks lost
+        job_monitoring_interval=max(1, min(30, grace // 2)),
+    )
+    worker.lost_grace = grace
     worker.work(burst=burst, with_scheduler=False)
