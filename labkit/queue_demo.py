@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -24,6 +25,7 @@ from typing import Any
 from labkit.aws import queue_name
 
 BATCH = 10  # SQS's maximum entries per batch and messages per receive
+_GROUP_PUNCTUATION = frozenset(string.punctuation)
 MAX_WAIT = 20  # SQS's longest long poll
 NO_CLIENT = "<no client>"
 _NUMBER = re.compile(r"Message (\d+)\s*$")
@@ -84,6 +86,18 @@ class Received:
         return data
 
 
+def fifo_group_id(client_name: str) -> str:
+    """A valid MessageGroupId for a client name: AWS allows no spaces ("Client 1" → "Client-1").
+
+    Group ids take alphanumerics and ASCII punctuation only, at most 128 characters.
+    """
+    cleaned = "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch in _GROUP_PUNCTUATION) else "-"
+        for ch in client_name
+    )
+    return cleaned[:128] or "publisher"
+
+
 def _entry(
     index: int, body: str, client_name: str, group_id: str | None, fifo: bool
 ) -> dict[str, Any]:
@@ -93,7 +107,7 @@ def _entry(
         "MessageAttributes": {"client": {"DataType": "String", "StringValue": client_name}},
     }
     if fifo:
-        entry["MessageGroupId"] = group_id or client_name
+        entry["MessageGroupId"] = group_id or fifo_group_id(client_name)
     return entry
 
 
@@ -110,7 +124,7 @@ def publish(
 ) -> list[Sent]:
     """Send `n` demo messages (`Message start` … `Message start+n-1`), ten per batch call.
 
-    On a FIFO queue every message goes to group `group_id` (default: the client name), so one
+    On a FIFO queue every message goes to group `group_id` (default: the client name, made a valid group id), so one
     publisher's messages keep their order. Failed entries come back with `error` set rather than
     raising, so a caller can report them; `on_progress(k)` is called after each batch of k.
     """

@@ -105,16 +105,16 @@ def test_standard_queue_delivers_all_100_out_of_order(labkit) -> None:
 def test_fifo_demo_in_order_rerun_dropped_prepend_delivers_again(labkit) -> None:
     receive = ("queue", "--name", FIFO, "--client-name", "bob", "--receive")
 
-    ok(labkit("queue", "--name", FIFO, "--client-name", "alice", "--send"))
+    ok(labkit("queue", "--name", FIFO, "--client-name", "Client 1", "--send"))
     first = printed(ok(labkit(*receive, "--count", "100", "--timeout", "5")))
-    assert first == [("alice", f"Message {i}") for i in range(100)]
+    assert first == [("Client 1", f"Message {i}") for i in range(100)]
 
-    ok(labkit("queue", "--name", FIFO, "--client-name", "alice"))  # same bodies: de-duplicated
+    ok(labkit("queue", "--name", FIFO, "--client-name", "Client 1"))  # same bodies: de-duplicated
     assert printed(ok(labkit(*receive, "--timeout", "1"))) == []
 
-    ok(labkit("queue", "--name", FIFO, "--client-name", "alice", "--prepend", "A-"))
+    ok(labkit("queue", "--name", FIFO, "--client-name", "Client 1", "--prepend", "A-"))
     again = printed(ok(labkit(*receive, "--count", "100", "--timeout", "5")))
-    assert again == [("alice", f"A-Message {i}") for i in range(100)]
+    assert again == [("Client 1", f"A-Message {i}") for i in range(100)]
 
 
 def test_count_sends_that_many(labkit, sqs: Any) -> None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from labkit import queue_demo
+from labkit.queue_demo import fifo_group_id
 
 URL = "http://127.0.0.1:1/000000000000/q"
 FIFO_URL = URL + ".fifo"
@@ -146,3 +149,19 @@ def test_timeout_zero_is_one_short_poll() -> None:
     fake = FakeSQS()
     assert list(queue_demo.iter_receive(fake, URL, timeout=0, clock=fake.clock)) == []
     assert [kw["WaitTimeSeconds"] for _, kw in fake.calls] == [0]
+
+
+@pytest.mark.parametrize(
+    ("client_name", "group_id"),
+    [
+        ("Client 1", "Client-1"),
+        ("alice", "alice"),
+        ("a/b:c", "a/b:c"),
+        ("Zoë", "Zo-"),
+        ("", "publisher"),
+    ],
+)
+def test_fifo_group_id_is_valid_for_aws(client_name: str, group_id: str) -> None:
+    """AWS refuses spaces (and non-ASCII) in MessageGroupId; the course's client is "Client 1"."""
+    assert fifo_group_id(client_name) == group_id
+    assert len(fifo_group_id("x" * 300)) == 128
