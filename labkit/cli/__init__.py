@@ -31,9 +31,9 @@ def main() -> None:
         app()  # standalone: click reports usage errors itself (exit 2)
     except LabError as exc:
         err = Console(stderr=True)
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         if exc.hint:
-            err.print(f"[dim]hint: {exc.hint}[/dim]", highlight=False)
+            err.print(f"[dim]hint: {exc.hint}[/dim]", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -50,9 +52,10 @@ def status(
     if as_json:
         print(json.dumps(report, indent=2))
         return
-    table = Table(title=f"Queue Lab services ({report['lab_dir']})")
-    for column in ("service", "url", "pid", "state", "log"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=f"Queue Lab services (logs in {report['lab_dir']})", box=box.SIMPLE_HEAD)
+    for column in ("service", "url", "pid", "state"):  # the log column folds first
+        table.add_column(column, no_wrap=True)
+    table.add_column("log", overflow="fold")
     for name, info in report["services"].items():
         if not info["running"]:
             state = "[dim]stopped[/dim]"
@@ -65,6 +68,6 @@ def status(
             info["url"] or "",
             str(info["pid"] or "") if info["running"] else "",
             state,
-            info["log"] or "",
+            os.path.relpath(info["log"], report["lab_dir"]) if info["log"] else "",
         )
     Console().print(table)
