@@ -6,6 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 UV_VERSION := 0.13.9
+# Jupyter refuses to start as root (containers, some lab VMs) unless told it is intended.
+JUPYTER_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab up down status test test-fast lint format bench notebooks clean
@@ -24,7 +26,7 @@ install: $(STAMP) ## Create .venv and install the lab (idempotent)
 
 lab: install ## Install, start the local services and open JupyterLab
 	$(BIN)/labkit up
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(JUPYTER_ROOT_FLAG)
 
 up: install ## Start the local services only
 	$(BIN)/labkit up
