@@ -44,6 +44,7 @@ class Stats:
         self.by_op: Counter[str] = Counter()
         self.transport_errors: Counter[str] = Counter()
         self.requests = 0
+        self.fivexx_samples: list[str] = []  # the first few 5xx answers, to say what went wrong
 
 
 async def client_loop(
@@ -80,6 +81,10 @@ async def client_loop(
         stats.latencies.append(time.perf_counter() - started)
         stats.status[response.status_code] += 1
         stats.by_op[op] += 1
+        if response.status_code >= 500 and len(stats.fivexx_samples) < 5:
+            stats.fivexx_samples.append(
+                f"{method} {url} → {response.status_code} {response.text[:300]}"
+            )
         stats.requests += 1
         if op == "POST" and response.status_code == 201:
             mine.append(response.json()["id"])
@@ -177,6 +182,8 @@ def main() -> int:
         "status codes: " + ", ".join(f"{c}: {n:,}" for c, n in sorted(stats.status.items()))
     )
     console.print(f"mean {statistics.fmean(lat) * 1000:.1f} ms")
+    for sample in stats.fivexx_samples:
+        console.print(f"[red]5xx:[/red] {sample}")
     if errors:
         console.print(f"transport errors: {dict(stats.transport_errors)}")
     return 1 if fivexx or errors else 0
