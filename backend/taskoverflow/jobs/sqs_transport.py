@@ -125,24 +125,10 @@ def _declared_specs(queue: str) -> list[Any]:
 def job_database(settings: Settings) -> Database:
     """The database handle the transport and worker use for `calendar_jobs`.
 
-    On SQLite every job costs three commits (API insert, STARTED, SUCCESS) from two processes,
-    so the connections use write-ahead logging with `synchronous=NORMAL`: readers (status polls)
-    no longer wait for writers, and a commit no longer waits for an fsync (a crash of the
-    machine, not of a process, may lose the last commits, never corrupt the file).
+    On SQLite every job costs three commits (API insert, STARTED, SUCCESS) from two processes;
+    `Database` runs SQLite in write-ahead-log mode so status polls never wait for those writers.
     """
-    from sqlalchemy import event
-
-    db = Database(settings.database_url, timeout=settings.database_timeout)
-    if db.url.get_backend_name() == "sqlite" and db.url.database not in (None, "", ":memory:"):
-
-        @event.listens_for(db.engine.sync_engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-    return db
+    return Database(settings.database_url, timeout=settings.database_timeout)
 
 
 def resolve_queue_url(client: Any, queue: str) -> str:
