@@ -131,6 +131,17 @@ def create(
     Console().print(f"created {name}: {url}", markup=False, highlight=False, soft_wrap=True)
 
 
+def _act_on_queue(name: str, aws: bool, env_file: Path | None, operation: str, done: str) -> None:
+    """Look the queue up by name, call one boto3 operation on it, and say what was done."""
+    from labkit.aws import lab_errors, queue_url
+
+    client = client_for(aws, env_file)
+    url = queue_url(client, name)
+    with lab_errors(client, queue=name):
+        getattr(client, operation)(QueueUrl=url)
+    Console().print(f"{done} {name}", markup=False, highlight=False, soft_wrap=True)
+
+
 @queues_app.command("purge")
 def purge(
     name: Annotated[str, typer.Argument(help="Queue to empty.")],
@@ -138,13 +149,7 @@ def purge(
     env_file: EnvFileOption = None,
 ) -> None:
     """Delete every message in a queue (SQS allows one purge per queue per 60 s)."""
-    from labkit.aws import lab_errors, queue_url
-
-    client = client_for(aws, env_file)
-    url = queue_url(client, name)
-    with lab_errors(client, queue=name):
-        client.purge_queue(QueueUrl=url)
-    Console().print(f"purged {name}", markup=False, highlight=False, soft_wrap=True)
+    _act_on_queue(name, aws, env_file, "purge_queue", "purged")
 
 
 @queues_app.command("delete")
@@ -154,13 +159,7 @@ def delete(
     env_file: EnvFileOption = None,
 ) -> None:
     """Delete a queue and its messages."""
-    from labkit.aws import lab_errors, queue_url
-
-    client = client_for(aws, env_file)
-    url = queue_url(client, name)
-    with lab_errors(client, queue=name):
-        client.delete_queue(QueueUrl=url)
-    Console().print(f"deleted {name}", markup=False, highlight=False, soft_wrap=True)
+    _act_on_queue(name, aws, env_file, "delete_queue", "deleted")
 
 
 @queues_app.command("apply")
