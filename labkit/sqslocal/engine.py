@@ -544,13 +544,17 @@ class Engine:
             if queue.fifo:
                 queue.store.add(msg)  # type: ignore[union-attr]
         else:
-            msg.state = VISIBLE
-            queue.visible += 1
-            if queue.fifo:
-                queue.store.add(msg)  # type: ignore[union-attr]
-            else:
-                queue.store.push(msg)  # type: ignore[union-attr]
-            self.on_visible(queue.name)
+            self._add_visible(queue, msg)
+
+    def _add_visible(self, queue: Queue, msg: Message) -> None:
+        """Put a new message straight into its queue's visible store and wake long polls."""
+        msg.state = VISIBLE
+        queue.visible += 1
+        if queue.fifo:
+            queue.store.add(msg)  # type: ignore[union-attr]
+        else:
+            queue.store.push(msg)  # type: ignore[union-attr]
+        self.on_visible(queue.name)
 
     def _set_timer(self, queue: Queue, msg: Message, due: float) -> None:
         msg.due = due
@@ -704,13 +708,7 @@ class Engine:
             moved.sequence = self._sequence(target)
         self._tick(target, now)
         heapq.heappush(target.retention, (moved.sent_at, next(self._tie), moved))
-        moved.state = VISIBLE
-        target.visible += 1
-        if target.fifo:
-            target.store.add(moved)  # type: ignore[union-attr]
-        else:
-            target.store.push(moved)  # type: ignore[union-attr]
-        self.on_visible(target.name)
+        self._add_visible(target, moved)
 
     def _lookup_receipt(self, queue: Queue, receipt: str) -> Message | None:
         msg = queue.receipts.get(receipt)
