@@ -36,6 +36,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from labkit.services.ports import LOOPBACK, free_port  # noqa: E402
+from labkit.services.process import terminate  # noqa: E402
 from labkit.services.valkey import running_valkey  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -73,13 +74,7 @@ def process(argv: list[str], env: dict[str, str], log: Path, cwd: Path | None = 
     try:
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        terminate(proc, timeout=15)
 
 
 def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from labkit.services.ports import LOOPBACK, free_port, wait_for_port  # noqa: E402
+from labkit.services.process import terminate  # noqa: E402
 from labkit.services.valkey import running_valkey  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -142,12 +143,7 @@ def main() -> int:
                 run_load(f"http://{LOOPBACK}:{port}", args.clients, args.seconds, args.max_requests)
             )
         finally:
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            terminate(server, timeout=15)
 
     lat = sorted(stats.latencies)
     fivexx = sum(n for code, n in stats.status.items() if code >= 500)

@@ -39,6 +39,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from labkit.services.process import terminate
+
 CHUNK = 500  # messages per send/receive alternation: the depth stays within [D, D + CHUNK]
 ATTRIBUTES = {"client": {"DataType": "String", "StringValue": "bench"}}
 
@@ -231,12 +233,7 @@ def running(kind: str) -> Iterator[str]:
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc)
 
 
 # --------------------------------------------------------------------------------------------

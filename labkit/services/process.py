@@ -109,6 +109,18 @@ def stop(record: ProcessRecord, timeout: float = 10.0) -> bool:
     return True
 
 
+def terminate(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop a child we started ourselves: SIGTERM, then SIGKILL if it is still there after `timeout`."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def _gone(proc: psutil.Process) -> bool:
     """Exited, or a zombie: its parent (often init, for detached services) has yet to reap it."""
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from labkit.errors import LabError
 from labkit.services.ports import LOOPBACK, free_port, wait_for_port
-from labkit.services.process import die_with_parent
+from labkit.services.process import die_with_parent, terminate
 
 
 def valkey_binary() -> Path:
@@ -97,9 +97,4 @@ def running_valkey(port: int | None = None, timeout: float = 15.0) -> Iterator[s
                 raise LabError(f"Valkey did not start on port {port}: {log.read_text()[-2000:]}")
             yield f"redis://{LOOPBACK}:{port}/0"
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            terminate(proc)

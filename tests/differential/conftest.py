@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from labkit.aws import sqs_client
+from labkit.services.process import terminate
 
 
 def free_port() -> int:
@@ -54,12 +55,7 @@ def moto_url() -> Iterator[str]:
         wait_for_port(port, proc)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc)
 
 
 @dataclass

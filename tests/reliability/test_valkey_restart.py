@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from labkit.services.ports import LOOPBACK, free_port, wait_for_port
+from labkit.services.process import terminate
 from labkit.services.valkey import ping, valkey_command
 from tests.reliability.conftest import API, wait_for_status
 
@@ -43,13 +44,8 @@ class PersistentValkey:
         self.proc.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            terminate(self.proc)
 
 
 @pytest.fixture
