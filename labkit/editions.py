@@ -22,6 +22,11 @@ from nbformat import NotebookNode
 from labkit.errors import LabError
 
 TUTOR_TAG = "tutor"
+EXERCISE_TAG = "exercise"
+CHECK_TAG = "check"
+#: nbgrader's solution markers: the student edition drops what lies between them (markers too).
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
 EDITIONS = ("student", "tutor")
 Edition = Literal["student", "tutor"]
 
@@ -37,15 +42,35 @@ def is_tutor_cell(cell: NotebookNode) -> bool:
     return TUTOR_TAG in tags(cell)
 
 
+def without_solutions(source: str) -> str:
+    """``source`` with every ``### BEGIN SOLUTION`` … ``### END SOLUTION`` block removed.
+
+    The placeholder line a student edits (``name = ...  # …``) stands above the block, so what is
+    left is a cell that runs and that a check reports as "not done yet".
+    """
+    kept, inside = [], False
+    for line in source.splitlines():
+        marker = line.strip()
+        if marker == BEGIN_SOLUTION:
+            inside = True
+        elif marker == END_SOLUTION:
+            inside = False
+        elif not inside:
+            kept.append(line)
+    if inside:
+        raise LabError(f"a {BEGIN_SOLUTION} block has no {END_SOLUTION}", hint=source[:80])
+    return "\n".join(kept)
+
+
 def student_edition(nb: NotebookNode) -> NotebookNode:
-    """A copy without tutor cells, outputs, execution counts or nbval markers."""
+    """A copy without tutor cells, solutions, outputs, execution counts or nbval markers."""
     out = copy.deepcopy(nb)
     out.cells = [cell for cell in out.cells if not is_tutor_cell(cell)]
     for cell in out.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-            lines = cell.source.splitlines()
+            lines = without_solutions(cell.source).splitlines()
             cell.source = "\n".join(line for line in lines if not _NBVAL_MARKER.match(line))
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
