@@ -92,6 +92,22 @@ def _choice(value: Any, choices: tuple[str, ...]) -> str | None:
 
 
 @check
+def prediction_recorded(guess: Any, *, choices: tuple[str, ...]) -> Outcome:
+    """The first half of "predict, then run": is the prediction one of the choices?"""
+    if is_placeholder(guess):
+        return not_done(f"write your prediction, one of {', '.join(map(repr, choices))}")
+    picked = _choice(guess, choices)
+    if picked is None:
+        return wrong(
+            "that is not one of the choices",
+            expected=" or ".join(map(repr, choices)),
+            got=repr(guess),
+            hint="copy one of the choices exactly",
+        )
+    return right(f"noted: you predict {picked!r}. Run the next cell and see.")
+
+
+@check
 def prediction(guess: Any, actual: str, *, choices: tuple[str, ...], why: str) -> Outcome:
     """A "predict, then run" exercise: ``guess`` is the student's, ``actual`` what happened."""
     if is_placeholder(guess):
