@@ -2,8 +2,10 @@
 
 The committed notebooks are the tutor edition: they carry outputs (students read them on the web)
 and cells tagged ``tutor`` with the course's "for the teacher" notes. The student edition drops
-those cells, clears every output and execution count, and removes nbval's marker comments, so a
-student starts from clean cells. Both are plain ``nbformat`` edits; the source is never modified.
+those cells, clears every output and execution count, removes nbval's marker comments and deletes
+the tutor's solutions (nbgrader's ``### BEGIN SOLUTION`` … ``### END SOLUTION`` blocks, found in
+the cells tagged ``exercise``), leaving the ``...`` placeholder above each: a student starts from
+clean cells that still run to the end. Both are plain ``nbformat`` edits; the source never changes.
 """
 
 from __future__ import annotations
@@ -46,19 +48,35 @@ def without_solutions(source: str) -> str:
     """``source`` with every ``### BEGIN SOLUTION`` … ``### END SOLUTION`` block removed.
 
     The placeholder line a student edits (``name = ...  # …``) stands above the block, so what is
-    left is a cell that runs and that a check reports as "not done yet".
+    left is a cell that runs and that a check reports as "not done yet". A marker out of place
+    (a block never closed, an END without a BEGIN, a BEGIN inside a block) raises a LabError
+    rather than guessing: a wrong guess would hand students the solution.
     """
-    kept, inside = [], False
-    for line in source.splitlines():
+    kept: list[str] = []
+    opened_at: int | None = None
+    for number, line in enumerate(source.splitlines(), start=1):
         marker = line.strip()
         if marker == BEGIN_SOLUTION:
-            inside = True
+            if opened_at is not None:
+                raise LabError(
+                    f"line {number}: {BEGIN_SOLUTION} inside the block opened on line {opened_at}",
+                    hint=f"close the first block with {END_SOLUTION}",
+                )
+            opened_at = number
         elif marker == END_SOLUTION:
-            inside = False
-        elif not inside:
+            if opened_at is None:
+                raise LabError(
+                    f"line {number}: {END_SOLUTION} without a {BEGIN_SOLUTION} above it",
+                    hint="every solution sits between the two markers, each on its own line",
+                )
+            opened_at = None
+        elif opened_at is None:
             kept.append(line)
-    if inside:
-        raise LabError(f"a {BEGIN_SOLUTION} block has no {END_SOLUTION}", hint=source[:80])
+    if opened_at is not None:
+        raise LabError(
+            f"line {opened_at}: a {BEGIN_SOLUTION} block has no {END_SOLUTION}",
+            hint=f"end the solution with a line {END_SOLUTION}",
+        )
     return "\n".join(kept)
 
 
@@ -70,7 +88,10 @@ def student_edition(nb: NotebookNode) -> NotebookNode:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-            lines = without_solutions(cell.source).splitlines()
+            try:
+                lines = without_solutions(cell.source).splitlines()
+            except LabError as exc:
+                raise LabError(f"cell {cell.get('id', '?')}: {exc}", hint=exc.hint) from None
             cell.source = "\n".join(line for line in lines if not _NBVAL_MARKER.match(line))
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
@@ -107,14 +128,19 @@ def build(edition: Edition, source: Path, outdir: Path) -> list[Path]:
         raise LabError(
             "the output folder is the source folder", hint="choose another OUTDIR; the source stays"
         )
-    outdir.mkdir(parents=True, exist_ok=True)
     transform = student_edition if edition == "student" else tutor_edition
-    written = []
+    editions = {}  # every notebook transformed before anything is written: no half-built edition
     for path in paths:
         nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
-        target = outdir / path.name
-        nbformat.write(transform(nb), target)
-        written.append(target)
+        try:
+            editions[path.name] = transform(nb)
+        except LabError as exc:
+            raise LabError(f"{path.name}: {exc}", hint=exc.hint) from None
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, nb in editions.items():
+        nbformat.write(nb, outdir / name)
+        written.append(outdir / name)
     for asset in _assets(source):
         target = outdir / asset.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)

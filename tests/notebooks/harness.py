@@ -18,11 +18,14 @@ CI_PARAMETERS: dict[str, dict[str, object]] = {
     "02": {},
     "03": {"delay": 0.3, "shared_jobs": 4, "shared_delay": 0.1},
     "04": {},
+    "05": {},
 }
 
-#: papermill durations of this session, printed in the terminal summary (not asserted: 2 shared
-#: cores make timings a benchmark's job, not a test's).
-DURATIONS: dict[str, float] = {}
+#: papermill durations of this session, notebook → edition → seconds, printed in the terminal
+#: summary (not asserted: 2 shared cores make timings a benchmark's job, not a test's).
+DURATIONS: dict[str, dict[str, float]] = {}
+#: What the six tutor notebooks may take together on the lab's 2-core machine (printed, not asserted).
+TUTOR_TARGET_SECONDS = 90
 
 
 def committed_notebooks() -> list[Path]:
@@ -31,3 +34,11 @@ def committed_notebooks() -> list[Path]:
 
 def ci_parameters(path: Path) -> dict[str, object]:
     return dict(CI_PARAMETERS.get(path.name[:2], {}))
+
+
+def printed_lines(cell) -> list[str]:
+    """The lines a code cell printed to stdout (every output must be stdout text)."""
+    kinds = [(o.get("output_type"), o.get("name")) for o in cell.get("outputs", [])]
+    if any(kind != ("stream", "stdout") for kind in kinds):
+        raise AssertionError(f"cell {cell.get('id')}: outputs other than printed text: {kinds}")
+    return "".join(o["text"] for o in cell.outputs).splitlines()

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from labkit.editions import build, strip_run_metadata, student_edition
+from labkit.editions import build, strip_run_metadata, student_edition, without_solutions
 from labkit.errors import LabError
 
 
@@ -24,7 +24,24 @@ def _notebook() -> nbformat.NotebookNode:
     tutor.metadata["tags"] = ["tutor"]
     params = new_code_cell("count = 100")
     params.metadata["tags"] = ["parameters"]
-    return new_notebook(cells=[new_markdown_cell("# Goal"), params, code, tutor])
+    exercise = new_code_cell(EXERCISE, execution_count=4)
+    exercise.metadata["tags"] = ["exercise"]
+    check = new_code_cell(
+        "# NBVAL_CHECK_OUTPUT\nchecks.prediction_recorded(guess, choices=('in order', 'out of order'))",
+        execution_count=5,
+        outputs=[new_output("stream", name="stdout", text="✓ noted\n")],
+    )
+    check.metadata["tags"] = ["check"]
+    return new_notebook(cells=[new_markdown_cell("# Goal"), params, code, tutor, exercise, check])
+
+
+EXERCISE = """# Predict: do 100 messages arrive in order?
+guess = ...  # "in order" or "out of order"?
+### BEGIN SOLUTION
+guess = "out of order"
+### END SOLUTION"""
+STUDENT_EXERCISE = """# Predict: do 100 messages arrive in order?
+guess = ...  # "in order" or "out of order"?"""
 
 
 @pytest.fixture
@@ -37,13 +54,56 @@ def source(tmp_path: Path) -> Path:
     return src
 
 
-def test_student_edition_drops_tutor_cells_and_outputs():
+def test_student_edition_drops_tutor_cells_outputs_and_solutions():
     student = student_edition(_notebook())
     sources = [c.source for c in student.cells]
-    assert sources == ["# Goal", "count = 100", "print('hi')"]
+    assert sources == [
+        "# Goal",
+        "count = 100",
+        "print('hi')",
+        STUDENT_EXERCISE,
+        "checks.prediction_recorded(guess, choices=('in order', 'out of order'))",
+    ]
     code = student.cells[2]
+    assert all(c.outputs == [] and c.execution_count is None for c in student.cells[1:])
     assert code.outputs == [] and code.execution_count is None
     assert student.cells[1].metadata["tags"] == ["parameters"]
+    assert student.cells[3].metadata["tags"] == ["exercise"]
+    assert student.cells[4].metadata["tags"] == ["check"]
+
+
+def test_without_solutions_keeps_everything_outside_the_blocks():
+    source = "a = ...\n### BEGIN SOLUTION\na = 1\n### END SOLUTION\nb = ...\n  ### BEGIN SOLUTION\n  b = 2\n  ### END SOLUTION\nprint(a, b)"
+    assert without_solutions(source) == "a = ...\nb = ...\nprint(a, b)"
+    assert without_solutions("x = 1\n# ### BEGIN SOLUTION is only a marker on its own line") == (
+        "x = 1\n# ### BEGIN SOLUTION is only a marker on its own line"
+    )
+    assert without_solutions("") == ""
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("a = ...\n### BEGIN SOLUTION\na = 1", "line 2: a ### BEGIN SOLUTION block has no"),
+        ("a = 1\n### END SOLUTION", "line 2: ### END SOLUTION without a ### BEGIN SOLUTION"),
+        (
+            "### BEGIN SOLUTION\na = 1\n### BEGIN SOLUTION\n### END SOLUTION",
+            "line 3: ### BEGIN SOLUTION inside the block opened on line 1",
+        ),
+    ],
+)
+def test_without_solutions_refuses_misplaced_markers(source: str, message: str):
+    with pytest.raises(LabError, match=message) as info:
+        without_solutions(source)
+    assert info.value.hint
+
+
+def test_student_edition_names_the_cell_with_a_broken_block():
+    nb = _notebook()
+    nb.cells[4].source = "guess = ...\n### BEGIN SOLUTION\nguess = 'out of order'"
+    nb.cells[4].id = "ex-1"
+    with pytest.raises(LabError, match="cell ex-1: line 2"):
+        student_edition(nb)
 
 
 def test_build_writes_both_editions_and_leaves_the_source(source: Path, tmp_path: Path):
@@ -54,7 +114,7 @@ def test_build_writes_both_editions_and_leaves_the_source(source: Path, tmp_path
     assert (source / "01-demo.ipynb").read_bytes() == before
     s = nbformat.read(student[0], as_version=4)
     t = nbformat.read(tutor[0], as_version=4)
-    assert len(s.cells) == 3 and len(t.cells) == 4
+    assert len(s.cells) == 5 and len(t.cells) == 6
     assert t.cells[2].outputs[0]["text"] == "hi\n"
     assert (tmp_path / "student" / "img" / "arch.svg").read_text() == "<svg/>"
 
@@ -83,6 +143,19 @@ def test_cli_builds_the_student_edition(source: Path, tmp_path: Path):
     assert "1 notebooks written" in result.stdout
     nb = nbformat.read(tmp_path / "out" / "01-demo.ipynb", as_version=4)
     assert not any("tutor" in c.metadata.get("tags", []) for c in nb.cells)
+    [exercise] = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
+    assert exercise.source == STUDENT_EXERCISE
+
+
+def test_cli_refuses_a_broken_solution_block_in_one_line(source: Path, tmp_path: Path):
+    nb = nbformat.read(source / "01-demo.ipynb", as_version=4)
+    nb.cells[4].source = "guess = ...\n### BEGIN SOLUTION\nguess = 'out of order'"
+    nbformat.write(nb, source / "01-demo.ipynb")
+    result = labkit("notebooks", "student", str(tmp_path / "out"), "--source", str(source))
+    assert result.returncode == 1
+    assert "01-demo.ipynb: cell" in result.stderr and "has no ### END SOLUTION" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists(), "nothing is written when a notebook is broken"
 
 
 def test_cli_reports_a_missing_source_as_one_line(tmp_path: Path):

@@ -2,7 +2,7 @@
 
 No secrets, no paths of the author's machine, no error output, a goal first, a `parameters`
 cell, outputs from a top-to-bottom run, checked teaching cells, tutor notes only in tagged
-markdown cells (so the student edition runs exactly the same code).
+markdown cells (so the student edition runs the same code, less the exercises' solutions).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbval.plugin import get_sanitize_patterns
 
-from labkit.editions import TUTOR_TAG, student_edition
+from labkit.editions import TUTOR_TAG, student_edition, without_solutions
 from tests.notebooks.harness import SANITIZE, committed_notebooks
 
 NOTEBOOKS = committed_notebooks()
@@ -92,12 +92,25 @@ class TestCommittedNotebook:
             assert cell.outputs, f"{cell.id} is checked but has no committed output"
 
     def test_tutor_notes_are_markdown_so_both_editions_run_the_same_code(self, path: Path):
+        """The editions differ only by tutor notes (markdown) and the exercises' solutions."""
         nb = nbformat.read(path, as_version=4)
         assert all(c.cell_type == "markdown" for c in nb.cells if TUTOR_TAG in _tags(c))
         strip = re.compile(r"^\s*# NBVAL_[A-Z_]+\s*\n?", re.M)
-        full = [strip.sub("", c.source) for c in nb.cells if c.cell_type == "code"]
+        full = [
+            strip.sub("", without_solutions(c.source)) for c in nb.cells if c.cell_type == "code"
+        ]
         student = [c.source for c in student_edition(nb).cells if c.cell_type == "code"]
         assert student == full
+
+    def test_only_nbval_markers_a_papermill_run_honours(self, path: Path):
+        """The tutor run is papermill's, compared by nbval's rules: it runs every cell, so
+        `NBVAL_SKIP` / `NBVAL_RAISES_EXCEPTION` (and their tags) would not mean what they say."""
+        allowed = {"NBVAL_CHECK_OUTPUT", "NBVAL_IGNORE_OUTPUT"}
+        for cell in _cells(path):
+            used = set(re.findall(r"NBVAL_[A-Z_]+", cell.source))
+            assert used <= allowed, f"{cell.get('id')}: {sorted(used - allowed)}"
+            tags = {t for t in _tags(cell) if t.startswith("nbval-") or t == "raises-exception"}
+            assert tags <= {"nbval-check-output", "nbval-ignore-output"}, cell.get("id")
 
 
 def test_tutor_cells_cover_the_courses_teacher_notes():
