@@ -128,6 +128,72 @@ def prediction(guess: Any, actual: str, *, choices: tuple[str, ...], why: str) -
 # ----- 00 getting started ----------------------------------------------------------------------
 
 
+def _same_url(a: str, b: str) -> bool:
+    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
+
+
+@check
+def sqs_endpoint(url: Any, *, expected: str) -> Outcome:
+    """00: the SQS service's URL, read from ``labkit status`` (``expected``: where boto3 goes)."""
+    if is_placeholder(url):
+        return not_done("copy the sqs service's URL from the status table")
+    if not isinstance(url, str):
+        return wrong(
+            "that is not a URL",
+            expected="a string like 'http://127.0.0.1:9324'",
+            got=type(url).__name__,
+            hint="the status report's value for services → sqs → url is a string",
+        )
+    if not _same_url(url, expected):
+        return wrong(
+            "boto3 does not send SQS calls there",
+            expected=repr(expected),
+            got=repr(url),
+            hint="take the URL on the `sqs` row (not redis's or taskoverflow's)",
+        )
+    return right(
+        "that is where boto3 sends SQS calls: AWS_ENDPOINT_URL_SQS points it there instead of AWS"
+    )
+
+
+@check
+def first_message(message: Any, *, sent: str) -> Outcome:
+    """00: ``message`` is the dict ``receive_message`` returned for the body the student ``sent``."""
+    if is_placeholder(message):
+        return not_done("send one message, receive it and keep it in `message`")
+    if isinstance(message, dict) and "Messages" in message:
+        return wrong(
+            "that is the whole response, not one message",
+            expected="one item of response['Messages']",
+            got="the response",
+            hint="take response['Messages'][0]",
+        )
+    if not isinstance(message, dict) or "Body" not in message:
+        return wrong(
+            "that is not a received message",
+            expected="a dict with 'Body' and 'ReceiptHandle'",
+            got=type(message).__name__,
+            hint="receive_message returns {'Messages': [{'Body': …, 'ReceiptHandle': …}, …]}",
+        )
+    if message["Body"] != sent:
+        return wrong(
+            "a different message came back",
+            expected=repr(sent),
+            got=repr(message["Body"]),
+            hint="send exactly the body you were given, then receive",
+        )
+    if not message.get("ReceiptHandle"):
+        return wrong(
+            "the message has no receipt handle",
+            expected="a 'ReceiptHandle'",
+            got="none",
+            hint="pass on the message dict exactly as receive_message returned it",
+        )
+    return right(
+        f"{sent!r} went to the queue and came back; its ReceiptHandle is what delete_message needs"
+    )
+
+
 # ----- 01 standard queues ----------------------------------------------------------------------
 
 

@@ -281,12 +281,17 @@ def _arrow(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float]) -
 
 
 def architecture() -> Figure:
-    """The two halves of the lab: publishers → SQS queue → subscribers; API → job queue → workers."""
-    fig, ax = _figure((9.0, 4.2))
+    """The two halves of the lab, and notebook 05 joining them.
+
+    Part 1: publishers → SQS queue → subscribers. Part 2: client → API → job queue → workers, the
+    job queue being RQ on Valkey (03, 04) or an SQS queue with each job's state in the database's
+    ``calendar_jobs`` table (05).
+    """
+    fig, ax = _figure((9.0, 5.0))
     ax.set_xlim(0, 10)
-    ax.set_ylim(0, 5)
+    ax.set_ylim(-0.9, 5)
     ax.axis("off")
-    pub, queue, sub = "#dbe9f6", "#fde2b8", "#d8f0d2"
+    pub, queue, sub, store = "#dbe9f6", "#fde2b8", "#d8f0d2", "#eeeeee"
     ax.text(0.2, 4.7, "Part 1 — SQS queues (notebooks 01, 02)", fontsize=10, weight="bold")
     for y, name in ((4.0, "publisher\nClient 1"), (3.0, "publisher\nClient 2")):
         _box(ax, (1.3, y), name, pub)
@@ -295,12 +300,17 @@ def architecture() -> Figure:
     for y, name in ((4.0, "subscriber A"), (3.0, "subscriber B")):
         _arrow(ax, (5.9, 3.5), (7.8, y))
         _box(ax, (8.7, y), name, sub)
-    ax.text(0.2, 2.0, "Part 2 — worker queues (notebooks 03, 04, 05)", fontsize=10, weight="bold")
+    ax.text(
+        0.2, 2.0, "Part 2 — worker queues (03, 04 with RQ; 05 with SQS)", fontsize=10, weight="bold"
+    )
     _box(ax, (1.3, 1.0), "client\n(browser, curl)", pub)
     _arrow(ax, (2.2, 1.0), (3.1, 1.0))
     _box(ax, (4.0, 1.0), "TaskOverflow API\n(Quart)", pub)
     _arrow(ax, (4.9, 1.0), (5.6, 1.0))
-    _box(ax, (6.5, 1.0), "job queue\n(Valkey + RQ / SQS)", queue)
+    _box(ax, (6.5, 1.0), "job queue: RQ on Valkey\nor SQS queue (05)", queue)
     _arrow(ax, (7.4, 1.0), (7.8, 1.0))
     _box(ax, (8.7, 1.0), "workers\n(calendar jobs)", sub)
+    _box(ax, (6.5, -0.4), "database (05)\ncalendar_jobs: job states", store)
+    _arrow(ax, (4.4, 0.62), (5.6, -0.3))  # the API records each job and reads its state
+    _arrow(ax, (8.3, 0.62), (7.4, -0.3))  # workers write PENDING → STARTED → SUCCESS/FAILURE
     return fig
