@@ -30,13 +30,13 @@ def _build(edition: str, outdir: Path, source: Path | None) -> None:
 
 @notebooks_app.command()
 def student(outdir: OutArgument, source: SourceOption = None) -> None:
-    """Tutor notes removed, outputs cleared: for students to work through."""
+    """Tutor notes removed, outputs cleared, solutions replaced by their placeholders."""
     _build("student", outdir, source)
 
 
 @notebooks_app.command()
 def tutor(outdir: OutArgument, source: SourceOption = None) -> None:
-    """Everything: tutor notes and the committed outputs."""
+    """Everything: tutor notes, solutions and the committed outputs."""
     _build("tutor", outdir, source)
 
 

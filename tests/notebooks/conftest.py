@@ -1,10 +1,11 @@
 """Notebook tests: where the notebooks are, the CI parameters, and the services they run against.
 
 The notebooks find the lab through `labkit.config.endpoints()`, which reads environment variables
-first. A kernel inherits the environment of the process that launches it, so every test here that
-starts kernels (papermill in-process, nbval in a subprocess) passes the `lab_stack` fixture's URLs
-in the environment — the notebooks then talk to the services this test session started, never to
-a developer's own `labkit up` stack or to the default ports.
+first. A kernel inherits the environment of the process that launches it, so the papermill runs
+of both editions (test_execute.py) get the `lab_stack` fixture's URLs in the environment — the
+notebooks then talk to the services this test session started, never to a developer's own
+`labkit up` stack or to the default ports. The terminal summary prints each notebook's papermill
+time per edition and the tutor edition's total.
 """
 
 from __future__ import annotations
