@@ -197,6 +197,92 @@ def first_message(message: Any, *, sent: str) -> Outcome:
 # ----- 01 standard queues ----------------------------------------------------------------------
 
 
+def _body(item: Any) -> Any:
+    """A delivery as its body: students may collect bodies or whole boto3 message dicts."""
+    return item.get("Body") if isinstance(item, Mapping) else item
+
+
+@check
+def receive_loop(received: Any, *, sent: int, left: int) -> Outcome:
+    """01, "write the missing code": the receive → process → delete loop got all ``sent`` messages.
+
+    ``received`` is what the student's loop collected (bodies, or the message dicts), ``left`` the
+    messages still in the queue afterwards (waiting + in flight): 0 only if every one was deleted.
+    """
+    from labkit.queue_demo import parse_number  # the demo's body format, declared once there
+
+    if is_placeholder(received):
+        return not_done("write the loop that fills `received` with the bodies it got")
+    if isinstance(received, str | bytes | Mapping) or not hasattr(received, "__iter__"):
+        return wrong(
+            "`received` should be a list of message bodies",
+            expected="a list like ['Message 3', 'Message 0', …]",
+            got=type(received).__name__,
+            hint="start with `received = []` and append each message's Body inside the loop",
+        )
+    bodies = [_body(item) for item in received]
+    numbers = [parse_number(b) for b in bodies if isinstance(b, str)]
+    distinct = {n for n in numbers if n is not None}
+    missing = sorted(set(range(sent)) - distinct)
+    if missing:
+        shown = ", ".join(map(str, missing[:5])) + (" …" if len(missing) > 5 else "")
+        return wrong(
+            "some messages never reached your loop",
+            expected=f"all {sent} numbers 0–{sent - 1}",
+            got=f"{len(distinct & set(range(sent)))} of them ({len(missing)} missing: {shown})",
+            hint="receive until a long poll (WaitTimeSeconds ≥ 1) comes back empty — a short poll "
+            "(WaitTimeSeconds=0) can come back empty while messages are still waiting",
+        )
+    if left:
+        return wrong(
+            "not every message was deleted",
+            expected="0 messages left in the queue",
+            got=f"{left} left (waiting or in flight)",
+            hint="after processing a message, call delete_message with its ReceiptHandle; an "
+            "undeleted message becomes visible again when its visibility timeout ends",
+        )
+    extra = len(bodies) - len(distinct)
+    again = (
+        f"{extra} duplicate deliver{'y' if extra == 1 else 'ies'}, which at-least-once delivery allows"
+        if extra
+        else "no duplicates"
+    )
+    return right(
+        f"all {sent} messages received and deleted, the queue is empty "
+        f"({len(bodies)} deliveries: {again})"
+    )
+
+
+@check
+def idle_polling(wait_seconds: Any, replies: Any) -> Outcome:
+    """01, "fix this": a subscriber waiting on an idle queue long-polls instead of paying for
+    empty short polls. ``replies`` holds one ``(seconds since start, messages in reply)`` per
+    ReceiveMessage call of the run made with ``wait_seconds``."""
+    if is_placeholder(wait_seconds) or is_placeholder(replies):
+        return not_done("set `wait_seconds` and run the cell")
+    calls = len(replies)
+    empty = sum(1 for _, count in replies if not count)
+    if not any(count for _, count in replies):
+        return wrong(
+            "the message never arrived",
+            expected="a last reply holding the message",
+            got=f"{calls} replies, all empty",
+            hint="run the cell again from the top of this section",
+        )
+    if wait_seconds == 0:
+        return wrong(
+            "still short polling",
+            expected="WaitTimeSeconds between 1 and 20",
+            got=f"0, which made {empty} empty (billed) receives",
+            hint="a wait time above 0 turns on long polling: SQS holds the request open until a "
+            "message arrives or the wait ends (20 s is the longest and the usual choice)",
+        )
+    return right(
+        f"long polling (WaitTimeSeconds={wait_seconds}): {calls} ReceiveMessage "
+        f"request{'s' * (calls != 1)}, {empty} empty — SQS answered as soon as the message arrived"
+    )
+
+
 # ----- 02 FIFO queues --------------------------------------------------------------------------
 
 

@@ -259,6 +259,49 @@ def calendar_timeline(
     return fig
 
 
+# ----- 01: polling an idle queue -------------------------------------------------------------
+def polling_requests(
+    runs: Mapping[str, Sequence[tuple[float, int]]],
+    *,
+    arrived_at: float | None = None,
+    title: str = "ReceiveMessage requests while the queue is idle",
+) -> Figure:
+    """Requests made so far against time, one step line per polling setting.
+
+    ``runs`` maps a label to its requests: ``(seconds since the start when the request was sent,
+    messages its reply held)``. AWS bills every request, empty or not, so a line's height is what
+    that subscriber pays, and its slope how fast the bill grows while nothing happens (a linear
+    axis on purpose: that growth is the lesson). ``arrived_at`` marks when the awaited message
+    became available.
+    """
+    fig, ax = _figure((6.4, 3.8))
+    sent_times = [t for requests in runs.values() for t, _ in requests]
+    end = max([*sent_times, arrived_at or 0.0], default=0.0)
+    for i, (label, requests) in enumerate(runs.items()):
+        if not requests:
+            continue
+        times = [t for t, _ in requests]
+        empty = sum(1 for _, count in requests if not count)
+        ax.step(
+            [*times, end],
+            [*range(1, len(times) + 1), len(times)],
+            where="post",
+            color=PALETTE[i % len(PALETTE)],
+            linewidth=2,
+            label=f"{label}: {len(times):,} request{'s' * (len(times) != 1)}, {empty:,} empty",
+        )
+    if arrived_at is not None:
+        ax.axvline(arrived_at, linestyle=":", color="#555555", label="the message arrives")
+    ax.set_ylim(bottom=0)
+    ax.set_xlim(left=0)
+    ax.set_xlabel("seconds since the subscriber started waiting")
+    ax.set_ylabel("requests so far (billed)")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
 def _box(ax: plt.Axes, xy: tuple[float, float], text: str, colour: str) -> None:
     x, y = xy
     ax.add_patch(

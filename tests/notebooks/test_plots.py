@@ -104,3 +104,27 @@ def test_metrics_lines_one_line_per_metric():
     fig = plots.metrics_lines({"sent": [(0, 0), (1, 10)], "empty_receives": [(0, 0), (1, 3)]})
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.lines] == ["messages sent", "empty receives"]
+
+
+def test_polling_requests_climbs_one_step_per_request_and_marks_the_arrival():
+    runs = {"short": [(0.0, 0), (0.5, 0), (1.0, 0), (2.0, 1)], "long": [(0.0, 1)]}
+    fig = plots.polling_requests(runs, arrived_at=2.0)
+    ax = fig.axes[0]
+    short, long, arrival = ax.lines
+    assert list(short.get_xdata()) == [0.0, 0.5, 1.0, 2.0, 2.0]
+    assert list(short.get_ydata()) == [1, 2, 3, 4, 4]
+    assert list(long.get_xdata()) == [0.0, 2.0]  # one request, held open until the arrival
+    assert list(long.get_ydata()) == [1, 1]
+    assert list(arrival.get_xdata()) == [2.0, 2.0]
+    assert ax.get_ylim()[0] == 0  # linear from zero: the slope is the bill growing
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [
+        "short: 4 requests, 3 empty",
+        "long: 1 request, 0 empty",
+        "the message arrives",
+    ]
+
+
+def test_polling_requests_skips_a_run_without_requests():
+    fig = plots.polling_requests({"none": [], "one": [(0.0, 1)]})
+    assert len(fig.axes[0].lines) == 1
