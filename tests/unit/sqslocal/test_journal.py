@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import logging
 import os
@@ -24,10 +23,10 @@ from labkit.sqslocal.journal import (
     JournaledEngine,
     JournalMismatch,
     SnapshotError,
-    snapshot,
 )
 from labkit.sqslocal.journal.records import decode_record, encode_record
 from tests.unit.sqslocal.conftest import FakeClock
+from tests.unit.sqslocal.state import fingerprint
 
 STD = "csse6400_prac"
 FIFO = "csse6400_prac.fifo"
@@ -36,16 +35,6 @@ BINARY = {"b": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xff"}}
 
 def fresh(clock: FakeClock, seed: int = 5) -> Engine:
     return Engine(clock, random.Random(seed), EngineConfig(seed=seed, duplicate_rate=0.3))
-
-
-def fingerprint(engine: JournaledEngine | Engine) -> bytes:
-    """Every bit of engine state (what a snapshot holds), to compare a restart with the original."""
-    raw = engine._engine if isinstance(engine, JournaledEngine) else engine
-    buffer = io.BytesIO()
-    pickler = snapshot._Pickler(buffer, protocol=5)
-    pickler.fast = True  # compare values, not which equal values happen to be one object
-    pickler.dump(snapshot.engine_state(raw))
-    return buffer.getvalue()
 
 
 def restart(data_dir: Path, clock: FakeClock, seed: int = 5, crash: bool = True) -> JournaledEngine:
