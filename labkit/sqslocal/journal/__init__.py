@@ -25,10 +25,13 @@ library knows about.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import logging
 import os
 import random
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,9 +70,10 @@ JOURNAL_FILE = "sqs-journal.log"
 SNAPSHOT_FILE = "sqs-snapshot.bin"
 FORMAT = "labkit-sqs-journal"
 VERSION = 2
-# Compact once the journal is past this size *and* past the last snapshot's size. 4 MiB of records
-# replay in well under a second (benchmarks/sqs_journal.py).
-COMPACT_BYTES = 4 * 1024 * 1024
+# Compact once the journal is past this size *and* past the last snapshot's size (as Redis rewrites
+# its AOF): about 5,000 records, which replay in well under a second (benchmarks/sqs_journal.py),
+# while a compaction of a small state costs a few milliseconds.
+COMPACT_BYTES = 1024 * 1024
 KNOBS = ("seed", "hosts", "duplicate_rate", "strict_order", "short_poll_fraction")
 
 logger = logging.getLogger(__name__)
@@ -109,6 +113,14 @@ class CountingRandom(random.Random):
         super().setstate(state)
 
 
+class _PinnedClock:
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
 def config_of(engine: Engine) -> dict[str, Any]:
     return {knob: getattr(engine.config, knob) for knob in KNOBS}
 
@@ -142,8 +154,9 @@ class JournaledEngine:
             _generation=0,
             _snapshot_bytes=0,
             _file=None,
-            replayed=0,
-            skipped=0,
+            replayed=0,  # records replayed at start
+            skipped=0,  # of which failed (as they did live) or were not engine calls
+            written=0,  # bytes journalled since start (across compactions)
             notes=[],
         )
         if not isinstance(engine.rng, CountingRandom):
@@ -152,15 +165,18 @@ class JournaledEngine:
         journal = data_dir / JOURNAL_FILE
         snapshot_path = data_dir / SNAPSHOT_FILE
         old = data_dir / legacy.FILE_NAME
-        if snapshot_path.exists():
+        loaded = snapshot_path.exists()
+        if loaded:
             self._load_snapshot(snapshot_path)
-        if journal.exists():
-            self._replay(journal)
-        migrate = old.exists() and not snapshot_path.exists()
+        empty = self._replay(journal) if journal.exists() else False
+        migrate = old.exists() and not loaded
         if migrate:
             self._replay_legacy(old)
-        # Start on a fresh snapshot: the next start is quick, and a stale, cut or damaged journal
-        # is never appended to.
+        if loaded and empty and not old.exists():  # a clean shutdown left nothing to replay
+            self._set(_file=AppendFile(journal, self._fsync))
+            return
+        # Otherwise start on a fresh snapshot: the next start is quick, and a stale, cut or
+        # damaged journal is never appended to.
         if self.compact() and old.exists():
             moved = old.with_name(old.name + ".migrated")
             os.replace(old, moved)
@@ -186,6 +202,16 @@ class JournaledEngine:
 
     def _recorded(self, name: str) -> Any:
         changes = name in self._actions
+        # keyword arguments left at their default of None need no record
+        parameters = inspect.signature(getattr(self._engine, name)).parameters.values()
+        none_by_default = frozenset(p.name for p in parameters if p.default is None)
+
+        def record(t: float, args: tuple[Any, ...], kwargs: dict[str, Any], ok: bool) -> None:
+            if kwargs:
+                kwargs = {
+                    k: v for k, v in kwargs.items() if v is not None or k not in none_by_default
+                }
+            self._append(encode_record(t, name, args, kwargs, ok))
 
         def call(*args: Any, **kwargs: Any) -> Any:
             engine = self._engine
@@ -199,13 +225,13 @@ class JournaledEngine:
                 result = method(*args, **kwargs)
             except Exception:
                 if engine.rng.draws != draws or engine.rng is not rng:
-                    self._append(encode_record(t, name, args, kwargs, ok=False))
+                    record(t, args, kwargs, ok=False)
                 raise
             finally:
                 engine.clock = real_clock
             drew = engine.rng.draws != draws or engine.rng is not rng
             if drew or (changes and not _changed_nothing(name, args, kwargs, result)):
-                self._append(encode_record(t, name, args, kwargs))
+                record(t, args, kwargs, ok=True)
                 if name == "reset":
                     self.compact()  # nothing before a reset matters to the state after it
             return result
@@ -214,6 +240,7 @@ class JournaledEngine:
 
     def _append(self, line: bytes) -> None:
         self._file.append(line)
+        self._set(written=self.written + len(line))
         if self._file.size > max(self._compact_bytes, self._snapshot_bytes):
             self.compact()
 
@@ -229,36 +256,38 @@ class JournaledEngine:
         snapshot.restore(self._engine, state)
         self._set(_generation=int(header["generation"]), _snapshot_bytes=path.stat().st_size)
 
-    def _replay(self, path: Path) -> None:
-        with path.open("rb") as lines:
+    def _replay(self, path: Path) -> bool:
+        """Replay a journal after the snapshot; True if it is current and holds no record."""
+        with path.open("rb") as lines, self._pinned_clock():
             first = lines.readline()
             try:
                 header = decode_header(first)
             except DamagedRecord as exc:
                 if not first.endswith(b"\n") and len(first) == path.stat().st_size:
-                    return  # a header cut short: the journal never held a record
+                    return False  # a header cut short: the journal never held a record
                 self._move_aside(path, 0, 1, str(exc))
-                return
+                return False
             if header.get("format") != FORMAT or header.get("version") != VERSION:
                 raise JournalMismatch(f"{path} is not a version {VERSION} journal: {header}")
             self._check_config(header.get("config", {}), path)
             generation = int(header.get("generation", 0))
             if generation <= self._generation:
                 logger.info("%s is already in the snapshot: not replayed", path)
-                return
+                return False
             self._set(_generation=generation)
             offset = len(first)
             for number, raw in enumerate(lines, start=2):
                 if not raw.endswith(b"\n"):
                     logger.info("%s line %d: cut short (never acknowledged), dropped", path, number)
-                    break
+                    return False
                 try:
                     record = decode_record(raw)
                 except DamagedRecord as exc:
                     self._move_aside(path, offset, number, str(exc))
-                    break
+                    return False
                 self._apply(record, path, number)
                 offset += len(raw)
+            return offset == len(first)
 
     def _replay_legacy(self, path: Path) -> None:
         header = legacy.header_of(path)
@@ -266,8 +295,9 @@ class JournaledEngine:
             self.notes.append(f"{path} has no old-format header: not replayed")
             return
         self._check_config(header.get("config", {}), path)
-        for number, record in legacy.records(path):
-            self._apply(record, path, number)
+        with self._pinned_clock():
+            for number, record in legacy.records(path):
+                self._apply(record, path, number)
 
     def _apply(self, record: Record, path: Path, number: int) -> None:
         engine = self._engine
@@ -275,16 +305,24 @@ class JournaledEngine:
         if method is None or not callable(method):
             self._skip(path, number, f"{record.op} is not an engine call")
             return
-        real_clock = engine.clock
-        engine.clock = lambda: record.t
+        engine.clock.t = record.t  # pinned, see _pinned_clock
         try:
             method(*record.args, **record.kwargs)
         except Exception as exc:
             if record.ok:
                 self._skip(path, number, f"{record.op} failed on replay ({exc!r})")
+        self._set(replayed=self.replayed + 1)
+
+    @contextlib.contextmanager
+    def _pinned_clock(self) -> Iterator[None]:
+        """During replay the engine's clock reads the time of the record being replayed."""
+        engine = self._engine
+        real_clock = engine.clock
+        engine.clock = _PinnedClock(real_clock())
+        try:
+            yield
         finally:
             engine.clock = real_clock
-        self._set(replayed=self.replayed + 1)
 
     def _skip(self, path: Path, number: int, why: str) -> None:
         logger.warning("%s line %d: %s; skipped, as it failed when it ran", path, number, why)

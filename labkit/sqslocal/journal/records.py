@@ -55,26 +55,28 @@ def _plain(value: Any, path: Path_, binary: list[Path_]) -> Any:
     raise TypeError(f"cannot journal a {type(value).__name__}")
 
 
+_dumps = json.JSONEncoder(separators=(",", ":")).encode  # ASCII: lone surrogates are escaped
+
+
 def _line(payload: dict[str, Any]) -> bytes:
-    text = json.dumps(payload, separators=(",", ":")).encode("ascii")  # lone surrogates escaped
+    text = _dumps(payload).encode("ascii")
     return b"%08x %s\n" % (zlib.crc32(text), text)
 
 
 def encode_record(
     t: float, op: str, args: tuple[Any, ...], kwargs: dict[str, Any], ok: bool = True
 ) -> bytes:
-    binary: list[Path_] = []
-    payload: dict[str, Any] = {
-        "t": t,
-        "op": op,
-        "a": _plain(args, ["a"], binary),
-        "k": _plain(kwargs, ["k"], binary),
-    }
-    if binary:
-        payload["bin"] = binary
+    payload: dict[str, Any] = {"t": t, "op": op, "a": args, "k": kwargs}
     if not ok:
         payload["ok"] = False
-    return _line(payload)
+    try:
+        return _line(payload)  # the common case: plain JSON data, encoded in C
+    except TypeError:  # bytes somewhere (or a type that cannot be journalled at all)
+        binary: list[Path_] = []
+        payload["a"] = _plain(args, ["a"], binary)
+        payload["k"] = _plain(kwargs, ["k"], binary)
+        payload["bin"] = binary
+        return _line(payload)
 
 
 def encode_header(header: dict[str, Any]) -> bytes:

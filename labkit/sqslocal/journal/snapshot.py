@@ -11,12 +11,14 @@ the service's own data directory, which it creates 0700 with 0600 files, and onl
 owned by this user and writable by nobody else (anyone who could plant a file there could already
 read and rewrite every message). The header carries a format version and a SHA-256 of the pickle, so
 a damaged or truncated snapshot is refused rather than half-loaded. Dataclass objects are rebuilt
-through their field defaults, so a snapshot taken before a field was added still loads.
+through their field defaults, so a snapshot taken before a field was added still loads. A message
+that has left its queue is stored as a tombstone (see `_tombstone`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import itertools
@@ -27,6 +29,8 @@ import re
 import threading
 from pathlib import Path
 from typing import Any
+
+from labkit.sqslocal.message import GONE, Message
 
 FORMAT = "labkit-sqs-snapshot"
 VERSION = 1
@@ -40,27 +44,50 @@ class SnapshotError(ValueError):
     hint = "restore the data directory from a backup, or move it aside to start afresh"
 
 
-def _rebuild(cls: type, state: dict[str, Any]) -> Any:
+@functools.cache
+def _fields(cls: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass type (None for other types); cached, asked once per object."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _rebuild(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
     """A dataclass object from its saved fields, with defaults for fields added since."""
     obj = cls.__new__(cls)
-    for f in dataclasses.fields(cls):
-        if f.name in state:
-            value = state[f.name]
-        elif f.default is not dataclasses.MISSING:
-            value = f.default
-        elif f.default_factory is not dataclasses.MISSING:
-            value = f.default_factory()
-        else:
-            continue
-        object.__setattr__(obj, f.name, value)
+    if names != _fields(cls):
+        saved = dict(zip(names, values, strict=True))
+        names, values = [], []  # type: ignore[assignment]
+        for f in dataclasses.fields(cls):
+            if f.name in saved:
+                value = saved[f.name]
+            elif f.default is not dataclasses.MISSING:
+                value = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                value = f.default_factory()
+            else:
+                continue
+            names.append(f.name)  # type: ignore[attr-defined]
+            values.append(value)  # type: ignore[attr-defined]
+    for name, value in zip(names, values, strict=True):
+        object.__setattr__(obj, name, value)
     return obj
+
+
+def _tombstone() -> Message:
+    """A message that has left its queue for good. The engine's heaps and group queues keep such a
+    message until it comes up and is skipped, reading nothing but its state (GONE is final), so
+    the snapshot stores a few bytes instead of its body: disk use follows the live messages."""
+    return Message("", "", "", {}, None, {}, None, 0.0, 0, state=GONE)
 
 
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            state = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
-            return _rebuild, (type(obj), state)
+        names = _fields(type(obj))
+        if names is not None:
+            if type(obj) is Message and obj.state == GONE:
+                return _tombstone, ()
+            return _rebuild, (type(obj), names, tuple(getattr(obj, n) for n in names))
         if isinstance(obj, itertools.count):  # no longer picklable from Python 3.14 on
             match = _COUNT.fullmatch(repr(obj))
             if match:
