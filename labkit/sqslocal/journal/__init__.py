@@ -168,10 +168,10 @@ class JournaledEngine:
         loaded = snapshot_path.exists()
         if loaded:
             self._load_snapshot(snapshot_path)
-        empty = self._replay(journal) if journal.exists() else False
-        migrate = old.exists() and not loaded
+        migrate = old.exists() and not loaded  # the first format, never migrated yet
         if migrate:
             self._replay_legacy(old)
+        empty = self._replay(journal) if journal.exists() else False
         if loaded and empty and not old.exists():  # a clean shutdown left nothing to replay
             self._set(_file=AppendFile(journal, self._fsync))
             return

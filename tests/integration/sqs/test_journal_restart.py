@@ -8,6 +8,7 @@ restarts (after SIGKILL and after a clean stop) with exactly the state the servi
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -157,3 +158,28 @@ def test_a_damaged_journal_starts_with_everything_before_the_damage(
     assert after["queues"] == kept["queues"]
     (aside,) = tmp_path.glob("sqs-journal.log.damaged-*")
     assert aside.read_bytes() == b"".join([bytes(flipped), *lines[5:]])
+
+
+def test_fsync_always_keeps_what_was_acknowledged(start_sqs_server, tmp_path: Path) -> None:
+    server = start_sqs_server("--data-dir", str(tmp_path), "--fsync", "always")
+    sqs = boto3_client(server.url)
+    url = sqs.get_queue_url(QueueName=STD)["QueueUrl"]
+    sent = sqs.send_message(QueueUrl=url, MessageBody="synced")["MessageId"]
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait(timeout=10)
+    again = boto3_client(start_sqs_server("--data-dir", str(tmp_path)).url)
+    got = again.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    assert [m["MessageId"] for m in got] == [sent]
+
+
+def test_serve_explains_the_fsync_policy_and_refuses_others() -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "labkit.cli", "sqs", "serve", "--help"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert "--fsync" in shown.stdout and "everysec" in shown.stdout
+    refused = subprocess.run(
+        [sys.executable, "-m", "labkit.cli", "sqs", "serve", "--port", "0", "--fsync", "sometimes"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
