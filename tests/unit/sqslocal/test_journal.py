@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
 import random
 import shutil
 import stat
+import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,7 @@ from labkit.sqslocal.journal import (
     JournaledEngine,
     JournalMismatch,
     SnapshotError,
+    snapshot,
 )
 from labkit.sqslocal.journal.records import decode_record, encode_record
 from tests.unit.sqslocal.conftest import FakeClock
@@ -341,3 +345,30 @@ def test_the_fsync_policy(
             time.sleep(0.05)
         assert synced  # the background thread synced it
     live._file.close()
+
+
+@dataclass
+class Evolving:
+    name: str
+    count: int = 0
+
+
+def test_a_snapshot_from_before_a_field_was_added_still_loads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The engine will grow fields (event logs, move tasks): old snapshots get their defaults."""
+    engine = type("State", (), {})()
+    engine.queues = {"q": Evolving("q", 3)}
+    _header, body = snapshot.write(engine, {"generation": 1})
+
+    @dataclass
+    class Grown:
+        name: str
+        count: int = 0
+        events: list = field(default_factory=list)
+
+    Grown.__qualname__ = Grown.__name__ = "Evolving"
+    monkeypatch.setattr(sys.modules[__name__], "Evolving", Grown)
+    restored = snapshot._Unpickler(io.BytesIO(body)).load()["queues"]["q"]
+    assert isinstance(restored, Grown)
+    assert (restored.name, restored.count, restored.events) == ("q", 3, [])
