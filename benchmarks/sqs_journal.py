@@ -207,7 +207,7 @@ def main() -> int:
         ratio = f"{b / a:9.3f}" if a else f"{'':>9}"
         print(f"{label:28} {shown_a} {b * scale:12.3f} {ratio}")
     print(
-        f"worst start (snapshot + a full {COMPACT_BYTES / 2**20:.0f} MiB journal, "
+        f"worst start (snapshot + a full {COMPACT_BYTES // 1024} KiB journal, "
         f"{new['worst start records']:,} records): {new['worst start']:.3f} s"
     )
     at_rest_ok = new["at rest"] < TARGET_BYTES

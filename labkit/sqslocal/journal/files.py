@@ -94,9 +94,11 @@ class AppendFile:
 
     def append(self, data: bytes) -> None:
         with self._lock:
-            view = memoryview(data)
-            while view:  # unbuffered: each record is in the OS's hands before the reply
-                view = view[os.write(self._fd, view) :]
+            written = os.write(self._fd, data)  # unbuffered: in the OS's hands before the reply
+            if written < len(data):
+                view = memoryview(data)[written:]
+                while view:
+                    view = view[os.write(self._fd, view) :]
             self.size += len(data)
             if self.policy is FsyncPolicy.always:
                 os.fsync(self._fd)
