@@ -41,6 +41,7 @@ from labkit.sqslocal.journal.files import (
     DEFAULT_FSYNC,
     AppendFile,
     FsyncPolicy,
+    link_atomically,
     open_private,
     private_dir,
     write_atomically,
@@ -53,7 +54,7 @@ from labkit.sqslocal.journal.records import (
     encode_header,
     encode_record,
 )
-from labkit.sqslocal.journal.snapshot import SnapshotError
+from labkit.sqslocal.journal.snapshot import SnapshotDamaged, SnapshotError
 
 if TYPE_CHECKING:
     from labkit.sqslocal.engine import Engine
@@ -68,6 +69,10 @@ __all__ = [
 
 JOURNAL_FILE = "sqs-journal.log"
 SNAPSHOT_FILE = "sqs-snapshot.bin"
+# The generation before: if a snapshot is ever damaged, the previous one plus its journal and the
+# current journal rebuild the same state.
+PREVIOUS_JOURNAL_FILE = "sqs-journal.previous.log"
+PREVIOUS_SNAPSHOT_FILE = "sqs-snapshot.previous.bin"
 FORMAT = "labkit-sqs-journal"
 VERSION = 2
 # Compact once the journal is past this size *and* past the last snapshot's size (as Redis rewrites
@@ -167,7 +172,10 @@ class JournaledEngine:
         old = data_dir / legacy.FILE_NAME
         loaded = snapshot_path.exists()
         if loaded:
-            self._load_snapshot(snapshot_path)
+            try:
+                self._load_snapshot(snapshot_path)
+            except SnapshotDamaged as exc:
+                self._recover_from_previous(snapshot_path, exc)
         migrate = old.exists() and not loaded  # the first format, never migrated yet
         if migrate:
             self._replay_legacy(old)
@@ -256,6 +264,23 @@ class JournaledEngine:
         snapshot.restore(self._engine, state)
         self._set(_generation=int(header["generation"]), _snapshot_bytes=path.stat().st_size)
 
+    def _recover_from_previous(self, damaged: Path, why: SnapshotDamaged) -> None:
+        """Rebuild what a damaged snapshot held from the previous snapshot and its journal."""
+        previous = self._data_dir / PREVIOUS_SNAPSHOT_FILE
+        previous_journal = self._data_dir / PREVIOUS_JOURNAL_FILE
+        if not (previous.exists() and previous_journal.exists()):
+            raise why
+        self._load_snapshot(previous)
+        self._replay(previous_journal)
+        aside = damaged.with_name(f"{damaged.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+        os.replace(damaged, aside)
+        note = (
+            f"{why}: rebuilt from {previous.name} and {previous_journal.name} instead; the "
+            f"damaged snapshot is kept as {aside}"
+        )
+        logger.warning("%s", note)
+        self.notes.append(note)
+
     def _replay(self, path: Path) -> bool:
         """Replay a journal after the snapshot; True if it is current and holds no record."""
         with path.open("rb") as lines, self._pinned_clock():
@@ -274,6 +299,11 @@ class JournaledEngine:
             if generation <= self._generation:
                 logger.info("%s is already in the snapshot: not replayed", path)
                 return False
+            if generation != self._generation + 1:
+                raise SnapshotError(
+                    f"{path} (generation {generation}) does not follow the snapshot "
+                    f"(generation {self._generation}): the journal in between is missing"
+                )
             self._set(_generation=generation)
             offset = len(first)
             for number, raw in enumerate(lines, start=2):
@@ -361,6 +391,10 @@ class JournaledEngine:
             if self._file is None:
                 self._open_journal(fresh=False)
             return False
+        folder = self._data_dir
+        if (folder / SNAPSHOT_FILE).exists() and (folder / JOURNAL_FILE).exists():
+            link_atomically(folder / SNAPSHOT_FILE, folder / PREVIOUS_SNAPSHOT_FILE)
+            link_atomically(folder / JOURNAL_FILE, folder / PREVIOUS_JOURNAL_FILE)
         size = write_atomically(self._data_dir / SNAPSHOT_FILE, chunks)
         self._set(_snapshot_bytes=size)
         self._open_journal(fresh=True)

@@ -76,6 +76,14 @@ def write_atomically(path: Path, chunks: list[bytes]) -> int:
     return size
 
 
+def link_atomically(path: Path, target: Path) -> None:
+    """Make `target` another name of `path` (replacing `target`), without copying it."""
+    temporary = target.with_name(target.name + ".tmp")
+    temporary.unlink(missing_ok=True)
+    os.link(path, temporary)
+    os.replace(temporary, target)
+
+
 class AppendFile:
     """An append-only file whose writes reach the OS at once and the disk as `policy` says."""
 

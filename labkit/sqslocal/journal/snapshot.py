@@ -44,6 +44,10 @@ class SnapshotError(ValueError):
     hint = "restore the data directory from a backup, or move it aside to start afresh"
 
 
+class SnapshotDamaged(SnapshotError):
+    """A snapshot whose bytes are not what was written (checksum, length or header)."""
+
+
 @functools.cache
 def _fields(cls: type) -> tuple[str, ...] | None:
     """The field names of a dataclass type (None for other types); cached, asked once per object."""
@@ -150,12 +154,12 @@ def read(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     except ValueError:
         header = None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise SnapshotError(f"{path} is not a snapshot of the SQS service")
+        raise SnapshotDamaged(f"{path} is damaged (no snapshot header)")
     if header.get("version") != VERSION:
         raise SnapshotError(f"{path} has snapshot version {header.get('version')}, not {VERSION}")
     body = data[end + 1 :]
     if len(body) != header.get("bytes") or hashlib.sha256(body).hexdigest() != header.get("sha256"):
-        raise SnapshotError(f"{path} is damaged (its SHA-256 does not match its header)")
+        raise SnapshotDamaged(f"{path} is damaged (its SHA-256 does not match its header)")
     return header, _Unpickler(io.BytesIO(body)).load()
 
 

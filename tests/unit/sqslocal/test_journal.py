@@ -283,9 +283,29 @@ def test_the_data_dir_is_private(tmp_path: Path) -> None:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
-def test_a_damaged_or_foreign_snapshot_is_refused(tmp_path: Path) -> None:
+def test_a_damaged_snapshot_is_rebuilt_from_the_previous_generation(tmp_path: Path) -> None:
+    clock = FakeClock()
+    data = tmp_path / "data"
+    live = JournaledEngine(fresh(clock), data, compact_bytes=3_000)
+    for i in range(300):  # several compactions
+        live.send_message(STD, f"Message {i}", message_attributes=BINARY)
+    assert live._generation > 3
+    path = data / SNAPSHOT_FILE
+    raw = bytearray(path.read_bytes())
+    raw[-5] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    again = restart(data, clock)
+    assert fingerprint(again) == fingerprint(live)
+    assert any("damaged" in note and "rebuilt" in note for note in again.notes)
+
+
+def test_a_damaged_snapshot_without_a_previous_one_or_a_foreign_one_is_refused(
+    tmp_path: Path,
+) -> None:
     data = tmp_path / "data"
     JournaledEngine(fresh(FakeClock()), data).close()
+    for previous in data.glob("*.previous.*"):
+        previous.unlink()
     path = data / SNAPSHOT_FILE
     raw = bytearray(path.read_bytes())
     raw[-5] ^= 0xFF
