@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from labkit.errors import LabError
+from labkit.sqslocal.journal.files import DEFAULT_FSYNC, FsyncPolicy
 
 sqs_app = typer.Typer(
     help="The local SQS service.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -39,9 +40,17 @@ def serve(
     data_dir: Annotated[
         Path | None,
         typer.Option(
-            help="Keep queues and messages across restarts (an append-only journal here)."
+            help="Keep queues and messages across restarts (a snapshot and a journal here)."
         ),
     ] = None,
+    fsync: Annotated[
+        FsyncPolicy,
+        typer.Option(
+            help="With --data-dir: sync the journal to disk after every call (always), once a "
+            "second (everysec) or when the OS likes (no). A crash of the service loses nothing "
+            "acknowledged with any of them; a power cut up to a second with everysec."
+        ),
+    ] = DEFAULT_FSYNC,
 ) -> None:
     """Serve the AWS JSON SQS API on HOST:PORT, starting with the course's two queues."""
     from labkit.sqslocal.engine import EngineConfig
@@ -63,18 +72,21 @@ def serve(
         seed=seed, hosts=hosts, duplicate_rate=duplicate_rate, strict_order=strict_order
     )
     try:
-        engine = build_engine(config, data_dir)
-    except ValueError as exc:  # a journal written with other knobs
+        engine = build_engine(config, data_dir, fsync)
+    except ValueError as exc:  # data written with other knobs, or a snapshot not to be trusted
         sock.close()
-        raise LabError(
-            str(exc), hint="start with the same --seed and knobs, or another --data-dir"
-        ) from None
+        raise LabError(str(exc), hint=getattr(exc, "hint", None)) from None
+    except OSError as exc:
+        sock.close()
+        raise LabError(f"cannot use --data-dir {data_dir}: {exc}") from None
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     print(f"SQS service listening on http://{shown}:{bound_port}", flush=True)
     replayed = getattr(engine, "replayed", None)
     if replayed:
         print(f"replayed {replayed} journaled calls from {data_dir}", file=sys.stderr, flush=True)
+    for note in getattr(engine, "notes", ()):
+        print(note, file=sys.stderr, flush=True)
     run(SqsApp(engine), sock)
 
 

@@ -26,6 +26,7 @@ from hashlib import sha256
 from typing import Any
 
 from labkit.sqslocal import validation as check
+from labkit.sqslocal.changes import changes_state
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.fifo import FifoStore
 from labkit.sqslocal.md5 import md5_of_attributes, md5_of_body
@@ -150,6 +151,7 @@ class Engine:
         self.reset()
 
     # ----- lab extensions -------------------------------------------------------------------
+    @changes_state
     def reset(self) -> None:
         """Back to the initial state: the course's queues, empty, RNG reseeded, clock offset 0."""
         self.rng.seed(self.config.seed)
@@ -159,6 +161,7 @@ class Engine:
         for name, attrs in self.config.initial_queues:
             self.create_queue(name, dict(attrs))
 
+    @changes_state
     def advance(self, seconds: float) -> float:
         """Move the service's clock forward (e.g. to let a de-duplication window expire)."""
         if not 0 <= seconds <= 10 * 365 * 86400:
@@ -196,6 +199,7 @@ class Engine:
     def arn(self, name: str) -> str:
         return f"arn:aws:sqs:{self.config.region}:{self.config.account_id}:{name}"
 
+    @changes_state
     def create_queue(
         self,
         name: str,
@@ -313,10 +317,12 @@ class Engine:
         names = sorted(n for n in self.queues if n.startswith(prefix or ""))
         return _page(names, max_results, next_token)
 
+    @changes_state
     def delete_queue(self, name: str) -> None:
         self._queue(name)
         del self.queues[name]
 
+    @changes_state
     def purge_queue(self, name: str) -> None:
         queue = self._queue(name)
         now = self.now()
@@ -372,6 +378,7 @@ class Engine:
             values["FifoQueue"] = "true"
         return {k: v for k, v in values.items() if k in wanted and v != ""}
 
+    @changes_state
     def set_queue_attributes(self, name: str, attributes: dict[str, str]) -> None:
         queue = self._queue(name)
         given = check.queue_attributes(attributes, fifo=queue.fifo, creating=False)
@@ -382,6 +389,7 @@ class Engine:
         queue.attributes = merged
         queue.modified = self.now()
 
+    @changes_state
     def tag_queue(self, name: str, tags: dict[str, str]) -> None:
         queue = self._queue(name)
         merged = {**queue.tags, **self._check_tags(tags)}
@@ -389,6 +397,7 @@ class Engine:
             raise invalid("Too many tags: a queue can have at most 50.")
         queue.tags = merged
 
+    @changes_state
     def untag_queue(self, name: str, keys: list[str]) -> None:
         queue = self._queue(name)
         for key in keys:
@@ -411,6 +420,7 @@ class Engine:
         return _page(sources, max_results, next_token)
 
     # ----- messages -----------------------------------------------------------------------
+    @changes_state
     def send_message(
         self,
         name: str,
@@ -564,6 +574,7 @@ class Engine:
         if sooner:
             self.on_visible(queue.name)  # waiters re-read next_due(): something may come sooner
 
+    @changes_state
     def receive_message(
         self,
         name: str,
@@ -726,6 +737,7 @@ class Engine:
             )
         return None  # ours, but its message is gone already
 
+    @changes_state
     def delete_message(self, name: str, receipt: str) -> None:
         queue = self._queue(name)
         now = self.now()
@@ -736,6 +748,7 @@ class Engine:
         self._remove(queue, msg)
         queue.metrics.add("deleted", now)
 
+    @changes_state
     def change_message_visibility(self, name: str, receipt: str, timeout: int) -> None:
         queue = self._queue(name)
         now = self.now()

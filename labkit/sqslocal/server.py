@@ -23,13 +23,16 @@ MAX_BODY = 8 * 1024 * 1024  # a 1 MiB batch, JSON-escaped, is at most about 3 Mi
 JSON = [(b"content-type", b"application/json")]
 
 
-def build_engine(config: EngineConfig, data_dir: Path | None = None) -> Engine:
+def build_engine(
+    config: EngineConfig, data_dir: Path | None = None, fsync: str | None = None
+) -> Engine:
     engine = Engine(time.time, random.Random(config.seed), config)
     if data_dir is None:
         return engine
-    from labkit.sqslocal.journal import JournaledEngine
+    from labkit.sqslocal.journal import DEFAULT_FSYNC, FsyncPolicy, JournaledEngine
 
-    return JournaledEngine(engine, data_dir / "sqs-journal.jsonl")  # type: ignore[return-value]
+    policy = FsyncPolicy(fsync or DEFAULT_FSYNC)
+    return JournaledEngine(engine, data_dir, policy)  # type: ignore[return-value]
 
 
 class SqsApp:
@@ -200,4 +203,9 @@ def serve(app: SqsApp, sock: socket.socket) -> None:
         log_level="warning",
         timeout_keep_alive=75,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        close = getattr(app.engine, "close", None)  # a journal compacts on a clean shutdown
+        if close is not None:
+            close()

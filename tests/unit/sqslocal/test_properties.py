@@ -2,19 +2,24 @@
 
 Hypothesis drives a state machine; the checks are the promises SQS makes: FIFO order within a group
 is never violated, no accepted message is lost before it is deleted or expires, and every standard
-message is delivered at least once.
+message is delivered at least once. The engine keeps a journal in a data dir, and the machine
+restarts it there (after a crash, or a clean stop) at random points and at the end of each example:
+the restarted engine must hold exactly the same state, and the run carries on with it.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
 
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from labkit.sqslocal.engine import Engine, EngineConfig
+from labkit.sqslocal.journal import JournaledEngine
 from tests.unit.sqslocal.conftest import FakeClock
+from tests.unit.sqslocal.state import fingerprint, scratch_dir
 
 STD = "csse6400_prac"
 FIFO = "csse6400_prac.fifo"
@@ -24,9 +29,8 @@ class EngineMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = FakeClock()
-        self.engine = Engine(
-            self.clock, random.Random(1), EngineConfig(seed=1, duplicate_rate=0.1, hosts=4)
-        )
+        self.data_dir = scratch_dir()
+        self.engine = JournaledEngine(self.new_engine(), self.data_dir, compact_bytes=4_000)
         self.engine.set_queue_attributes(STD, {"VisibilityTimeout": "5"})
         self.engine.set_queue_attributes(FIFO, {"VisibilityTimeout": "5"})
         self.counter = 0
@@ -37,6 +41,22 @@ class EngineMachine(RuleBasedStateMachine):
         self.delivered: set[str] = set()
         self.in_hand: list[tuple[str, str, str, str]] = []  # (queue, id, receipt, body)
         self.fifo_pending: dict[str, list[int]] = {}  # group -> numbers not yet deleted, send order
+
+    def new_engine(self) -> Engine:
+        return Engine(
+            self.clock, random.Random(1), EngineConfig(seed=1, duplicate_rate=0.1, hosts=4)
+        )
+
+    @rule(clean=st.booleans())
+    def restart(self, clean: bool) -> None:
+        """Stop (cleanly, or as if killed) and start again on the data dir: nothing changes."""
+        before = fingerprint(self.engine)
+        if clean:
+            self.engine.close()
+        else:
+            self.engine._file.close()  # the process died: no compaction, no goodbye
+        self.engine = JournaledEngine(self.new_engine(), self.data_dir, compact_bytes=4_000)
+        assert fingerprint(self.engine) == before
 
     @rule(queue=st.sampled_from([STD, FIFO]), group=st.sampled_from("abc"), delay=st.integers(0, 3))
     def send(self, queue: str, group: str, delay: int) -> None:
@@ -103,6 +123,14 @@ class EngineMachine(RuleBasedStateMachine):
             assert held >= len(self.accepted[queue])
 
     def teardown(self) -> None:
+        try:
+            self.restart(clean=False)
+            self.check_everything_deliverable()
+        finally:
+            self.engine.close()
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def check_everything_deliverable(self) -> None:
         # Everything not deleted is still there and, for the standard queue, deliverable.
         self.clock.tick(3600)
         remaining: set[str] = set()
