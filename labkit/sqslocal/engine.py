@@ -164,6 +164,9 @@ class Engine:
         self.offset = 0.0
         self.queues: dict[str, Queue] = {}
         self._tie = itertools.count()
+        self.deleted: dict[
+            str, float
+        ] = {}  # queue name -> when it was deleted (QueueDeletedRecently)
         self.move_tasks: list[MoveTask] = []  # every task started since the last reset
         self._running: list[MoveTask] = []
         self._moving = False
@@ -179,6 +182,7 @@ class Engine:
         self.offset = 0.0
         self.queues = {}
         self._tie = itertools.count()
+        self.deleted = {}
         self.move_tasks = []
         self._running = []
         for name, attrs in self.config.initial_queues:
@@ -260,6 +264,15 @@ class Engine:
         given.pop("FifoQueue", None)
         now = self.now()
         existing = self.queues.get(name)
+        deleted_at = self.deleted.get(name)
+        if existing is None and deleted_at is not None:
+            if now - deleted_at < check.QUEUE_DELETE_INTERVAL:
+                raise SqsError(
+                    "QueueDeletedRecently",
+                    "You must wait 60 seconds after deleting a queue before you can create "
+                    "another with the same name.",
+                )
+            del self.deleted[name]
         if existing is not None:
             for key, value in given.items():
                 if existing.attributes.get(key, self._default(key, fifo)) != value:
@@ -276,6 +289,7 @@ class Engine:
                 FifoThroughputLimit="perQueue",
             )
         attrs.update(given)
+        _encryption(attrs, given)
         self._check_fifo_combination(attrs, fifo)
         if attrs.get("RedrivePolicy"):
             self._check_dlq(attrs["RedrivePolicy"], fifo)
@@ -363,6 +377,7 @@ class Engine:
     def delete_queue(self, name: str) -> None:
         self._queue(name)
         del self.queues[name]
+        self.deleted[name] = self.now()
 
     def purge_queue(self, name: str) -> None:
         queue = self._queue(name)
@@ -387,6 +402,8 @@ class Engine:
         queue.receipts.clear()
         queue.attempts.clear()
         queue.attempt_order.clear()
+        queue.dedup.clear()  # as on SQS: an id used before the purge is accepted again
+        queue.dedup_order.clear()
         queue.visible = queue.inflight = queue.delayed = 0
         if queue.fifo:
             queue.store = FifoStore()
@@ -421,12 +438,16 @@ class Engine:
         )
         if queue.fifo:
             values["FifoQueue"] = "true"
+        if not queue.attributes.get("KmsMasterKeyId"):
+            values.pop("KmsDataKeyReusePeriodSeconds", None)  # only shown with a KMS key
         return {k: v for k, v in values.items() if k in wanted and v != ""}
 
     def set_queue_attributes(self, name: str, attributes: dict[str, str]) -> None:
         queue = self._queue(name)
         given = check.queue_attributes(attributes, fifo=queue.fifo, creating=False)
+        given.pop("FifoQueue", None)  # FifoQueue=true on a FIFO queue changes nothing
         merged = {**queue.attributes, **given}
+        _encryption(merged, given)
         self._check_fifo_combination(merged, queue.fifo)
         if given.get("RedrivePolicy"):
             self._check_dlq(given["RedrivePolicy"], queue.fifo)
@@ -435,6 +456,8 @@ class Engine:
 
     def tag_queue(self, name: str, tags: dict[str, str]) -> None:
         queue = self._queue(name)
+        if not tags:
+            raise missing("The request must contain the parameter Tags.")
         merged = {**queue.tags, **self._check_tags(tags)}
         if len(merged) > 50:
             raise invalid("Too many tags: a queue can have at most 50.")
@@ -442,6 +465,8 @@ class Engine:
 
     def untag_queue(self, name: str, keys: list[str]) -> None:
         queue = self._queue(name)
+        if not keys:
+            raise missing("The request must contain the parameter TagKeys.")
         for key in keys:
             queue.tags.pop(key, None)
 
@@ -630,7 +655,10 @@ class Engine:
         system_attributes: dict[str, dict[str, Any]] | None = None,
         group_id: str | None = None,
         dedup_id: str | None = None,
+        trace_header: str | None = None,
     ) -> SendResult:
+        """Send one message. `trace_header` is the request's X-Amzn-Trace-Id header: SQS keeps
+        it as the AWSTraceHeader system attribute unless the message sets that attribute."""
         queue = self._queue(name)
         now = self.now()
         self._tick(queue, now)
@@ -639,6 +667,9 @@ class Engine:
         sys_attrs = system_attributes or {}
         size = len(body.encode("utf-8")) + check.message_attributes(attrs)
         check.message_attributes(sys_attrs, system=True)
+        md5_sys = md5_of_attributes(sys_attrs)
+        if trace_header and "AWSTraceHeader" not in sys_attrs:
+            sys_attrs = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
         limit = queue.int_attr("MaximumMessageSize")
         if size > limit:
             raise invalid(
@@ -647,7 +678,6 @@ class Engine:
         if delay_seconds is not None:
             check.int_in("DelaySeconds", delay_seconds, 0, 900)
         md5_attrs = md5_of_attributes(attrs)
-        md5_sys = md5_of_attributes(sys_attrs)
         if queue.fifo:
             return self._send_fifo(
                 queue, now, body, delay_seconds, attrs, sys_attrs, group_id, dedup_id, size,
@@ -679,7 +709,7 @@ class Engine:
         md5_attrs: str | None,
         md5_sys: str | None,
     ) -> SendResult:
-        if delay_seconds is not None:
+        if delay_seconds:  # 0 is accepted: only a real per-message delay is refused
             raise invalid(
                 "Value "
                 f"{delay_seconds} for parameter DelaySeconds is invalid. Reason: The request include "
@@ -919,12 +949,17 @@ class Engine:
         moved.dlq_source_arn = self.arn(queue.name)
         if target.fifo:
             moved.sequence = self._sequence(target)
+            # AWS: the DLQ's copy takes the message id as its de-duplication id, so two messages
+            # that shared a de-duplication id are both kept.
+            moved.dedup_id = msg.message_id
         self._tick(target, now)
         heapq.heappush(target.retention, (moved.sent_at, next(self._tie), moved))
         target.log(now, moved, "dead-lettered")
         self._add_visible(target, moved)
 
     def _lookup_receipt(self, queue: Queue, receipt: str) -> Message | None:
+        """The message a receipt handle of this queue names (None: ours, but the message is gone);
+        a handle that is not one of this queue's is ReceiptHandleIsInvalid."""
         msg = queue.receipts.get(receipt)
         if msg is not None:
             return msg
@@ -938,7 +973,19 @@ class Engine:
                 "ReceiptHandleIsInvalid",
                 f'The input receipt handle "{receipt}" is not a valid receipt handle.',
             )
-        return None  # ours, but its message is gone already
+        return None
+
+    @staticmethod
+    def _current(msg: Message, receipt: str) -> bool:
+        """Whether a receipt handle is the one of the message's current receive, still in flight."""
+        return msg.state == INFLIGHT and msg.receipts[-1] == receipt
+
+    @staticmethod
+    def _expired(receipt: str) -> SqsError:
+        return invalid(
+            f"Value {receipt} for parameter ReceiptHandle is invalid. Reason: The receipt handle "
+            "has expired."
+        )
 
     def delete_message(self, name: str, receipt: str) -> None:
         queue = self._queue(name)
@@ -947,31 +994,49 @@ class Engine:
         msg = self._lookup_receipt(queue, receipt)
         if msg is None or msg.state == GONE:
             return  # deleting a message twice succeeds, as on SQS
+        if queue.fifo and not self._current(msg, receipt):
+            # FIFO: only the current receive may delete; the message stays for its next consumer.
+            raise self._expired(receipt)
         self._remove(queue, msg)
         queue.metrics.add("deleted", now)
         queue.log(now, msg, "deleted")
 
     def change_message_visibility(self, name: str, receipt: str, timeout: int) -> None:
+        """Standard queues apply a change through any receipt handle of a live message (also an
+        older one, or one whose timeout ran out: the message is hidden again); FIFO queues only
+        through the current receive's handle."""
         queue = self._queue(name)
         now = self.now()
         check.int_in("VisibilityTimeout", timeout, 0, 43_200)
         self._tick(queue, now)
         msg = self._lookup_receipt(queue, receipt)
         if msg is None or msg.state == GONE:
-            raise SqsError(
-                "ReceiptHandleIsInvalid",
-                f'The input receipt handle "{receipt}" is not a valid receipt handle.',
+            raise invalid(
+                f"Value {receipt} for parameter ReceiptHandle is invalid. Reason: Message does not "
+                "exist or is not available for visibility timeout change."
             )
-        if msg.state != INFLIGHT or msg.receipts[-1] != receipt:
-            raise SqsError("MessageNotInflight", "The message referred to isn't in flight.")
+        if queue.fifo and not self._current(msg, receipt):
+            raise self._expired(receipt)
         if now + timeout - msg.received_at > 43_200:
             raise invalid(
                 f"Value {timeout} for parameter VisibilityTimeout is invalid. Reason: Total "
                 "VisibilityTimeout for the message is beyond the limit [43200 seconds]"
             )
+        if msg.state == VISIBLE:
+            if timeout == 0:
+                return  # visible already
+            self._hide(queue, msg)
         self._set_timer(queue, msg, now + timeout)
         if timeout == 0:
             self._tick(queue, now)
+
+    def _hide(self, queue: Queue, msg: Message) -> None:
+        """A visible standard message goes back in flight (its visibility was changed again)."""
+        store: StandardStore = queue.store  # type: ignore[assignment]
+        store.take_out(msg)
+        queue.visible -= 1
+        queue.inflight += 1
+        msg.state = INFLIGHT
 
     # ----- internal state changes ------------------------------------------------------------
     def _remove(self, queue: Queue, msg: Message) -> None:
@@ -982,8 +1047,6 @@ class Engine:
                 queue.store.discard(msg)  # type: ignore[union-attr]
         elif msg.state == INFLIGHT:
             queue.inflight -= 1
-            if queue.fifo:
-                queue.store.left_flight(msg)  # type: ignore[union-attr]
         elif msg.state == DELAYED:
             queue.delayed -= 1
         msg.state = GONE
@@ -1037,8 +1100,6 @@ class Engine:
                 queue.delayed -= 1
             else:
                 queue.inflight -= 1
-                if queue.fifo:
-                    queue.store.left_flight(msg)  # type: ignore[union-attr]
                 queue.log(timer_due, msg, "visible")
             msg.state = VISIBLE
             queue.visible += 1
@@ -1086,3 +1147,19 @@ def _page(
     if start + max_results < len(names):
         token = base64.urlsafe_b64encode(page[-1].encode()).decode("ascii")
     return page, token
+
+
+def _encryption(attrs: dict[str, str], given: dict[str, str]) -> None:
+    """SSE-KMS and SSE-SQS exclude each other; a KMS key brings its data key reuse period
+    (default 300 s), and clearing the key takes the period away (as SQS shows it)."""
+    if attrs.get("KmsMasterKeyId"):
+        if given.get("SqsManagedSseEnabled") == "true":
+            raise SqsError(
+                "InvalidAttributeName",
+                "You can use one type of server-side encryption (SSE) at one time. You can "
+                "either enable KMS SSE or SQS SSE.",
+            )
+        attrs["SqsManagedSseEnabled"] = "false"
+        attrs.setdefault("KmsDataKeyReusePeriodSeconds", "300")
+    else:
+        attrs.pop("KmsDataKeyReusePeriodSeconds", None)

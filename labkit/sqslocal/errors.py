@@ -98,6 +98,4 @@ def missing(message: str) -> SqsError:
 
 
 def no_queue() -> SqsError:
-    return SqsError(
-        "QueueDoesNotExist", "The specified queue does not exist for this wsdl version."
-    )
+    return SqsError("QueueDoesNotExist", "The specified queue does not exist.")

@@ -61,6 +61,12 @@ class StandardStore:
         """A visible message left by other means (expired, purged): its deque entry goes stale."""
         self._live[msg.host] -= 1
 
+    def take_out(self, msg: Message) -> None:
+        """Remove one visible message from its host (rare: its visibility was changed after it
+        had run out). O(host length), so it stays off the hot path."""
+        self._hosts[msg.host].remove(msg)
+        self._live[msg.host] -= 1
+
     def take(self, n: int, long_poll: bool) -> list[Message]:
         """Up to n visible messages, chosen as the model says; they are removed from the hosts."""
         count = len(self._hosts)

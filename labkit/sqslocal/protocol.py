@@ -32,6 +32,7 @@ from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.md5 import md5_of_attributes
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
+TRACE_KEY = "__trace"  # where a request's X-Amzn-Trace-Id header travels to the send handlers
 TARGET_PREFIX = "AmazonSQS."
 INT32 = (-(2**31), 2**31 - 1)
 
@@ -237,7 +238,10 @@ class Dispatcher:
         for action in self._handlers:
             _request_checker(action)
 
-    async def handle(self, target: str | None, body: bytes, host: str) -> Reply:
+    async def handle(
+        self, target: str | None, body: bytes, host: str, trace: str | None = None
+    ) -> Reply:
+        """One AWS JSON request; `trace` is its X-Amzn-Trace-Id header (kept on sent messages)."""
         try:
             action = (target or "").removeprefix(TARGET_PREFIX)
             if not target or not target.startswith(TARGET_PREFIX) or not action:
@@ -259,6 +263,8 @@ class Dispatcher:
                 raise SqsError("SerializationException", "The request body must be a JSON object.")
             checker = _request_checker(action)
             request = checker(payload, "") if checker is not None else {}
+            if trace:
+                request[TRACE_KEY] = trace
             result = handler(request, host)
             if asyncio.iscoroutine(result):
                 result = await result
@@ -353,7 +359,7 @@ class Dispatcher:
         return {"ApproximateNumberOfMessagesMoved": moved}
 
     # ----- messages --------------------------------------------------------------------------
-    def _send(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
+    def _send(self, name: str, entry: dict[str, Any], trace: str | None) -> dict[str, Any]:
         result = self.engine.send_message(
             name,
             entry["MessageBody"],
@@ -362,6 +368,7 @@ class Dispatcher:
             system_attributes=_attributes_in(entry.get("MessageSystemAttributes")),
             group_id=entry.get("MessageGroupId"),
             dedup_id=entry.get("MessageDeduplicationId"),
+            trace_header=trace,
         )
         out: dict[str, Any] = {"MessageId": result.message_id, "MD5OfMessageBody": result.md5_body}
         if result.md5_attributes:
@@ -373,12 +380,24 @@ class Dispatcher:
         return out
 
     def send_message(self, r: dict[str, Any], host: str) -> dict:
-        return self._send(self._name(r), r)
+        return self._send(self._name(r), r, r.get(TRACE_KEY))
 
     def send_message_batch(self, r: dict[str, Any], host: str) -> dict:
         name = self._name(r)
         entries = r["Entries"]
-        check.batch_entry_ids([e["Id"] for e in entries])
+        check.batch_entry_ids([e["Id"] for e in entries], "SendMessageBatchRequestEntry")
+        queue = self.engine.queues[name]
+        if queue.fifo:
+            # On a FIFO queue a missing group or de-duplication id fails the whole request.
+            content_dedup = queue.attributes.get("ContentBasedDeduplication") == "true"
+            for entry in entries:
+                if not entry.get("MessageGroupId"):
+                    raise invalid("The request must contain the parameter MessageGroupId.")
+                if not content_dedup and entry.get("MessageDeduplicationId") is None:
+                    raise invalid(
+                        "The queue should either have ContentBasedDeduplication enabled or "
+                        "MessageDeduplicationId provided explicitly"
+                    )
         total = sum(_entry_size(e) for e in entries)
         if total > check.MAX_BATCH_BYTES:
             raise SqsError(
@@ -386,7 +405,8 @@ class Dispatcher:
                 f"Batch requests cannot be longer than {check.MAX_BATCH_BYTES} bytes. "
                 f"You have sent {total} bytes.",
             )
-        return self._batch(entries, lambda e: self._send(name, e))
+        trace = r.get(TRACE_KEY)
+        return self._batch(entries, lambda e: self._send(name, e, trace))
 
     async def receive_message(self, r: dict[str, Any], host: str) -> dict:
         name = self._name(r)
@@ -433,7 +453,7 @@ class Dispatcher:
     def delete_message_batch(self, r: dict[str, Any], host: str) -> dict:
         name = self._name(r)
         entries = r["Entries"]
-        check.batch_entry_ids([e["Id"] for e in entries])
+        check.batch_entry_ids([e["Id"] for e in entries], "DeleteMessageBatchRequestEntry")
 
         def one(e: dict[str, Any]) -> dict:
             self.engine.delete_message(name, e["ReceiptHandle"])
@@ -450,7 +470,9 @@ class Dispatcher:
     def change_message_visibility_batch(self, r: dict[str, Any], host: str) -> dict:
         name = self._name(r)
         entries = r["Entries"]
-        check.batch_entry_ids([e["Id"] for e in entries])
+        check.batch_entry_ids(
+            [e["Id"] for e in entries], "ChangeMessageVisibilityBatchRequestEntry"
+        )
 
         def one(e: dict[str, Any]) -> dict:
             if e.get("VisibilityTimeout") is None:
@@ -475,7 +497,10 @@ class Dispatcher:
                         "Message": err.message,
                     }
                 )
-        return {"Successful": successful, "Failed": failed}
+        out: dict[str, Any] = {"Successful": successful}
+        if failed:  # AWS leaves Failed out when nothing failed
+            out["Failed"] = failed
+        return out
 
 
 def _attributes_in(attrs: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
@@ -506,12 +531,14 @@ def _entry_size(entry: dict[str, Any]) -> int:
 def _select_message_attributes(
     attrs: dict[str, dict[str, Any]], wanted: list[str]
 ) -> dict[str, dict[str, Any]]:
+    """`All`, `.*` and `*` select every attribute; `Prefix.*` every name starting with `Prefix`
+    (`Hel.*` selects `Hello` and `Help.Me`); anything else is an exact name."""
     if not attrs or not wanted:
         return {}
-    if "All" in wanted or ".*" in wanted:
+    if "All" in wanted or ".*" in wanted or "*" in wanted:
         return attrs
     exact = {w for w in wanted if not w.endswith(".*")}
-    prefixes = tuple(w[:-1] for w in wanted if w.endswith(".*"))
+    prefixes = tuple(w[:-2] for w in wanted if w.endswith(".*"))
     return {n: a for n, a in attrs.items() if n in exact or (prefixes and n.startswith(prefixes))}
 
 

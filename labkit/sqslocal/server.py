@@ -70,7 +70,8 @@ class SqsApp:
         else:
             target = headers.get(b"x-amz-target", b"").decode("latin-1") or None
             host = headers.get(b"host", b"127.0.0.1").decode("latin-1")
-            status, out_headers, out = await self.dispatcher.handle(target, body, host)
+            trace = headers.get(b"x-amzn-trace-id", b"").decode("latin-1") or None
+            status, out_headers, out = await self.dispatcher.handle(target, body, host, trace)
         await send(
             {
                 "type": "http.response.start",
