@@ -190,3 +190,14 @@ def test_trace_header_becomes_the_system_attribute(engine: Engine) -> None:
     assert sent.md5_system is None  # nothing was sent as a system attribute
     (m,) = engine.receive_message(STD, long_poll=True)
     assert m.system["AWSTraceHeader"] == "Root=1-abc-def"
+
+
+def test_an_expired_message_goes_back_to_its_place_not_behind_later_ones(
+    make_engine, clock
+) -> None:
+    engine = make_engine(strict_order=True)
+    for i in range(5):
+        engine.send_message(STD, f"m{i}")
+    assert bodies(engine.receive_message(STD, 2, visibility_timeout=5)) == ["m0", "m1"]
+    clock.tick(6)
+    assert bodies(engine.receive_message(STD, 10)) == ["m0", "m1", "m2", "m3", "m4"]
