@@ -41,6 +41,9 @@ _WIRE: dict[str, tuple[str, int, str]] = {
     "UnknownOperationException": ("", 400, "Sender"),
     "SerializationException": ("", 400, "Sender"),
     "InternalFailure": ("", 500, "Receiver"),
+    # Only the query protocol answers these (a request it cannot read).
+    "MissingAction": ("MissingAction", 400, "Sender"),
+    "MalformedQueryString": ("MalformedQueryString", 400, "Sender"),
 }
 
 _NAMESPACE = {

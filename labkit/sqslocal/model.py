@@ -26,10 +26,10 @@ each), never the whole queue.
 
 from __future__ import annotations
 
-import math
-import random
 import heapq
 import itertools
+import math
+import random
 
 from labkit.sqslocal.message import VISIBLE, Message
 

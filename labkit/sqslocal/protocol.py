@@ -26,6 +26,7 @@ from typing import Any
 from botocore.model import Shape
 from botocore.session import get_session
 
+from labkit.sqslocal import query
 from labkit.sqslocal import validation as check
 from labkit.sqslocal.engine import Engine, Received
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
@@ -137,6 +138,10 @@ def _request_checker(action: str) -> Check | None:
     return _checker(shape) if shape is not None else None
 
 
+def _members(shape: Shape | None) -> Any:
+    return shape.members if shape is not None else {}
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -246,13 +251,7 @@ class Dispatcher:
             action = (target or "").removeprefix(TARGET_PREFIX)
             if not target or not target.startswith(TARGET_PREFIX) or not action:
                 raise SqsError("UnknownOperationException", "Missing or malformed X-Amz-Target.")
-            handler = self._handlers.get(action)
-            if handler is None:
-                if action in service_model().operation_names:
-                    raise SqsError(
-                        "UnsupportedOperation", f"{action} is not supported by the local service."
-                    )
-                raise SqsError("UnknownOperationException", f"Unknown operation {action}.")
+            handler = self._handler(action)
             try:
                 payload = json.loads(body or b"{}")
             except (ValueError, UnicodeDecodeError):
@@ -261,14 +260,7 @@ class Dispatcher:
                 ) from None
             if not isinstance(payload, dict):
                 raise SqsError("SerializationException", "The request body must be a JSON object.")
-            checker = _request_checker(action)
-            request = checker(payload, "") if checker is not None else {}
-            if trace:
-                request[TRACE_KEY] = trace
-            result = handler(request, host)
-            if asyncio.iscoroutine(result):
-                result = await result
-            return ok_reply(result)  # type: ignore[arg-type]
+            return ok_reply(await self._run(action, handler, payload, host, trace))
         except SqsError as err:
             return error_reply(err)
         except RecursionError:
@@ -278,6 +270,72 @@ class Dispatcher:
         except Exception:  # a bug: answer like AWS would (and log it), never drop the connection
             logger.exception("internal error handling %s", target)
             return error_reply(SqsError("InternalFailure", "The request processing has failed."))
+
+    async def handle_query(
+        self, params: dict[str, str], path: str, host: str, trace: str | None = None
+    ) -> Reply:
+        """One query-protocol request (form or URL parameters; `path` may be the queue's URL)."""
+        action = params.get("Action", "")
+        try:
+            if not action:
+                raise SqsError("MissingAction", "The request must contain the parameter Action.")
+            if action not in service_model().operation_names:
+                raise SqsError(
+                    "UnknownOperationException",
+                    f"The action {action} is not valid for this web service.",
+                )
+            handler = self._handler(action)
+            operation = service_model().operation_model(action)
+            payload = query.parse_request(operation.input_shape, params)
+            shape = operation.input_shape
+            for member in shape.required_members if shape is not None else ():
+                if member not in payload and shape.members[member].type_name == "list":
+                    payload[member] = []  # the query protocol cannot send an empty list
+            if (
+                "QueueUrl" not in payload
+                and "QueueUrl" in _members(operation.input_shape)
+                and path.strip("/")
+            ):  # POSTed to the queue's own URL, as the query protocol allows
+                payload["QueueUrl"] = path
+            result = await self._run(action, handler, payload, host, trace)
+            return query.ok_reply(action, operation.output_shape, result)
+        except SqsError as err:
+            return query.error_reply(err)
+        except RecursionError:
+            return query.error_reply(SqsError("MalformedQueryString", "The request is malformed."))
+        except Exception:  # a bug: answer like AWS would (and log it), never drop the connection
+            logger.exception("internal error handling query action %s", action)
+            return query.error_reply(
+                SqsError("InternalFailure", "The request processing has failed.")
+            )
+
+    def _handler(self, action: str) -> Callable[[dict[str, Any], str], Awaitable[dict] | dict]:
+        handler = self._handlers.get(action)
+        if handler is None:
+            if action in service_model().operation_names:
+                raise SqsError(
+                    "UnsupportedOperation", f"{action} is not supported by the local service."
+                )
+            raise SqsError("UnknownOperationException", f"Unknown operation {action}.")
+        return handler
+
+    async def _run(
+        self,
+        action: str,
+        handler: Callable[[dict[str, Any], str], Awaitable[dict] | dict],
+        payload: dict[str, Any],
+        host: str,
+        trace: str | None,
+    ) -> dict[str, Any]:
+        """Validate a request against the model and run it: the part both protocols share."""
+        checker = _request_checker(action)
+        request = checker(payload, "") if checker is not None else {}
+        if trace:
+            request[TRACE_KEY] = trace
+        result = handler(request, host)
+        if asyncio.iscoroutine(result):
+            result = await result
+        return result  # type: ignore[return-value]
 
     # ----- helpers ---------------------------------------------------------------------------
     def _url(self, host: str, name: str) -> str:
