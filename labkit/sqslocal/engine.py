@@ -470,6 +470,44 @@ class Engine:
         for key in keys:
             queue.tags.pop(key, None)
 
+    def add_permission(
+        self, name: str, label: str, accounts: list[str], actions: list[str]
+    ) -> None:
+        """Add a statement to the queue's Policy attribute, as AddPermission does on AWS."""
+        queue = self._queue(name)
+        check.permission(label, accounts, actions)
+        arn = self.arn(name)
+        policy = _policy(queue.attributes.get("Policy", ""), arn)
+        if any(statement.get("Sid") == label for statement in policy["Statement"]):
+            raise invalid(f"Value {label} for parameter Label is invalid. Reason: Already exists.")
+        principals = [f"arn:aws:iam::{account}:root" for account in accounts]
+        granted = [f"SQS:{action}" for action in actions]
+        policy["Statement"].append(
+            {
+                "Sid": label,
+                "Effect": "Allow",
+                "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
+                "Action": granted[0] if len(granted) == 1 else granted,
+                "Resource": arn,
+            }
+        )
+        queue.attributes["Policy"] = json.dumps(policy, separators=(",", ":"))
+        queue.modified = self.now()
+
+    def remove_permission(self, name: str, label: str) -> None:
+        """Remove the statement AddPermission added under `label`; the last one takes the policy."""
+        queue = self._queue(name)
+        policy = _policy(queue.attributes.get("Policy", ""), self.arn(name))
+        kept = [s for s in policy["Statement"] if s.get("Sid") != label]
+        if len(kept) == len(policy["Statement"]):
+            raise invalid(
+                f"Value {label} for parameter Label is invalid. Reason: can't find label on "
+                "existing policy."
+            )
+        policy["Statement"] = kept
+        queue.attributes["Policy"] = json.dumps(policy, separators=(",", ":")) if kept else ""
+        queue.modified = self.now()
+
     def list_queue_tags(self, name: str) -> dict[str, str]:
         return dict(self._queue(name).tags)
 
@@ -1163,3 +1201,20 @@ def _encryption(attrs: dict[str, str], given: dict[str, str]) -> None:
         attrs.setdefault("KmsDataKeyReusePeriodSeconds", "300")
     else:
         attrs.pop("KmsDataKeyReusePeriodSeconds", None)
+
+
+def _policy(text: str, arn: str) -> dict[str, Any]:
+    """A queue's policy document to add to (a new one, with AWS's default Id, when it has none)."""
+    policy: Any = None
+    if text:
+        try:
+            policy = json.loads(text)
+        except ValueError:
+            policy = None
+    if not isinstance(policy, dict):
+        policy = {"Version": "2012-10-17", "Id": f"{arn}/SQSDefaultPolicy"}
+    statements = policy.get("Statement")
+    if isinstance(statements, dict):
+        statements = [statements]
+    policy["Statement"] = [s for s in statements or [] if isinstance(s, dict)]
+    return policy

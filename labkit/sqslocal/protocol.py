@@ -233,6 +233,8 @@ class Dispatcher:
             "ChangeMessageVisibility": self.change_message_visibility,
             "ChangeMessageVisibilityBatch": self.change_message_visibility_batch,
             "ListDeadLetterSourceQueues": self.list_dead_letter_source_queues,
+            "AddPermission": self.add_permission,
+            "RemovePermission": self.remove_permission,
             "StartMessageMoveTask": self.start_message_move_task,
             "ListMessageMoveTasks": self.list_message_move_tasks,
             "CancelMessageMoveTask": self.cancel_message_move_task,
@@ -401,6 +403,14 @@ class Dispatcher:
         if token:
             out["NextToken"] = token
         return out
+
+    def add_permission(self, r: dict[str, Any], host: str) -> dict:
+        self.engine.add_permission(self._name(r), r["Label"], r["AWSAccountIds"], r["Actions"])
+        return {}
+
+    def remove_permission(self, r: dict[str, Any], host: str) -> dict:
+        self.engine.remove_permission(self._name(r), r["Label"])
+        return {}
 
     # ----- message move tasks ----------------------------------------------------------------
     def start_message_move_task(self, r: dict[str, Any], host: str) -> dict:

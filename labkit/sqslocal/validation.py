@@ -32,6 +32,8 @@ _ATTR_NAME = re.compile(r"[\w.-]{1,256}")
 _DEDUP_ID = re.compile(r"[!-~]{1,128}")  # alphanumerics and punctuation, ASCII 33-126
 _BAD_BODY_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DATA_TYPE = re.compile(r"(String|Number|Binary)(\.\S{1,255})?")
+_LABEL = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _ASCII_INT = re.compile(r"-?[0-9]{1,18}")
 _ASCII_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
@@ -71,6 +73,43 @@ READ_ONLY = {
     "QueueArn",
 }
 ALL_QUEUE_ATTRIBUTES = SETTABLE | READ_ONLY | {"FifoQueue"}
+
+# AddPermission: the actions a queue can share with another account (AWS lists the ones it cannot:
+# AddPermission, CreateQueue, DeleteQueue, ListQueues, ListQueueTags, RemovePermission,
+# SetQueueAttributes, TagQueue, UntagQueue and the message move tasks), and "*".
+SHAREABLE_ACTIONS = frozenset(
+    {
+        "*",
+        "SendMessage",
+        "SendMessageBatch",
+        "ReceiveMessage",
+        "DeleteMessage",
+        "DeleteMessageBatch",
+        "ChangeMessageVisibility",
+        "ChangeMessageVisibilityBatch",
+        "GetQueueAttributes",
+        "GetQueueUrl",
+        "ListDeadLetterSourceQueues",
+        "PurgeQueue",
+    }
+)
+OWNER_ONLY_ACTIONS = frozenset(
+    {
+        "AddPermission",
+        "CancelMessageMoveTask",
+        "CreateQueue",
+        "DeleteQueue",
+        "ListMessageMoveTasks",
+        "ListQueues",
+        "ListQueueTags",
+        "RemovePermission",
+        "SetQueueAttributes",
+        "StartMessageMoveTask",
+        "TagQueue",
+        "UntagQueue",
+    }
+)
+MAX_POLICY_ACTIONS = 7
 
 SYSTEM_ATTRIBUTES = (
     "SenderId",
@@ -351,3 +390,35 @@ def redrive_policy(value: str) -> str:
             "both inclusive."
         )
     return json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": count}, separators=(",", ":"))
+
+
+def permission(label: str, accounts: list[str], actions: list[str]) -> None:
+    """AddPermission's input rules (the label's uniqueness is the engine's to check)."""
+    if not _LABEL.fullmatch(label):
+        raise invalid(
+            f"Value {label} for parameter Label is invalid. Reason: Can only include alphanumeric "
+            "characters, hyphens, or underscores. 1 to 80 in length."
+        )
+    if not accounts:
+        raise missing("The request must contain the parameter AWSAccountIds.")
+    if not actions:
+        raise missing("The request must contain the parameter Actions.")
+    for account in accounts:
+        if not _ACCOUNT_ID.fullmatch(account):
+            raise invalid(
+                f"Value [{account}] for parameter PrincipalId is invalid. Reason: Unable to verify."
+            )
+    for action in actions:
+        if action not in SHAREABLE_ACTIONS:
+            raise invalid(
+                f"Value SQS:{action} for parameter ActionName is invalid. Reason: Only the queue "
+                "owner is allowed to invoke this action."
+                if action in OWNER_ONLY_ACTIONS
+                else f"Value SQS:{action} for parameter ActionName is invalid. Reason: Please "
+                "refer to the appropriate WSDL for a list of valid actions."
+            )
+    if len(actions) > MAX_POLICY_ACTIONS:
+        raise SqsError(
+            "OverLimit",
+            f"{len(actions)} Actions were found, maximum allowed is {MAX_POLICY_ACTIONS}.",
+        )

@@ -349,6 +349,35 @@ def test_queue_deleted_recently(client: Any, sqs_server) -> None:
     client.create_queue(QueueName="again")
 
 
+# ----- permissions --------------------------------------------------------------------------------
+def test_add_and_remove_permission_shape_the_policy(client: Any) -> None:
+    url = url_of(client, STD)
+    client.add_permission(
+        QueueUrl=url,
+        Label="AliceSendMessage",
+        AWSAccountIds=["111122223333"],
+        Actions=["SendMessage", "ReceiveMessage"],
+    )
+    attrs = client.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy", "QueueArn"])
+    policy = json.loads(attrs["Attributes"]["Policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Sid"] == "AliceSendMessage"
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}
+    assert statement["Action"] == ["SQS:SendMessage", "SQS:ReceiveMessage"]
+    assert statement["Resource"] == attrs["Attributes"]["QueueArn"]
+    with pytest.raises(ClientError) as err:
+        client.add_permission(
+            QueueUrl=url, Label="AliceSendMessage", AWSAccountIds=["111122223333"], Actions=["*"]
+        )
+    assert error(err)[0] == "InvalidParameterValue"
+    client.remove_permission(QueueUrl=url, Label="AliceSendMessage")
+    attrs = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert "Policy" not in attrs
+    with pytest.raises(ClientError) as err:
+        client.remove_permission(QueueUrl=url, Label="AliceSendMessage")
+    assert error(err)[0] == "InvalidParameterValue"
+
+
 # ----- error wording ------------------------------------------------------------------------------
 def test_error_wording(client: Any) -> None:
     with pytest.raises(ClientError) as err:

@@ -210,7 +210,7 @@ def test_every_action_is_served_over_query(sqs: Any, sqs_server) -> None:
         status, root = call(sqs_server, {"Action": action, "QueueUrl": STD})
         if status != 200:
             code = find(root, "sqs:Error/sqs:Code")
-            assert code != "InvalidAction"
+            assert code not in ("InvalidAction", "AWS.SimpleQueueService.UnsupportedOperation")
             assert status < 500, (action, ET.tostring(root))
 
 
