@@ -991,7 +991,10 @@ class Engine:
             # that shared a de-duplication id are both kept.
             moved.dedup_id = msg.message_id
         self._tick(target, now)
-        heapq.heappush(target.retention, (moved.sent_at, next(self._tie), moved))
+        # AWS: a standard queue's message keeps its enqueue time in the DLQ (its retention runs
+        # on), a FIFO queue's starts again when it is moved; SentTimestamp stays the send time.
+        enqueued = now if target.fifo else moved.sent_at
+        heapq.heappush(target.retention, (enqueued, next(self._tie), moved))
         target.log(now, moved, "dead-lettered")
         self._add_visible(target, moved)
 

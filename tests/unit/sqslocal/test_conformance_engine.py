@@ -201,3 +201,23 @@ def test_an_expired_message_goes_back_to_its_place_not_behind_later_ones(
     assert bodies(engine.receive_message(STD, 2, visibility_timeout=5)) == ["m0", "m1"]
     clock.tick(6)
     assert bodies(engine.receive_message(STD, 10)) == ["m0", "m1", "m2", "m3", "m4"]
+
+
+@pytest.mark.parametrize("fifo", [False, True])
+def test_dead_letter_retention_runs_on_for_standard_restarts_for_fifo(engine, clock, fifo) -> None:
+    import json
+
+    suffix, extra = (
+        (".fifo", {"FifoQueue": "true", "ContentBasedDeduplication": "true"}) if fifo else ("", {})
+    )
+    engine.create_queue("dlq" + suffix, {**extra, "MessageRetentionPeriod": "100"})
+    policy = json.dumps({"deadLetterTargetArn": engine.arn("dlq" + suffix), "maxReceiveCount": 1})
+    engine.create_queue("src" + suffix, {**extra, "RedrivePolicy": policy})
+    engine.send_message("src" + suffix, "m", group_id="g" if fifo else None)
+    clock.tick(60)
+    (m,) = engine.receive_message("src" + suffix, long_poll=True)
+    engine.change_message_visibility("src" + suffix, m.receipt_handle, 0)
+    assert engine.receive_message("src" + suffix, long_poll=True) == []  # dead-lettered now
+    clock.tick(50)  # 110 s after the send, 50 s after the move
+    kinds = [e["event"] for e in engine.events("dlq" + suffix)]
+    assert ("expired" in kinds) is (not fifo)
