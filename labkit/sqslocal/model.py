@@ -20,8 +20,8 @@ Knobs: host count, duplicate rate (engine), the short-poll sample fraction, and 
 collapses the model to one host that is always asked (messages then come back in send order, as
 moto and ElasticMQ deliver them).
 
-Cost: every operation touches at most the N hosts and the messages it returns (O(log n) heap steps
-each), never the whole queue.
+Cost: every operation touches at most the N hosts and the messages it returns (O(1) each, O(log n)
+for a message back from flight), never the whole queue.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import heapq
 import itertools
 import math
 import random
+from collections import deque
 
 from labkit.sqslocal.message import VISIBLE, Message
 
@@ -43,8 +44,12 @@ class StandardStore:
         self._rng = rng
         self.strict_order = strict_order
         count = 1 if strict_order else max(1, hosts)
-        # per host, a heap of (arrival order, tie, message): stale entries are skipped when popped
-        self._hosts: list[list[tuple[int, int, Message]]] = [[] for _ in range(count)]
+        # Per host, messages in arrival order: first arrivals in a deque (they come in order, so
+        # appending keeps it sorted: O(1)), messages back from flight in a heap keyed by their
+        # arrival order (the rarer case: O(log n)). A pop takes the older of the two fronts.
+        # Entries of messages that left by other means go stale and are skipped when popped.
+        self._hosts: list[deque[Message]] = [deque() for _ in range(count)]
+        self._returned: list[list[tuple[int, Message]]] = [[] for _ in range(count)]
         self._arrivals = itertools.count()
         self._live = [0] * count
         self._weights = [0.5 + rng.random() for _ in range(count)]
@@ -59,7 +64,9 @@ class StandardStore:
         msg.host = host
         if msg.order < 0:
             msg.order = next(self._arrivals)
-        heapq.heappush(self._hosts[host], (msg.order, next(self._arrivals), msg))
+            self._hosts[host].append(msg)
+        else:
+            heapq.heappush(self._returned[host], (msg.order, msg))
         self._live[host] += 1
 
     def random_host(self) -> int:
@@ -72,9 +79,12 @@ class StandardStore:
     def take_out(self, msg: Message) -> None:
         """Remove one visible message from its host (rare: its visibility was changed after it
         had run out). O(host length), so it stays off the hot path."""
-        heap = self._hosts[msg.host]
-        heap[:] = [entry for entry in heap if entry[2] is not msg]
-        heapq.heapify(heap)
+        fresh, heap = self._hosts[msg.host], self._returned[msg.host]
+        if any(m is msg for m in fresh):
+            fresh.remove(msg)
+        else:
+            heap[:] = [entry for entry in heap if entry[1] is not msg]
+            heapq.heapify(heap)
         self._live[msg.host] -= 1
 
     def take(self, n: int, long_poll: bool) -> list[Message]:
@@ -103,9 +113,12 @@ class StandardStore:
         return out
 
     def _pop(self, host: int) -> Message | None:
-        heap = self._hosts[host]
-        while heap:
-            msg = heapq.heappop(heap)[2]
+        fresh, heap = self._hosts[host], self._returned[host]
+        while fresh or heap:
+            if heap and (not fresh or heap[0][0] < fresh[0].order):
+                msg = heapq.heappop(heap)[1]
+            else:
+                msg = fresh.popleft()
             if msg.state == VISIBLE and msg.host == host:
                 self._live[host] -= 1
                 return msg
