@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
 
+from labkit.sqslocal import moves
 from labkit.sqslocal import validation as check
 from labkit.sqslocal.changes import changes_state
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
@@ -32,9 +33,21 @@ from labkit.sqslocal.fifo import FifoStore
 from labkit.sqslocal.md5 import md5_of_attributes, md5_of_body
 from labkit.sqslocal.message import DELAYED, GONE, INFLIGHT, VISIBLE, Message
 from labkit.sqslocal.model import StandardStore
+from labkit.sqslocal.moves import MoveTask
 
 SENDER_ID = "AIDALABKITLOCALSENDER"
 METRIC_NAMES = ("sent", "received", "deleted", "empty_receives", "dead_lettered", "expired")
+EVENT_NAMES = (
+    "sent",
+    "received",
+    "visible",
+    "deleted",
+    "dead-lettered",
+    "moved",
+    "expired",
+    "purged",
+)
+MAX_EVENTS = 10_000  # per queue: enough for any lesson, bounded so a load test cannot eat memory
 BUCKET_SECONDS = 60
 MAX_BUCKETS = 120
 
@@ -117,6 +130,13 @@ class Queue:
     purged_at: float | None = None
     next_sequence: int = 1
     metrics: Metrics = field(default_factory=Metrics)
+    # (time, message_id, event, receive_count, group_id), oldest first; see Engine.events.
+    events: deque[tuple[float, str, str, int, str | None]] = field(
+        default_factory=lambda: deque(maxlen=MAX_EVENTS)
+    )
+
+    def log(self, when: float, msg: Message, event: str) -> None:
+        self.events.append((when, msg.message_id, event, msg.receive_count, msg.group_id))
 
     def int_attr(self, name: str) -> int:
         return int(self.attributes[name])
@@ -145,6 +165,12 @@ class Engine:
         self.offset = 0.0
         self.queues: dict[str, Queue] = {}
         self._tie = itertools.count()
+        self.deleted: dict[
+            str, float
+        ] = {}  # queue name -> when it was deleted (QueueDeletedRecently)
+        self.move_tasks: list[MoveTask] = []  # every task started since the last reset
+        self._running: list[MoveTask] = []
+        self._moving = False
         # Called with a queue name when a waiting receive should look again: a message became
         # visible, or the next delayed/in-flight message will become visible sooner than before.
         self.on_visible: Callable[[str], None] = lambda name: None
@@ -158,6 +184,9 @@ class Engine:
         self.offset = 0.0
         self.queues = {}
         self._tie = itertools.count()
+        self.deleted = {}
+        self.move_tasks = []
+        self._running = []
         for name, attrs in self.config.initial_queues:
             self.create_queue(name, dict(attrs))
 
@@ -188,12 +217,34 @@ class Engine:
             "groups": len(queue.store.groups) if isinstance(queue.store, FifoStore) else None,
         }
 
+    def events(self, name: str) -> list[dict[str, Any]]:
+        """What happened to each message of a queue, oldest first (the last MAX_EVENTS events).
+
+        Times are the service clock's; a visibility timeout that ran out is logged at the time it
+        ran out, even though the engine notices it lazily at the next call.
+        """
+        queue = self._queue(name)
+        self._tick(queue, self.now())
+        return [
+            {
+                "time": when,
+                "message_id": message_id,
+                "event": event,
+                "receive_count": receive_count,
+                "group_id": group_id,
+            }
+            for when, message_id, event, receive_count, group_id in queue.events
+        ]
+
     def next_due(self, name: str) -> float | None:
         """When the earliest delayed or in-flight message of a queue may become visible (for waiters)."""
         queue = self.queues.get(name)
-        if queue is None or not queue.timers:
+        if queue is None:
             return None
-        return queue.timers[0][0]
+        due = [queue.timers[0][0]] if queue.timers else []
+        # a running redrive may bring messages to any queue: wake waiters when its next move is due
+        due.extend(task.due(task.next_index) for task in self._running)
+        return min(due, default=None)
 
     # ----- queues -------------------------------------------------------------------------
     def arn(self, name: str) -> str:
@@ -217,6 +268,15 @@ class Engine:
         given.pop("FifoQueue", None)
         now = self.now()
         existing = self.queues.get(name)
+        deleted_at = self.deleted.get(name)
+        if existing is None and deleted_at is not None:
+            if now - deleted_at < check.QUEUE_DELETE_INTERVAL:
+                raise SqsError(
+                    "QueueDeletedRecently",
+                    "You must wait 60 seconds after deleting a queue before you can create "
+                    "another with the same name.",
+                )
+            del self.deleted[name]
         if existing is not None:
             for key, value in given.items():
                 if existing.attributes.get(key, self._default(key, fifo)) != value:
@@ -233,6 +293,7 @@ class Engine:
                 FifoThroughputLimit="perQueue",
             )
         attrs.update(given)
+        _encryption(attrs, given)
         self._check_fifo_combination(attrs, fifo)
         if attrs.get("RedrivePolicy"):
             self._check_dlq(attrs["RedrivePolicy"], fifo)
@@ -321,6 +382,7 @@ class Engine:
     def delete_queue(self, name: str) -> None:
         self._queue(name)
         del self.queues[name]
+        self.deleted[name] = self.now()
 
     @changes_state
     def purge_queue(self, name: str) -> None:
@@ -333,15 +395,21 @@ class Engine:
             )
         queue.purged_at = now
         # Purge is rare and meant to be thorough: rebuilding the indexes is O(depth) once.
-        for _, _, msg in queue.retention:
+        logged: set[str] = set()
+        for _, _, msg in sorted(queue.retention, key=lambda entry: entry[:2]):
             if msg.state != GONE:
                 msg.state = GONE
+                if msg.message_id not in logged:  # a standard queue's duplicate: one event
+                    logged.add(msg.message_id)
+                    queue.log(now, msg, "purged")
         queue.retention.clear()
         queue.retention_gone = 0
         queue.timers.clear()
         queue.receipts.clear()
         queue.attempts.clear()
         queue.attempt_order.clear()
+        queue.dedup.clear()  # as on SQS: an id used before the purge is accepted again
+        queue.dedup_order.clear()
         queue.visible = queue.inflight = queue.delayed = 0
         if queue.fifo:
             queue.store = FifoStore()
@@ -376,13 +444,17 @@ class Engine:
         )
         if queue.fifo:
             values["FifoQueue"] = "true"
+        if not queue.attributes.get("KmsMasterKeyId"):
+            values.pop("KmsDataKeyReusePeriodSeconds", None)  # only shown with a KMS key
         return {k: v for k, v in values.items() if k in wanted and v != ""}
 
     @changes_state
     def set_queue_attributes(self, name: str, attributes: dict[str, str]) -> None:
         queue = self._queue(name)
         given = check.queue_attributes(attributes, fifo=queue.fifo, creating=False)
+        given.pop("FifoQueue", None)  # FifoQueue=true on a FIFO queue changes nothing
         merged = {**queue.attributes, **given}
+        _encryption(merged, given)
         self._check_fifo_combination(merged, queue.fifo)
         if given.get("RedrivePolicy"):
             self._check_dlq(given["RedrivePolicy"], queue.fifo)
@@ -392,6 +464,8 @@ class Engine:
     @changes_state
     def tag_queue(self, name: str, tags: dict[str, str]) -> None:
         queue = self._queue(name)
+        if not tags:
+            raise missing("The request must contain the parameter Tags.")
         merged = {**queue.tags, **self._check_tags(tags)}
         if len(merged) > 50:
             raise invalid("Too many tags: a queue can have at most 50.")
@@ -400,8 +474,48 @@ class Engine:
     @changes_state
     def untag_queue(self, name: str, keys: list[str]) -> None:
         queue = self._queue(name)
+        if not keys:
+            raise missing("The request must contain the parameter TagKeys.")
         for key in keys:
             queue.tags.pop(key, None)
+
+    def add_permission(
+        self, name: str, label: str, accounts: list[str], actions: list[str]
+    ) -> None:
+        """Add a statement to the queue's Policy attribute, as AddPermission does on AWS."""
+        queue = self._queue(name)
+        check.permission(label, accounts, actions)
+        arn = self.arn(name)
+        policy = _policy(queue.attributes.get("Policy", ""), arn)
+        if any(statement.get("Sid") == label for statement in policy["Statement"]):
+            raise invalid(f"Value {label} for parameter Label is invalid. Reason: Already exists.")
+        principals = [f"arn:aws:iam::{account}:root" for account in accounts]
+        granted = [f"SQS:{action}" for action in actions]
+        policy["Statement"].append(
+            {
+                "Sid": label,
+                "Effect": "Allow",
+                "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
+                "Action": granted[0] if len(granted) == 1 else granted,
+                "Resource": arn,
+            }
+        )
+        queue.attributes["Policy"] = json.dumps(policy, separators=(",", ":"))
+        queue.modified = self.now()
+
+    def remove_permission(self, name: str, label: str) -> None:
+        """Remove the statement AddPermission added under `label`; the last one takes the policy."""
+        queue = self._queue(name)
+        policy = _policy(queue.attributes.get("Policy", ""), self.arn(name))
+        kept = [s for s in policy["Statement"] if s.get("Sid") != label]
+        if len(kept) == len(policy["Statement"]):
+            raise invalid(
+                f"Value {label} for parameter Label is invalid. Reason: can't find label on "
+                "existing policy."
+            )
+        policy["Statement"] = kept
+        queue.attributes["Policy"] = json.dumps(policy, separators=(",", ":")) if kept else ""
+        queue.modified = self.now()
 
     def list_queue_tags(self, name: str) -> dict[str, str]:
         return dict(self._queue(name).tags)
@@ -410,14 +524,173 @@ class Engine:
         self, name: str, max_results: int | None = None, next_token: str | None = None
     ) -> tuple[list[str], str | None]:
         self._queue(name)
+        return _page(self._dead_letter_sources(name), max_results, next_token)
+
+    # ----- message move tasks (dead-letter queue redrive) -------------------------------------
+    def start_message_move_task(
+        self,
+        source_arn: str,
+        destination_arn: str | None = None,
+        max_per_second: int | None = None,
+    ) -> str:
+        """Start moving a dead-letter queue's messages back to their sources (or to a destination)."""
+        now = self.now()
+        self._run_moves(now)
+        region, account = self.config.region, self.config.account_id
+        source_name = moves.parse_arn(source_arn, "SourceArn", region, account)
+        if max_per_second is not None and (
+            isinstance(max_per_second, bool)
+            or not isinstance(max_per_second, int)
+            or not 1 <= max_per_second <= moves.MAX_RATE
+        ):
+            raise invalid(
+                "Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: You must "
+                f"enter a number that's between 1 and {moves.MAX_RATE}."
+            )
+        source = self.queues.get(source_name)
+        if source is None:
+            raise moves.not_found("SourceArn")
+        if not self._dead_letter_sources(source_name):
+            raise invalid("Source queue must be configured as a Dead Letter Queue.")
+        if destination_arn is not None:
+            target_name = moves.parse_arn(destination_arn, "DestinationArn", region, account)
+            target = self.queues.get(target_name)
+            if target is None:
+                raise moves.not_found("DestinationArn")
+            if target is source:
+                raise invalid("Source queue and destination queue cannot be the same.")
+            if target.fifo != source.fifo:
+                raise invalid("The destination queue must be the same type as the source queue.")
+        if any(task.source == source_name for task in self._running):
+            raise invalid(
+                "There is already a task running. Only one active task is allowed for a source "
+                "queue arn at a given time."
+            )
+        self._tick(source, now)
+        pending = [
+            msg for _, tie, msg in sorted(source.retention, key=lambda e: e[1]) if msg.state != GONE
+        ]
+        task = MoveTask(
+            task_id=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+            source=source_name,
+            source_arn=self.arn(source_name),
+            destination_arn=destination_arn,
+            rate=max_per_second,
+            started=now,
+            pending=pending,
+            to_move=len(pending),
+        )
+        self.move_tasks.append(task)
+        self._running.append(task)
+        self._run_moves(now)
+        return task.handle
+
+    def list_message_move_tasks(
+        self, source_arn: str, max_results: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The most recent tasks of a source queue, newest first (1 by default, at most 10)."""
+        now = self.now()
+        self._run_moves(now)
+        name = moves.parse_arn(source_arn, "SourceArn", self.config.region, self.config.account_id)
+        if name not in self.queues:
+            raise moves.not_found("SourceArn")
+        if max_results is not None:
+            check.int_in("MaxResults", max_results, 1, moves.MAX_LISTED)
+        tasks = [task for task in reversed(self.move_tasks) if task.source == name]
+        return [task.describe() for task in tasks[: max_results or 1]]
+
+    def cancel_message_move_task(self, handle: str) -> int:
+        """Stop a running task where it is; returns how many messages it had moved."""
+        now = self.now()
+        self._run_moves(now)
+        task_id, _ = moves.task_id_of(handle)
+        task = next((t for t in self.move_tasks if t.task_id == task_id), None)
+        if task is None:
+            raise SqsError("ResourceNotFoundException", "Task does not exist.")
+        if task.status != moves.RUNNING:
+            raise invalid("Only active tasks can be cancelled.")
+        task.status = moves.CANCELLED
+        task.pending = []
+        self._running.remove(task)
+        return task.moved
+
+    def _dead_letter_sources(self, name: str) -> list[str]:
         arn = self.arn(name)
-        sources = sorted(
+        return sorted(
             q.name
             for q in self.queues.values()
             if q.attributes.get("RedrivePolicy")
             and json.loads(q.attributes["RedrivePolicy"])["deadLetterTargetArn"] == arn
         )
-        return _page(sources, max_results, next_token)
+
+    def _run_moves(self, now: float) -> None:
+        """Do the moves of running tasks that have come due by `now`, each at its own time."""
+        if not self._running or self._moving:
+            return
+        self._moving = True
+        try:
+            for task in list(self._running):
+                self._run_task(task, now)
+        finally:
+            self._moving = False
+
+    def _run_task(self, task: MoveTask, now: float) -> None:
+        source = self.queues.get(task.source)
+        if source is None:
+            return self._fail(
+                task, "AWS.SimpleQueueService.NonExistentQueue: the source queue was deleted."
+            )
+        self._tick(source, now)
+        while task.pending:
+            when = task.due(task.next_index)
+            if when > now:
+                return
+            msg = task.pending[0]
+            if msg.state == GONE:  # deleted or expired since the task started: nothing to move
+                task.pending.pop(0)
+                continue
+            if msg.state != VISIBLE:
+                return  # in flight or delayed: the task waits for it, keeping the order
+            target_arn = task.destination_arn or msg.dlq_source_arn
+            target = self.queues.get(_name_from_arn(target_arn)) if target_arn else None
+            if target is None:
+                return self._fail(
+                    task,
+                    "AWS.SimpleQueueService.NonExistentQueue: the destination queue does not exist."
+                    if target_arn
+                    else "The message was not moved to this queue by a redrive policy: give a "
+                    "DestinationArn to move it.",
+                )
+            task.pending.pop(0)
+            task.next_index += 1
+            task.moved += 1
+            self._move(source, msg, target, when)
+        task.status = moves.COMPLETED
+        self._running.remove(task)
+
+    def _fail(self, task: MoveTask, reason: str) -> None:
+        task.status = moves.FAILED
+        task.failure = reason
+        task.pending = []
+        self._running.remove(task)
+
+    def _move(self, source: Queue, msg: Message, target: Queue, when: float) -> None:
+        """Redrive one message: as AWS documents, it arrives as a new message (new id, new
+        enqueue time, so its retention period starts again) at the end of the destination."""
+        self._remove(source, msg)
+        source.log(when, msg, "moved")
+        moved = msg.copy()
+        moved.message_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        moved.sent_at = when
+        moved.receive_count = 0
+        moved.first_receive_at = None
+        moved.dlq_source_arn = None
+        if target.fifo:
+            moved.sequence = self._sequence(target)
+            moved.dedup_id = moved.message_id
+        heapq.heappush(target.retention, (moved.sent_at, next(self._tie), moved))
+        target.log(when, moved, "moved")
+        self._add_visible(target, moved)
 
     # ----- messages -----------------------------------------------------------------------
     @changes_state
@@ -430,7 +703,10 @@ class Engine:
         system_attributes: dict[str, dict[str, Any]] | None = None,
         group_id: str | None = None,
         dedup_id: str | None = None,
+        trace_header: str | None = None,
     ) -> SendResult:
+        """Send one message. `trace_header` is the request's X-Amzn-Trace-Id header: SQS keeps
+        it as the AWSTraceHeader system attribute unless the message sets that attribute."""
         queue = self._queue(name)
         now = self.now()
         self._tick(queue, now)
@@ -439,6 +715,9 @@ class Engine:
         sys_attrs = system_attributes or {}
         size = len(body.encode("utf-8")) + check.message_attributes(attrs)
         check.message_attributes(sys_attrs, system=True)
+        md5_sys = md5_of_attributes(sys_attrs)
+        if trace_header and "AWSTraceHeader" not in sys_attrs:
+            sys_attrs = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
         limit = queue.int_attr("MaximumMessageSize")
         if size > limit:
             raise invalid(
@@ -447,7 +726,6 @@ class Engine:
         if delay_seconds is not None:
             check.int_in("DelaySeconds", delay_seconds, 0, 900)
         md5_attrs = md5_of_attributes(attrs)
-        md5_sys = md5_of_attributes(sys_attrs)
         if queue.fifo:
             return self._send_fifo(
                 queue, now, body, delay_seconds, attrs, sys_attrs, group_id, dedup_id, size,
@@ -479,7 +757,7 @@ class Engine:
         md5_attrs: str | None,
         md5_sys: str | None,
     ) -> SendResult:
-        if delay_seconds is not None:
+        if delay_seconds:  # 0 is accepted: only a real per-message delay is refused
             raise invalid(
                 "Value "
                 f"{delay_seconds} for parameter DelaySeconds is invalid. Reason: The request include "
@@ -547,6 +825,7 @@ class Engine:
     def _enqueue(self, queue: Queue, msg: Message, now: float, delay: int) -> None:
         heapq.heappush(queue.retention, (msg.sent_at, next(self._tie), msg))
         queue.metrics.add("sent", now)
+        queue.log(now, msg, "sent")
         if delay > 0:
             msg.state = DELAYED
             queue.delayed += 1
@@ -641,6 +920,7 @@ class Engine:
     def _deliver(self, queue: Queue, msg: Message, now: float, timeout: int) -> str:
         msg.receive_count += 1
         msg.received_at = now
+        queue.log(now, msg, "received")
         if msg.first_receive_at is None:
             msg.first_receive_at = now
         receipt = self._receipt(queue.name, msg.message_id)
@@ -713,15 +993,25 @@ class Engine:
         """Move a message that was received too often: the source forgets it, the DLQ gets a copy."""
         self._remove(queue, msg)
         queue.metrics.add("dead_lettered", now)
+        queue.log(now, msg, "dead-lettered")
         moved = msg.copy()
         moved.dlq_source_arn = self.arn(queue.name)
         if target.fifo:
             moved.sequence = self._sequence(target)
+            # AWS: the DLQ's copy takes the message id as its de-duplication id, so two messages
+            # that shared a de-duplication id are both kept.
+            moved.dedup_id = msg.message_id
         self._tick(target, now)
-        heapq.heappush(target.retention, (moved.sent_at, next(self._tie), moved))
+        # AWS: a standard queue's message keeps its enqueue time in the DLQ (its retention runs
+        # on), a FIFO queue's starts again when it is moved; SentTimestamp stays the send time.
+        enqueued = now if target.fifo else moved.sent_at
+        heapq.heappush(target.retention, (enqueued, next(self._tie), moved))
+        target.log(now, moved, "dead-lettered")
         self._add_visible(target, moved)
 
     def _lookup_receipt(self, queue: Queue, receipt: str) -> Message | None:
+        """The message a receipt handle of this queue names (None: ours, but the message is gone);
+        a handle that is not one of this queue's is ReceiptHandleIsInvalid."""
         msg = queue.receipts.get(receipt)
         if msg is not None:
             return msg
@@ -735,7 +1025,19 @@ class Engine:
                 "ReceiptHandleIsInvalid",
                 f'The input receipt handle "{receipt}" is not a valid receipt handle.',
             )
-        return None  # ours, but its message is gone already
+        return None
+
+    @staticmethod
+    def _current(msg: Message, receipt: str) -> bool:
+        """Whether a receipt handle is the one of the message's current receive, still in flight."""
+        return msg.state == INFLIGHT and msg.receipts[-1] == receipt
+
+    @staticmethod
+    def _expired(receipt: str) -> SqsError:
+        return invalid(
+            f"Value {receipt} for parameter ReceiptHandle is invalid. Reason: The receipt handle "
+            "has expired."
+        )
 
     @changes_state
     def delete_message(self, name: str, receipt: str) -> None:
@@ -745,31 +1047,50 @@ class Engine:
         msg = self._lookup_receipt(queue, receipt)
         if msg is None or msg.state == GONE:
             return  # deleting a message twice succeeds, as on SQS
+        if queue.fifo and not self._current(msg, receipt):
+            # FIFO: only the current receive may delete; the message stays for its next consumer.
+            raise self._expired(receipt)
         self._remove(queue, msg)
         queue.metrics.add("deleted", now)
+        queue.log(now, msg, "deleted")
 
     @changes_state
     def change_message_visibility(self, name: str, receipt: str, timeout: int) -> None:
+        """Standard queues apply a change through any receipt handle of a live message (also an
+        older one, or one whose timeout ran out: the message is hidden again); FIFO queues only
+        through the current receive's handle."""
         queue = self._queue(name)
         now = self.now()
         check.int_in("VisibilityTimeout", timeout, 0, 43_200)
         self._tick(queue, now)
         msg = self._lookup_receipt(queue, receipt)
         if msg is None or msg.state == GONE:
-            raise SqsError(
-                "ReceiptHandleIsInvalid",
-                f'The input receipt handle "{receipt}" is not a valid receipt handle.',
+            raise invalid(
+                f"Value {receipt} for parameter ReceiptHandle is invalid. Reason: Message does not "
+                "exist or is not available for visibility timeout change."
             )
-        if msg.state != INFLIGHT or msg.receipts[-1] != receipt:
-            raise SqsError("MessageNotInflight", "The message referred to isn't in flight.")
+        if queue.fifo and not self._current(msg, receipt):
+            raise self._expired(receipt)
         if now + timeout - msg.received_at > 43_200:
             raise invalid(
                 f"Value {timeout} for parameter VisibilityTimeout is invalid. Reason: Total "
                 "VisibilityTimeout for the message is beyond the limit [43200 seconds]"
             )
+        if msg.state == VISIBLE:
+            if timeout == 0:
+                return  # visible already
+            self._hide(queue, msg)
         self._set_timer(queue, msg, now + timeout)
         if timeout == 0:
             self._tick(queue, now)
+
+    def _hide(self, queue: Queue, msg: Message) -> None:
+        """A visible standard message goes back in flight (its visibility was changed again)."""
+        store: StandardStore = queue.store  # type: ignore[assignment]
+        store.take_out(msg)
+        queue.visible -= 1
+        queue.inflight += 1
+        msg.state = INFLIGHT
 
     # ----- internal state changes ------------------------------------------------------------
     def _remove(self, queue: Queue, msg: Message) -> None:
@@ -780,8 +1101,6 @@ class Engine:
                 queue.store.discard(msg)  # type: ignore[union-attr]
         elif msg.state == INFLIGHT:
             queue.inflight -= 1
-            if queue.fifo:
-                queue.store.left_flight(msg)  # type: ignore[union-attr]
         elif msg.state == DELAYED:
             queue.delayed -= 1
         msg.state = GONE
@@ -803,10 +1122,31 @@ class Engine:
                 self.on_visible(queue.name)  # the group is unblocked: wake long polls
 
     def _tick(self, queue: Queue, now: float) -> None:
-        """Do what has come due: delays and visibility timeouts end, old messages expire."""
+        """Do what has come due, in the order it came due: delays and visibility timeouts end,
+        old messages expire. Each event is logged at the time it happened, not at `now`."""
+        if self._running:
+            self._run_moves(now)
         timers = queue.timers
+        heap = queue.retention
+        retention = queue.int_attr("MessageRetentionPeriod")
         woke = False
-        while timers and timers[0][0] <= now:
+        while True:
+            timer_due = timers[0][0] if timers else None
+            expiry_due = heap[0][0] + retention if heap else None
+            if (
+                expiry_due is not None
+                and expiry_due <= now
+                and (timer_due is None or expiry_due < timer_due)
+            ):
+                _, _, msg = heapq.heappop(heap)
+                if msg.state != GONE:
+                    self._remove(queue, msg)
+                    queue.metrics.add("expired", now)
+                    queue.log(expiry_due, msg, "expired")
+                queue.retention_gone = max(0, queue.retention_gone - 1)  # its entry is gone now
+                continue
+            if timer_due is None or timer_due > now:
+                break
             _, _, version, msg = heapq.heappop(timers)
             if version != msg.version or msg.state not in (DELAYED, INFLIGHT):
                 continue
@@ -814,8 +1154,7 @@ class Engine:
                 queue.delayed -= 1
             else:
                 queue.inflight -= 1
-                if queue.fifo:
-                    queue.store.left_flight(msg)  # type: ignore[union-attr]
+                queue.log(timer_due, msg, "visible")
             msg.state = VISIBLE
             queue.visible += 1
             if queue.fifo:
@@ -823,14 +1162,6 @@ class Engine:
             else:
                 queue.store.push(msg)  # type: ignore[union-attr]
             woke = True
-        retention = queue.int_attr("MessageRetentionPeriod")
-        heap = queue.retention
-        while heap and heap[0][0] + retention <= now:
-            _, _, msg = heapq.heappop(heap)
-            if msg.state != GONE:
-                self._remove(queue, msg)
-                queue.metrics.add("expired", now)
-            queue.retention_gone = max(0, queue.retention_gone - 1)  # its entry is gone now
         if woke:
             self.on_visible(queue.name)
 
@@ -870,3 +1201,36 @@ def _page(
     if start + max_results < len(names):
         token = base64.urlsafe_b64encode(page[-1].encode()).decode("ascii")
     return page, token
+
+
+def _encryption(attrs: dict[str, str], given: dict[str, str]) -> None:
+    """SSE-KMS and SSE-SQS exclude each other; a KMS key brings its data key reuse period
+    (default 300 s), and clearing the key takes the period away (as SQS shows it)."""
+    if attrs.get("KmsMasterKeyId"):
+        if given.get("SqsManagedSseEnabled") == "true":
+            raise SqsError(
+                "InvalidAttributeName",
+                "You can use one type of server-side encryption (SSE) at one time. You can "
+                "either enable KMS SSE or SQS SSE.",
+            )
+        attrs["SqsManagedSseEnabled"] = "false"
+        attrs.setdefault("KmsDataKeyReusePeriodSeconds", "300")
+    else:
+        attrs.pop("KmsDataKeyReusePeriodSeconds", None)
+
+
+def _policy(text: str, arn: str) -> dict[str, Any]:
+    """A queue's policy document to add to (a new one, with AWS's default Id, when it has none)."""
+    policy: Any = None
+    if text:
+        try:
+            policy = json.loads(text)
+        except ValueError:
+            policy = None
+    if not isinstance(policy, dict):
+        policy = {"Version": "2012-10-17", "Id": f"{arn}/SQSDefaultPolicy"}
+    statements = policy.get("Statement")
+    if isinstance(statements, dict):
+        statements = [statements]
+    policy["Statement"] = [s for s in statements or [] if isinstance(s, dict)]
+    return policy

@@ -27,6 +27,7 @@ _WIRE: dict[str, tuple[str, int, str]] = {
     "QueueDoesNotExist": ("AWS.SimpleQueueService.NonExistentQueue", 400, "Sender"),
     "QueueNameExists": ("QueueAlreadyExists", 400, "Sender"),
     "ReceiptHandleIsInvalid": ("ReceiptHandleIsInvalid", 404, "Sender"),
+    "ResourceNotFoundException": ("ResourceNotFoundException", 404, "Sender"),
     "RequestThrottled": ("RequestThrottled", 403, "Sender"),
     "TooManyEntriesInBatchRequest": (
         "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
@@ -40,6 +41,9 @@ _WIRE: dict[str, tuple[str, int, str]] = {
     "UnknownOperationException": ("", 400, "Sender"),
     "SerializationException": ("", 400, "Sender"),
     "InternalFailure": ("", 500, "Receiver"),
+    # Only the query protocol answers these (a request it cannot read).
+    "MissingAction": ("MissingAction", 400, "Sender"),
+    "MalformedQueryString": ("MalformedQueryString", 400, "Sender"),
 }
 
 _NAMESPACE = {
@@ -97,6 +101,4 @@ def missing(message: str) -> SqsError:
 
 
 def no_queue() -> SqsError:
-    return SqsError(
-        "QueueDoesNotExist", "The specified queue does not exist for this wsdl version."
-    )
+    return SqsError("QueueDoesNotExist", "The specified queue does not exist.")

@@ -1,16 +1,22 @@
-"""FIFO queue storage: strict order within a message group, a group blocked while it has messages in flight.
+"""FIFO queue storage: strict order within a message group; in-flight messages hold back what follows.
 
-Each group keeps its undelivered messages in sequence order (in-flight ones stay at the front, so a
-message whose visibility timeout expires is delivered again before anything later). `ready` lists,
-in the order they became ready, the groups whose first message is visible and which have nothing
-in flight: a receive walks only those, so its cost does not grow with the number of messages.
+The rule (AWS FIFO docs: "messages that are received but not yet deleted are in flight; in-flight
+messages block delivery of available messages within the same message group"; a message whose
+visibility timeout ran out or was set to 0 is available again, in its original place): a receive
+may take a group's visible messages from the front of the group up to the first message still in
+flight or delayed. So a message that became visible again is returned before anything later in
+its group, even while a later message of the group is still in flight, and nothing behind an
+in-flight message is returned.
+
+Each group keeps its undelivered messages in sequence order (in-flight ones stay in place). `ready`
+lists, in the order they became ready, the groups whose first message is visible: a receive walks
+only those, so its cost does not grow with the number of messages.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from itertools import islice
 
 from labkit.sqslocal.message import GONE, VISIBLE, Message
 
@@ -18,7 +24,6 @@ from labkit.sqslocal.message import GONE, VISIBLE, Message
 @dataclass(slots=True)
 class Group:
     messages: deque[Message] = field(default_factory=deque)
-    inflight: int = 0
 
 
 class FifoStore:
@@ -46,16 +51,10 @@ class FifoStore:
             del self.groups[group_id]
             self.ready.pop(group_id, None)
             return
-        if group.inflight == 0 and messages[0].state == VISIBLE:
+        if messages[0].state == VISIBLE:
             self.ready.setdefault(group_id, None)
         else:
             self.ready.pop(group_id, None)
-
-    def left_flight(self, msg: Message) -> None:
-        """An in-flight message was deleted, expired or became visible again."""
-        group = self.groups.get(msg.group_id)  # type: ignore[arg-type]
-        if group is not None:
-            group.inflight -= 1
 
     def take(self, n: int) -> list[Message]:
         """Up to n messages: as many as possible from the first ready group, then the next ones."""
@@ -65,9 +64,7 @@ class FifoStore:
             if len(out) >= n:
                 break
             served.append(group_id)
-            group = self.groups[group_id]
-            taken = 0
-            for msg in islice(group.messages, 0, None):
+            for msg in self.groups[group_id].messages:
                 if len(out) >= n:
                     break
                 if msg.state == GONE:
@@ -75,8 +72,6 @@ class FifoStore:
                 if msg.state != VISIBLE:
                     break
                 out.append(msg)
-                taken += 1
-            group.inflight += taken
         for group_id in served:
             del self.ready[group_id]
         return out

@@ -32,6 +32,7 @@ class Message:
     due: float = 0.0  # when a DELAYED or INFLIGHT message becomes visible
     version: int = 0  # bumped on each change of `due`, so stale timer entries are skipped
     host: int = 0
+    order: int = -1  # arrival order on its standard-queue host (set on first arrival)
     receipts: list[str] = field(default_factory=list)
 
     def copy(self) -> Message:

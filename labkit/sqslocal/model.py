@@ -3,7 +3,9 @@
 A MODEL, not AWS internals (AWS does not publish its algorithm). It reproduces what the AWS
 documentation says a client sees, with a seeded RNG so a demo is reproducible:
 
-* each message is stored on one of N *virtual hosts*, picked at random when it is sent;
+* each message is stored on one of N *virtual hosts*, picked at random when it is sent; a host keeps
+  its messages in the order they arrived, and a message whose visibility timeout runs out goes back
+  to its place in that order (not behind later messages);
 * a **short poll** asks a weighted-random sample of the hosts (each host has a fixed random weight),
   so with few messages a receive can return fewer than are available, or none at all;
 * a **long poll** asks every host that holds messages;
@@ -18,11 +20,14 @@ Knobs: host count, duplicate rate (engine), the short-poll sample fraction, and 
 collapses the model to one host that is always asked (messages then come back in send order, as
 moto and ElasticMQ deliver them).
 
-Cost: every operation touches at most the N hosts and the messages it returns, never the whole queue.
+Cost: every operation touches at most the N hosts and the messages it returns (O(1) each, O(log n)
+for a message back from flight), never the whole queue.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import random
 from collections import deque
@@ -39,7 +44,13 @@ class StandardStore:
         self._rng = rng
         self.strict_order = strict_order
         count = 1 if strict_order else max(1, hosts)
+        # Per host, messages in arrival order: first arrivals in a deque (they come in order, so
+        # appending keeps it sorted: O(1)), messages back from flight in a heap keyed by their
+        # arrival order (the rarer case: O(log n)). A pop takes the older of the two fronts.
+        # Entries of messages that left by other means go stale and are skipped when popped.
         self._hosts: list[deque[Message]] = [deque() for _ in range(count)]
+        self._returned: list[list[tuple[int, Message]]] = [[] for _ in range(count)]
+        self._arrivals = itertools.count()
         self._live = [0] * count
         self._weights = [0.5 + rng.random() for _ in range(count)]
         self._sample = count if strict_order else max(1, math.ceil(count * sample_fraction))
@@ -51,14 +62,29 @@ class StandardStore:
             if msg.receive_count == 0 and len(self._hosts) > 1:
                 host = self._rng.randrange(len(self._hosts))
         msg.host = host
-        self._hosts[host].append(msg)
+        if msg.order < 0:
+            msg.order = next(self._arrivals)
+            self._hosts[host].append(msg)
+        else:
+            heapq.heappush(self._returned[host], (msg.order, msg))
         self._live[host] += 1
 
     def random_host(self) -> int:
         return self._rng.randrange(len(self._hosts))
 
     def discard(self, msg: Message) -> None:
-        """A visible message left by other means (expired, purged): its deque entry goes stale."""
+        """A visible message left by other means (expired, purged): its heap entry goes stale."""
+        self._live[msg.host] -= 1
+
+    def take_out(self, msg: Message) -> None:
+        """Remove one visible message from its host (rare: its visibility was changed after it
+        had run out). O(host length), so it stays off the hot path."""
+        fresh, heap = self._hosts[msg.host], self._returned[msg.host]
+        if any(m is msg for m in fresh):
+            fresh.remove(msg)
+        else:
+            heap[:] = [entry for entry in heap if entry[1] is not msg]
+            heapq.heapify(heap)
         self._live[msg.host] -= 1
 
     def take(self, n: int, long_poll: bool) -> list[Message]:
@@ -87,9 +113,12 @@ class StandardStore:
         return out
 
     def _pop(self, host: int) -> Message | None:
-        queue = self._hosts[host]
-        while queue:
-            msg = queue.popleft()
+        fresh, heap = self._hosts[host], self._returned[host]
+        while fresh or heap:
+            if heap and (not fresh or heap[0][0] < fresh[0].order):
+                msg = heapq.heappop(heap)[1]
+            else:
+                msg = fresh.popleft()
             if msg.state == VISIBLE and msg.host == host:
                 self._live[host] -= 1
                 return msg

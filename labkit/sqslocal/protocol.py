@@ -26,12 +26,14 @@ from typing import Any
 from botocore.model import Shape
 from botocore.session import get_session
 
+from labkit.sqslocal import query
 from labkit.sqslocal import validation as check
 from labkit.sqslocal.engine import Engine, Received
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.md5 import md5_of_attributes
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
+TRACE_KEY = "__trace"  # where a request's X-Amzn-Trace-Id header travels to the send handlers
 TARGET_PREFIX = "AmazonSQS."
 INT32 = (-(2**31), 2**31 - 1)
 
@@ -136,6 +138,10 @@ def _request_checker(action: str) -> Check | None:
     return _checker(shape) if shape is not None else None
 
 
+def _members(shape: Shape | None) -> Any:
+    return shape.members if shape is not None else {}
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -227,6 +233,11 @@ class Dispatcher:
             "ChangeMessageVisibility": self.change_message_visibility,
             "ChangeMessageVisibilityBatch": self.change_message_visibility_batch,
             "ListDeadLetterSourceQueues": self.list_dead_letter_source_queues,
+            "AddPermission": self.add_permission,
+            "RemovePermission": self.remove_permission,
+            "StartMessageMoveTask": self.start_message_move_task,
+            "ListMessageMoveTasks": self.list_message_move_tasks,
+            "CancelMessageMoveTask": self.cancel_message_move_task,
         }
 
     def warm_up(self) -> None:
@@ -234,18 +245,15 @@ class Dispatcher:
         for action in self._handlers:
             _request_checker(action)
 
-    async def handle(self, target: str | None, body: bytes, host: str) -> Reply:
+    async def handle(
+        self, target: str | None, body: bytes, host: str, trace: str | None = None
+    ) -> Reply:
+        """One AWS JSON request; `trace` is its X-Amzn-Trace-Id header (kept on sent messages)."""
         try:
             action = (target or "").removeprefix(TARGET_PREFIX)
             if not target or not target.startswith(TARGET_PREFIX) or not action:
                 raise SqsError("UnknownOperationException", "Missing or malformed X-Amz-Target.")
-            handler = self._handlers.get(action)
-            if handler is None:
-                if action in service_model().operation_names:
-                    raise SqsError(
-                        "UnsupportedOperation", f"{action} is not supported by the local service."
-                    )
-                raise SqsError("UnknownOperationException", f"Unknown operation {action}.")
+            handler = self._handler(action)
             try:
                 payload = json.loads(body or b"{}")
             except (ValueError, UnicodeDecodeError):
@@ -254,12 +262,7 @@ class Dispatcher:
                 ) from None
             if not isinstance(payload, dict):
                 raise SqsError("SerializationException", "The request body must be a JSON object.")
-            checker = _request_checker(action)
-            request = checker(payload, "") if checker is not None else {}
-            result = handler(request, host)
-            if asyncio.iscoroutine(result):
-                result = await result
-            return ok_reply(result)  # type: ignore[arg-type]
+            return ok_reply(await self._run(action, handler, payload, host, trace))
         except SqsError as err:
             return error_reply(err)
         except RecursionError:
@@ -269,6 +272,72 @@ class Dispatcher:
         except Exception:  # a bug: answer like AWS would (and log it), never drop the connection
             logger.exception("internal error handling %s", target)
             return error_reply(SqsError("InternalFailure", "The request processing has failed."))
+
+    async def handle_query(
+        self, params: dict[str, str], path: str, host: str, trace: str | None = None
+    ) -> Reply:
+        """One query-protocol request (form or URL parameters; `path` may be the queue's URL)."""
+        action = params.get("Action", "")
+        try:
+            if not action:
+                raise SqsError("MissingAction", "The request must contain the parameter Action.")
+            if action not in service_model().operation_names:
+                raise SqsError(
+                    "UnknownOperationException",
+                    f"The action {action} is not valid for this web service.",
+                )
+            handler = self._handler(action)
+            operation = service_model().operation_model(action)
+            payload = query.parse_request(operation.input_shape, params)
+            shape = operation.input_shape
+            for member in shape.required_members if shape is not None else ():
+                if member not in payload and shape.members[member].type_name == "list":
+                    payload[member] = []  # the query protocol cannot send an empty list
+            if (
+                "QueueUrl" not in payload
+                and "QueueUrl" in _members(operation.input_shape)
+                and path.strip("/")
+            ):  # POSTed to the queue's own URL, as the query protocol allows
+                payload["QueueUrl"] = path
+            result = await self._run(action, handler, payload, host, trace)
+            return query.ok_reply(action, operation.output_shape, result)
+        except SqsError as err:
+            return query.error_reply(err)
+        except RecursionError:
+            return query.error_reply(SqsError("MalformedQueryString", "The request is malformed."))
+        except Exception:  # a bug: answer like AWS would (and log it), never drop the connection
+            logger.exception("internal error handling query action %s", action)
+            return query.error_reply(
+                SqsError("InternalFailure", "The request processing has failed.")
+            )
+
+    def _handler(self, action: str) -> Callable[[dict[str, Any], str], Awaitable[dict] | dict]:
+        handler = self._handlers.get(action)
+        if handler is None:
+            if action in service_model().operation_names:
+                raise SqsError(
+                    "UnsupportedOperation", f"{action} is not supported by the local service."
+                )
+            raise SqsError("UnknownOperationException", f"Unknown operation {action}.")
+        return handler
+
+    async def _run(
+        self,
+        action: str,
+        handler: Callable[[dict[str, Any], str], Awaitable[dict] | dict],
+        payload: dict[str, Any],
+        host: str,
+        trace: str | None,
+    ) -> dict[str, Any]:
+        """Validate a request against the model and run it: the part both protocols share."""
+        checker = _request_checker(action)
+        request = checker(payload, "") if checker is not None else {}
+        if trace:
+            request[TRACE_KEY] = trace
+        result = handler(request, host)
+        if asyncio.iscoroutine(result):
+            result = await result
+        return result  # type: ignore[return-value]
 
     # ----- helpers ---------------------------------------------------------------------------
     def _url(self, host: str, name: str) -> str:
@@ -335,8 +404,30 @@ class Dispatcher:
             out["NextToken"] = token
         return out
 
+    def add_permission(self, r: dict[str, Any], host: str) -> dict:
+        self.engine.add_permission(self._name(r), r["Label"], r["AWSAccountIds"], r["Actions"])
+        return {}
+
+    def remove_permission(self, r: dict[str, Any], host: str) -> dict:
+        self.engine.remove_permission(self._name(r), r["Label"])
+        return {}
+
+    # ----- message move tasks ----------------------------------------------------------------
+    def start_message_move_task(self, r: dict[str, Any], host: str) -> dict:
+        handle = self.engine.start_message_move_task(
+            r["SourceArn"], r.get("DestinationArn"), r.get("MaxNumberOfMessagesPerSecond")
+        )
+        return {"TaskHandle": handle}
+
+    def list_message_move_tasks(self, r: dict[str, Any], host: str) -> dict:
+        return {"Results": self.engine.list_message_move_tasks(r["SourceArn"], r.get("MaxResults"))}
+
+    def cancel_message_move_task(self, r: dict[str, Any], host: str) -> dict:
+        moved = self.engine.cancel_message_move_task(r["TaskHandle"])
+        return {"ApproximateNumberOfMessagesMoved": moved}
+
     # ----- messages --------------------------------------------------------------------------
-    def _send(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
+    def _send(self, name: str, entry: dict[str, Any], trace: str | None) -> dict[str, Any]:
         result = self.engine.send_message(
             name,
             entry["MessageBody"],
@@ -345,6 +436,7 @@ class Dispatcher:
             system_attributes=_attributes_in(entry.get("MessageSystemAttributes")),
             group_id=entry.get("MessageGroupId"),
             dedup_id=entry.get("MessageDeduplicationId"),
+            trace_header=trace,
         )
         out: dict[str, Any] = {"MessageId": result.message_id, "MD5OfMessageBody": result.md5_body}
         if result.md5_attributes:
@@ -356,12 +448,24 @@ class Dispatcher:
         return out
 
     def send_message(self, r: dict[str, Any], host: str) -> dict:
-        return self._send(self._name(r), r)
+        return self._send(self._name(r), r, r.get(TRACE_KEY))
 
     def send_message_batch(self, r: dict[str, Any], host: str) -> dict:
         name = self._name(r)
         entries = r["Entries"]
-        check.batch_entry_ids([e["Id"] for e in entries])
+        check.batch_entry_ids([e["Id"] for e in entries], "SendMessageBatchRequestEntry")
+        queue = self.engine.queues[name]
+        if queue.fifo:
+            # On a FIFO queue a missing group or de-duplication id fails the whole request.
+            content_dedup = queue.attributes.get("ContentBasedDeduplication") == "true"
+            for entry in entries:
+                if not entry.get("MessageGroupId"):
+                    raise invalid("The request must contain the parameter MessageGroupId.")
+                if not content_dedup and entry.get("MessageDeduplicationId") is None:
+                    raise invalid(
+                        "The queue should either have ContentBasedDeduplication enabled or "
+                        "MessageDeduplicationId provided explicitly"
+                    )
         total = sum(_entry_size(e) for e in entries)
         if total > check.MAX_BATCH_BYTES:
             raise SqsError(
@@ -369,7 +473,8 @@ class Dispatcher:
                 f"Batch requests cannot be longer than {check.MAX_BATCH_BYTES} bytes. "
                 f"You have sent {total} bytes.",
             )
-        return self._batch(entries, lambda e: self._send(name, e))
+        trace = r.get(TRACE_KEY)
+        return self._batch(entries, lambda e: self._send(name, e, trace))
 
     async def receive_message(self, r: dict[str, Any], host: str) -> dict:
         name = self._name(r)
@@ -416,7 +521,7 @@ class Dispatcher:
     def delete_message_batch(self, r: dict[str, Any], host: str) -> dict:
         name = self._name(r)
         entries = r["Entries"]
-        check.batch_entry_ids([e["Id"] for e in entries])
+        check.batch_entry_ids([e["Id"] for e in entries], "DeleteMessageBatchRequestEntry")
 
         def one(e: dict[str, Any]) -> dict:
             self.engine.delete_message(name, e["ReceiptHandle"])
@@ -433,7 +538,9 @@ class Dispatcher:
     def change_message_visibility_batch(self, r: dict[str, Any], host: str) -> dict:
         name = self._name(r)
         entries = r["Entries"]
-        check.batch_entry_ids([e["Id"] for e in entries])
+        check.batch_entry_ids(
+            [e["Id"] for e in entries], "ChangeMessageVisibilityBatchRequestEntry"
+        )
 
         def one(e: dict[str, Any]) -> dict:
             if e.get("VisibilityTimeout") is None:
@@ -458,7 +565,10 @@ class Dispatcher:
                         "Message": err.message,
                     }
                 )
-        return {"Successful": successful, "Failed": failed}
+        out: dict[str, Any] = {"Successful": successful}
+        if failed:  # AWS leaves Failed out when nothing failed
+            out["Failed"] = failed
+        return out
 
 
 def _attributes_in(attrs: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
@@ -489,12 +599,14 @@ def _entry_size(entry: dict[str, Any]) -> int:
 def _select_message_attributes(
     attrs: dict[str, dict[str, Any]], wanted: list[str]
 ) -> dict[str, dict[str, Any]]:
+    """`All`, `.*` and `*` select every attribute; `Prefix.*` every name starting with `Prefix`
+    (`Hel.*` selects `Hello` and `Help.Me`); anything else is an exact name."""
     if not attrs or not wanted:
         return {}
-    if "All" in wanted or ".*" in wanted:
+    if "All" in wanted or ".*" in wanted or "*" in wanted:
         return attrs
     exact = {w for w in wanted if not w.endswith(".*")}
-    prefixes = tuple(w[:-1] for w in wanted if w.endswith(".*"))
+    prefixes = tuple(w[:-2] for w in wanted if w.endswith(".*"))
     return {n: a for n, a in attrs.items() if n in exact or (prefixes and n.startswith(prefixes))}
 
 

@@ -2,8 +2,10 @@
 
 Why raw ASGI and not a framework: measured on the lab machine (DESIGN §9), a do-nothing ASGI app on
 uvicorn keeps up with boto3 itself, and every framework layer costs throughput on the hot path
-(SendMessageBatch, ReceiveMessage, DeleteMessageBatch). The app only routes: AWS JSON requests go to
-`protocol.Dispatcher`, and a few lab-only endpoints live under `/_lab/` (see docs/sqs-service.md).
+(SendMessageBatch, ReceiveMessage, DeleteMessageBatch). The app only routes: AWS JSON requests (with
+`X-Amz-Target`) go to `protocol.Dispatcher`, form-encoded query-protocol requests (`Action=…`) to the
+same dispatcher through `query.py`, and a few lab-only endpoints live under `/_lab/` (see
+docs/sqs-service.md).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import socket
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from labkit.sqslocal.engine import Engine, EngineConfig
 from labkit.sqslocal.errors import SqsError
 from labkit.sqslocal.protocol import Dispatcher, error_reply
+from labkit.sqslocal.query import error_reply as query_error_reply
 
 MAX_BODY = 8 * 1024 * 1024  # a 1 MiB batch, JSON-escaped, is at most about 3 MiB
 JSON = [(b"content-type", b"application/json")]
@@ -58,8 +62,11 @@ class SqsApp:
         body, too_big = await _read_body(receive)
         headers = dict(scope["headers"])
         path: str = scope["path"]
+        target = headers.get(b"x-amz-target")
         if path.startswith("/_lab/"):
             status, out_headers, out = self.lab(scope["method"], path, body)
+        elif target is None and _is_query(scope, headers):
+            status, out_headers, out = await self.query(scope, headers, body, too_big)
         elif too_big:
             status, out_headers, out = error_reply(
                 SqsError("BatchRequestTooLong", f"Request bodies are limited to {MAX_BODY} bytes.")
@@ -71,9 +78,11 @@ class SqsApp:
                 )
             )
         else:
-            target = headers.get(b"x-amz-target", b"").decode("latin-1") or None
             host = headers.get(b"host", b"127.0.0.1").decode("latin-1")
-            status, out_headers, out = await self.dispatcher.handle(target, body, host)
+            trace = headers.get(b"x-amzn-trace-id", b"").decode("latin-1") or None
+            status, out_headers, out = await self.dispatcher.handle(
+                target.decode("latin-1") if target else None, body, host, trace
+            )
         await send(
             {
                 "type": "http.response.start",
@@ -82,6 +91,25 @@ class SqsApp:
             }
         )
         await send({"type": "http.response.body", "body": out})
+
+    async def query(
+        self, scope: dict[str, Any], headers: dict[bytes, bytes], body: bytes, too_big: bool
+    ) -> tuple[int, list, bytes]:
+        """A legacy query-protocol request: parameters from the URL and the form body."""
+        if too_big:
+            return query_error_reply(
+                SqsError("BatchRequestTooLong", f"Request bodies are limited to {MAX_BODY} bytes.")
+            )
+        try:
+            params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), True))
+            params.update(parse_qsl(body.decode("utf-8"), True, errors="strict"))
+        except (UnicodeDecodeError, ValueError):
+            return query_error_reply(
+                SqsError("MalformedQueryString", "The request is not valid form data.")
+            )
+        host = headers.get(b"host", b"127.0.0.1").decode("latin-1")
+        trace = headers.get(b"x-amzn-trace-id", b"").decode("latin-1") or None
+        return await self.dispatcher.handle_query(params, scope["path"], host, trace)
 
     # ----- /_lab/ -----------------------------------------------------------------------------
     def lab(self, method: str, path: str, body: bytes) -> tuple[int, list, bytes]:
@@ -134,7 +162,17 @@ class SqsApp:
                 return {"queues": [engine.metrics(name) for name in sorted(engine.queues)]}
             case "GET", ["queues", name, "metrics"]:
                 return engine.metrics(name)
+            case "GET", ["queues", name, "events"]:
+                return {"events": engine.events(name)}
         raise LookupError(parts)
+
+
+def _is_query(scope: dict[str, Any], headers: dict[bytes, bytes]) -> bool:
+    """A request without X-Amz-Target that is form-encoded or names its Action in the URL."""
+    content_type = headers.get(b"content-type", b"")
+    return content_type.startswith(b"application/x-www-form-urlencoded") or b"Action=" in scope.get(
+        "query_string", b""
+    )
 
 
 def _json_body(body: bytes) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """SQS's input rules (names, bodies, attributes, limits), kept apart so the engine reads as semantics.
 
 Every rule raises the error code AWS answers with. Sizes are counted in UTF-8 bytes, as AWS does.
+Every pattern must match the whole value (`fullmatch`: `$` would let a trailing newline through),
+and numbers given as text are ASCII digits only (`int()` also takes "٣", "1_000" and " 7").
 """
 
 from __future__ import annotations
@@ -18,16 +20,22 @@ MAX_BATCH_BYTES = 1_048_576
 MAX_MESSAGE_ATTRIBUTES = 10
 DEDUP_INTERVAL = 300.0
 PURGE_INTERVAL = 60.0
+QUEUE_DELETE_INTERVAL = 60.0
 RECEIVE_ATTEMPT_INTERVAL = 300.0
 MAX_INFLIGHT_STANDARD = 120_000
 MAX_INFLIGHT_FIFO = 120_000
 
-_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
-_BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
-_ATTR_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
-_DEDUP_ID = re.compile(r"^[!-~]{1,128}$")  # alphanumerics and punctuation, ASCII 33-126
+_QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
+# AWS documents A-Z a-z 0-9 _ - . but accepts letters beyond ASCII (`attr.1øßä` is a valid name).
+_ATTR_NAME = re.compile(r"[\w.-]{1,256}")
+_DEDUP_ID = re.compile(r"[!-~]{1,128}")  # alphanumerics and punctuation, ASCII 33-126
 _BAD_BODY_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_DATA_TYPE = re.compile(r"^(String|Number|Binary)(\.[^\s]{1,255})?$")
+_DATA_TYPE = re.compile(r"(String|Number|Binary)(\.\S{1,255})?")
+_LABEL = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+_ASCII_INT = re.compile(r"-?[0-9]{1,18}")
+_ASCII_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 # queue attribute -> (min, max) for the integer ones
 INT_ATTRIBUTES: dict[str, tuple[int, int]] = {
@@ -66,6 +74,43 @@ READ_ONLY = {
 }
 ALL_QUEUE_ATTRIBUTES = SETTABLE | READ_ONLY | {"FifoQueue"}
 
+# AddPermission: the actions a queue can share with another account (AWS lists the ones it cannot:
+# AddPermission, CreateQueue, DeleteQueue, ListQueues, ListQueueTags, RemovePermission,
+# SetQueueAttributes, TagQueue, UntagQueue and the message move tasks), and "*".
+SHAREABLE_ACTIONS = frozenset(
+    {
+        "*",
+        "SendMessage",
+        "SendMessageBatch",
+        "ReceiveMessage",
+        "DeleteMessage",
+        "DeleteMessageBatch",
+        "ChangeMessageVisibility",
+        "ChangeMessageVisibilityBatch",
+        "GetQueueAttributes",
+        "GetQueueUrl",
+        "ListDeadLetterSourceQueues",
+        "PurgeQueue",
+    }
+)
+OWNER_ONLY_ACTIONS = frozenset(
+    {
+        "AddPermission",
+        "CancelMessageMoveTask",
+        "CreateQueue",
+        "DeleteQueue",
+        "ListMessageMoveTasks",
+        "ListQueues",
+        "ListQueueTags",
+        "RemovePermission",
+        "SetQueueAttributes",
+        "StartMessageMoveTask",
+        "TagQueue",
+        "UntagQueue",
+    }
+)
+MAX_POLICY_ACTIONS = 7
+
 SYSTEM_ATTRIBUTES = (
     "SenderId",
     "SentTimestamp",
@@ -81,31 +126,37 @@ SYSTEM_ATTRIBUTES = (
 
 def queue_name(name: str) -> str:
     base = name.removesuffix(".fifo")
-    if not _QUEUE_NAME.match(base):
+    if not _QUEUE_NAME.fullmatch(base):
         raise invalid(
             "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
         )
     return name
 
 
-def batch_entry_ids(ids: list[str]) -> None:
-    """The batch-level rules, checked before any entry runs (AWS rejects the whole batch)."""
+def batch_entry_ids(ids: list[str], entry_type: str) -> None:
+    """The batch-level rules, checked before any entry runs (AWS rejects the whole batch).
+    `entry_type` names the entry shape in messages, e.g. "SendMessageBatchRequestEntry"."""
     if not ids:
-        raise SqsError("EmptyBatchRequest", "There should be at least one entry in the request.")
+        raise SqsError(
+            "EmptyBatchRequest", f"There should be at least one {entry_type} in the request."
+        )
     if len(ids) > MAX_BATCH_ENTRIES:
         raise SqsError(
             "TooManyEntriesInBatchRequest",
             f"Maximum number of entries per request are {MAX_BATCH_ENTRIES}. You have sent {len(ids)}.",
         )
     for entry_id in ids:
-        if not _BATCH_ID.match(entry_id):
+        if not _BATCH_ID.fullmatch(entry_id):
             raise SqsError(
                 "InvalidBatchEntryId",
                 "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
                 "It can be at most 80 letters long.",
             )
-    if len(set(ids)) != len(ids):
-        raise SqsError("BatchEntryIdsNotDistinct", "Two or more batch entries have the same Id.")
+    seen: set[str] = set()
+    for entry_id in ids:
+        if entry_id in seen:
+            raise SqsError("BatchEntryIdsNotDistinct", f"Id {entry_id} repeated.")
+        seen.add(entry_id)
 
 
 def body(text: str) -> None:
@@ -120,10 +171,10 @@ def body(text: str) -> None:
 
 
 def dedup_id(value: str, what: str = "MessageDeduplicationId") -> None:
-    if not _DEDUP_ID.match(value):
+    if not _DEDUP_ID.fullmatch(value):
         raise invalid(
-            f"Value {value!r} for parameter {what} is invalid. Reason: must be 1 to 128 "
-            "alphanumeric or punctuation characters."
+            f"Value {value} for parameter {what} is invalid. Reason: {what} can only include "
+            "alphanumeric and punctuation characters. 1 to 128 in length."
         )
 
 
@@ -139,7 +190,7 @@ def message_attributes(attrs: Mapping[str, Mapping[str, Any]], *, system: bool =
             if name != "AWSTraceHeader":
                 raise invalid(f"Message system attribute name '{name}' is invalid.")
         elif (
-            not _ATTR_NAME.match(name)
+            not _ATTR_NAME.fullmatch(name)
             or name.startswith(".")
             or name.endswith(".")
             or ".." in name
@@ -151,7 +202,7 @@ def message_attributes(attrs: Mapping[str, Mapping[str, Any]], *, system: bool =
             raise invalid(
                 f"The message attribute '{name}' must contain a non-empty attribute type."
             )
-        if not _DATA_TYPE.match(data_type):
+        if not _DATA_TYPE.fullmatch(data_type):
             raise invalid(
                 f"The type of message attribute '{name}' is invalid. You must use only the following "
                 "supported type prefixes: Binary, Number, String."
@@ -162,7 +213,8 @@ def message_attributes(attrs: Mapping[str, Mapping[str, Any]], *, system: bool =
             value = attr.get("BinaryValue")
             if value is None or len(value) == 0:
                 raise invalid(
-                    f"The message attribute '{name}' must contain a non-empty value of type 'Binary'."
+                    f"Message (user) attribute '{name}' must contain a non-empty value of type "
+                    "'Binary'."
                 )
             value_size = len(value)
             if attr.get("StringValue") is not None:
@@ -173,7 +225,8 @@ def message_attributes(attrs: Mapping[str, Mapping[str, Any]], *, system: bool =
             value = attr.get("StringValue")
             if value is None or value == "":
                 raise invalid(
-                    f"The message attribute '{name}' must contain a non-empty value of type 'String'."
+                    f"Message (user) attribute '{name}' must contain a non-empty value of type "
+                    "'String'."
                 )
             if attr.get("BinaryValue") is not None:
                 raise invalid(
@@ -189,8 +242,9 @@ def message_attributes(attrs: Mapping[str, Mapping[str, Any]], *, system: bool =
 
 
 def _number(name: str, value: str) -> None:
+    text = value.strip(" ")
     try:
-        number = Decimal(value.strip())
+        number = Decimal(text) if _ASCII_NUMBER.fullmatch(text) else None
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
@@ -203,13 +257,24 @@ def _number(name: str, value: str) -> None:
         )
 
 
+# How AWS words a range error for the request parameters whose wording differs from the default.
+_RANGE_REASONS = {
+    "MaxNumberOfMessages": "Must be between 1 and 10, if provided.",
+    "WaitTimeSeconds": "Must be >= 0 and <= 20, if provided.",
+}
+
+
 def int_in(name: str, value: Any, low: int, high: int) -> int:
     """An integer request parameter within [low, high] (wrong type or range → InvalidParameterValue)."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise invalid(
-            f"Value {value} for parameter {name} is invalid. Reason: Must be between {low} and {high}."
-        )
+        reason = _RANGE_REASONS.get(name, f"Must be between {low} and {high}.")
+        raise invalid(f"Value {value} for parameter {name} is invalid. Reason: {reason}")
     return value
+
+
+def ascii_int(text: str) -> int | None:
+    """The integer a text holds, ASCII digits only ("²", "٣", "1_000", " 7" are not numbers)."""
+    return int(text) if isinstance(text, str) and _ASCII_INT.fullmatch(text) else None
 
 
 def queue_attributes(attrs: Mapping[str, str], *, fifo: bool, creating: bool) -> dict[str, str]:
@@ -220,32 +285,46 @@ def queue_attributes(attrs: Mapping[str, str], *, fifo: bool, creating: bool) ->
             raise SqsError("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
         value = raw
         if name == "FifoQueue":
-            if not creating:
-                raise SqsError("InvalidAttributeName", f"Unknown Attribute {name}.")
             if value.lower() not in ("true", "false"):
                 raise SqsError(
                     "InvalidAttributeValue", "Invalid value for the parameter FifoQueue."
                 )
             value = value.lower()
-            if (value == "true") != fifo:
+            if not fifo and (not creating or value == "false"):
+                # A standard queue has no such attribute, not even set to false.
+                raise SqsError("InvalidAttributeName", f"Unknown Attribute {name}.")
+            if fifo and value == "false":
+                raise (
+                    SqsError(
+                        "InvalidAttributeValue",
+                        "Invalid value for the parameter FifoQueue. Reason: Modifying queue type "
+                        "is not supported.",
+                    )
+                    if not creating
+                    else invalid(
+                        "Can only include alphanumeric characters, hyphens, or underscores. "
+                        "1 to 80 in length"
+                    )
+                )
+            if not fifo:  # creating a standard-named queue with FifoQueue=true
                 raise invalid(
-                    "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
-                    "underscores, must end with .fifo suffix and be 1 to 80 in length."
-                    if value == "true"
-                    else "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+                    "The name of a FIFO queue can only include alphanumeric characters, hyphens, "
+                    "or underscores, must end with .fifo suffix and be 1 to 80 in length."
                 )
             out[name] = value
             continue
         if name not in SETTABLE:
             raise SqsError("InvalidAttributeName", f"Unknown Attribute {name}.")
         if name in FIFO_ONLY and not fifo:
-            raise SqsError("InvalidAttributeName", f"Unknown Attribute {name}.")
+            if name == "ContentBasedDeduplication":
+                raise SqsError("InvalidAttributeName", f"Unknown Attribute {name}.")
+            raise SqsError(
+                "InvalidAttributeName",
+                f"You can specify the {name} only when FifoQueue is set to true.",
+            )
         if name in INT_ATTRIBUTES:
             low, high = INT_ATTRIBUTES[name]
-            try:
-                number = int(value)
-            except ValueError:
-                number = None
+            number = ascii_int(value)
             if number is None or not low <= number <= high:
                 raise SqsError(
                     "InvalidAttributeValue",
@@ -289,20 +368,57 @@ def redrive_policy(value: str) -> str:
         policy = None
     if not isinstance(policy, dict):
         raise SqsError("InvalidAttributeValue", "Invalid value for the parameter RedrivePolicy.")
-    arn = policy.get("deadLetterTargetArn")
-    count = policy.get("maxReceiveCount")
-    if isinstance(count, str) and count.strip().isdigit():
-        count = int(count)
+    for key in ("deadLetterTargetArn", "maxReceiveCount"):
+        if key not in policy:
+            raise invalid(
+                f"Value {value} for parameter RedrivePolicy is invalid. Reason: Redrive policy "
+                f"does not contain mandatory attribute: {key}."
+            )
+    arn = policy["deadLetterTargetArn"]
+    count = policy["maxReceiveCount"]
+    if isinstance(count, str):
+        count = ascii_int(count)
     if not isinstance(arn, str) or not arn:
-        raise SqsError(
-            "InvalidAttributeValue",
-            "Value for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid "
-            "JSON map or it is missing deadLetterTargetArn.",
+        raise invalid(
+            f"Value {value} for parameter RedrivePolicy is invalid. Reason: Invalid value for "
+            "deadLetterTargetArn."
         )
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
-        raise SqsError(
-            "InvalidAttributeValue",
-            "Value for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: "
-            "must be an integer from 1 to 1000.",
+        raise invalid(
+            f"Value {value} for parameter RedrivePolicy is invalid. Reason: Invalid value for "
+            f"maxReceiveCount: {policy['maxReceiveCount']}, valid values are from 1 to 1000 "
+            "both inclusive."
         )
     return json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": count}, separators=(",", ":"))
+
+
+def permission(label: str, accounts: list[str], actions: list[str]) -> None:
+    """AddPermission's input rules (the label's uniqueness is the engine's to check)."""
+    if not _LABEL.fullmatch(label):
+        raise invalid(
+            f"Value {label} for parameter Label is invalid. Reason: Can only include alphanumeric "
+            "characters, hyphens, or underscores. 1 to 80 in length."
+        )
+    if not accounts:
+        raise missing("The request must contain the parameter AWSAccountIds.")
+    if not actions:
+        raise missing("The request must contain the parameter Actions.")
+    for account in accounts:
+        if not _ACCOUNT_ID.fullmatch(account):
+            raise invalid(
+                f"Value [{account}] for parameter PrincipalId is invalid. Reason: Unable to verify."
+            )
+    for action in actions:
+        if action not in SHAREABLE_ACTIONS:
+            raise invalid(
+                f"Value SQS:{action} for parameter ActionName is invalid. Reason: Only the queue "
+                "owner is allowed to invoke this action."
+                if action in OWNER_ONLY_ACTIONS
+                else f"Value SQS:{action} for parameter ActionName is invalid. Reason: Please "
+                "refer to the appropriate WSDL for a list of valid actions."
+            )
+    if len(actions) > MAX_POLICY_ACTIONS:
+        raise SqsError(
+            "OverLimit",
+            f"{len(actions)} Actions were found, maximum allowed is {MAX_POLICY_ACTIONS}.",
+        )

@@ -7,6 +7,8 @@ does what it is known to do: if moto is ever fixed, or ours regresses, the test 
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 import botocore.exceptions
@@ -249,3 +251,129 @@ def test_body_characters_outside_the_allowed_set(backend: Backend) -> None:
     except botocore.exceptions.ClientError as exc:
         outcome = exc.response["Error"]["Code"]
     assert outcome == expected(backend, aws="InvalidMessageContents", moto="accepted")
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 10's AWS-recorded behaviours: where moto agrees, and where it does not
+# --------------------------------------------------------------------------------------------
+def outcome(call: Any) -> tuple[str, str]:
+    """("ok", "") or the error's (code, message)."""
+    try:
+        call()
+    except botocore.exceptions.ClientError as exc:
+        return exc.response["Error"]["Code"], exc.response["Error"]["Message"]
+    return "ok", ""
+
+
+def test_batch_and_queue_error_wording_agrees(backend: Backend) -> None:
+    """Both word these as AWS does over JSON."""
+    client, url = backend.client, backend.queue("wording")
+    assert outcome(lambda: client.send_message_batch(QueueUrl=url, Entries=[])) == (
+        "AWS.SimpleQueueService.EmptyBatchRequest",
+        "There should be at least one SendMessageBatchRequestEntry in the request.",
+    )
+    twice = [{"Id": "id_2", "MessageBody": "x"}] * 2
+    assert outcome(lambda: client.send_message_batch(QueueUrl=url, Entries=twice)) == (
+        "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+        "Id id_2 repeated.",
+    )
+    assert outcome(lambda: client.get_queue_url(QueueName="no-such-queue")) == (
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "The specified queue does not exist.",
+    )
+
+
+def test_prefix_selection_and_purge_forgetting_dedup_ids_agree(backend: Backend) -> None:
+    """`Hel.*` selects Hello and Help.Me; a purge clears the de-duplication cache (both)."""
+    client, url = backend.client, backend.queue("prefix")
+    names = ("Hello", "Help.Me", "Other")
+    attrs = {n: {"DataType": "String", "StringValue": "v"} for n in names}
+    client.send_message(QueueUrl=url, MessageBody="m", MessageAttributes=attrs)
+    (m,) = client.receive_message(QueueUrl=url, WaitTimeSeconds=1, MessageAttributeNames=["Hel.*"])[
+        "Messages"
+    ]
+    assert sorted(m["MessageAttributes"]) == ["Hello", "Help.Me"]
+    fifo = backend.queue("purged", fifo=True)
+    client.send_message(
+        QueueUrl=fifo, MessageBody="x", MessageGroupId="g", MessageDeduplicationId="d"
+    )
+    client.purge_queue(QueueUrl=fifo)
+    client.send_message(
+        QueueUrl=fifo, MessageBody="y", MessageGroupId="g", MessageDeduplicationId="d"
+    )
+    assert [x["Body"] for x in drain(client, fifo)] == ["y"]
+
+
+def test_batch_reply_without_failures(backend: Backend) -> None:
+    """AWS leaves `Failed` out when nothing failed. moto sends an empty list."""
+    client, url = backend.client, backend.queue("nofail")
+    reply = client.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "x"}])
+    assert ("Failed" in reply) is expected(backend, aws=False, moto=True)
+
+
+def test_fifo_message_visible_again_is_returned_before_its_group(backend: Backend) -> None:
+    """AWS: the first of two in-flight messages, made visible again, is returned again.
+    moto keeps the group blocked while any message of it is in flight."""
+    client, url = (
+        backend.client,
+        backend.queue("again", fifo=True, ContentBasedDeduplication="true"),
+    )
+    for body in ("g1", "g2"):
+        client.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+    first, _ = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    client.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=first["ReceiptHandle"], VisibilityTimeout=0
+    )
+    again = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    assert [m["Body"] for m in again] == expected(backend, aws=["g1"], moto=[])
+
+
+def test_queue_name_and_attribute_rules(backend: Backend) -> None:
+    """AWS refuses `FifoQueue=false` on a standard queue, a name with a trailing newline, and a
+    name deleted less than 60 s ago. moto accepts all three."""
+    client = backend.client
+    standard = f"std-{uuid.uuid4().hex[:8]}"
+    assert outcome(
+        lambda: client.create_queue(QueueName=standard, Attributes={"FifoQueue": "false"})
+    )[0] == expected(backend, aws="InvalidAttributeName", moto="ok")
+    assert outcome(lambda: client.create_queue(QueueName="newline\n"))[0] == expected(
+        backend, aws="InvalidParameterValue", moto="ok"
+    )
+    url = backend.queue("gone")
+    client.delete_queue(QueueUrl=url)
+    assert outcome(lambda: client.create_queue(QueueName=url.rsplit("/", 1)[1]))[0] == expected(
+        backend, aws="AWS.SimpleQueueService.QueueDeletedRecently", moto="ok"
+    )
+
+
+def test_permission_policy_and_attribute_refusals_agree(backend: Backend) -> None:
+    """Both: AddPermission writes a statement into Policy; a RedrivePolicy without
+    maxReceiveCount is InvalidParameterValue; TagQueue without tags is MissingParameter."""
+    client, url = backend.client, backend.queue("perm")
+    client.add_permission(
+        QueueUrl=url, Label="L", AWSAccountIds=["111122223333"], Actions=["SendMessage"]
+    )
+    policy = client.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]
+    (statement,) = json.loads(policy["Policy"])["Statement"]
+    assert statement["Sid"] == "L" and statement["Action"] == "SQS:SendMessage"
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}
+    no_count = json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:x"})
+    assert (
+        outcome(
+            lambda: client.set_queue_attributes(
+                QueueUrl=url, Attributes={"RedrivePolicy": no_count}
+            )
+        )[0]
+        == "InvalidParameterValue"
+    )
+    assert outcome(lambda: client.tag_queue(QueueUrl=url, Tags={}))[0] == "MissingParameter"
+
+
+def test_redrive_from_a_queue_that_is_no_dead_letter_queue(backend: Backend) -> None:
+    """AWS: InvalidParameterValue. moto answers a 500 (an HTML error page)."""
+    client, url = backend.client, backend.queue("notdlq")
+    arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    code = outcome(lambda: client.start_message_move_task(SourceArn=arn))[0]
+    assert code == expected(backend, aws="InvalidParameterValue", moto="500")

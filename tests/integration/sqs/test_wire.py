@@ -140,7 +140,7 @@ def test_queue_urls_use_the_host_the_client_called(sqs: Any, sqs_server) -> None
             b'{"QueueUrl": "csse6400_prac"}',
             "MissingRequiredParameterException",
         ),
-        ("AmazonSQS.AddPermission", b"{}", "UnsupportedOperation"),
+        ("AmazonSQS.AddPermission", b"{}", "MissingRequiredParameterException"),
         (
             "AmazonSQS.SendMessage",
             b'{"QueueUrl": "csse6400_prac", "MessageBody": "x", "MessageAttributes": {"a": {"DataType": "Binary", "BinaryValue": "!!"}}}',

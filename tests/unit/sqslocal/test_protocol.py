@@ -98,10 +98,13 @@ async def test_batch_with_a_bad_entry_reports_it(dispatcher: Dispatcher) -> None
     _, _, body = await call(
         dispatcher,
         "SendMessageBatch",
-        {"QueueUrl": "csse6400_prac.fifo", "Entries": [{"Id": "1", "MessageBody": "x"}]},
+        {
+            "QueueUrl": "csse6400_prac",
+            "Entries": [{"Id": "1", "MessageBody": "x\u0000"}, {"Id": "2", "MessageBody": "ok"}],
+        },
     )
-    assert body["Successful"] == []
-    assert body["Failed"][0]["Code"] == "MissingParameter"
+    assert [e["Id"] for e in body["Successful"]] == ["2"]
+    assert body["Failed"][0]["Code"] == "InvalidMessageContents"
 
 
 async def test_lone_surrogates_in_tags_do_not_break_replies(dispatcher: Dispatcher) -> None:
