@@ -138,6 +138,12 @@ class Lab:
         deleted, empty receives…, plus per-minute buckets and the current depth."""
         return self._lab_call("GET", f"queues/{queue}/metrics")
 
+    def events(self, queue: str) -> list[dict[str, Any]]:
+        """Each message's life on one queue, oldest first: dicts with `time` (service clock),
+        `message_id`, `event` (sent, received, visible, deleted, dead-lettered, moved, expired,
+        purged), `receive_count` and `group_id` (FIFO, else None)."""
+        return self._lab_call("GET", f"queues/{queue}/events")["events"]
+
     def advance_clock(self, seconds: float) -> Any:
         """Move the local service's clock forward (e.g. past the 5-minute de-duplication window)."""
         return self._lab_call("POST", "clock/advance", json={"seconds": seconds})

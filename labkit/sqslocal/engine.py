@@ -34,6 +34,17 @@ from labkit.sqslocal.model import StandardStore
 
 SENDER_ID = "AIDALABKITLOCALSENDER"
 METRIC_NAMES = ("sent", "received", "deleted", "empty_receives", "dead_lettered", "expired")
+EVENT_NAMES = (
+    "sent",
+    "received",
+    "visible",
+    "deleted",
+    "dead-lettered",
+    "moved",
+    "expired",
+    "purged",
+)
+MAX_EVENTS = 10_000  # per queue: enough for any lesson, bounded so a load test cannot eat memory
 BUCKET_SECONDS = 60
 MAX_BUCKETS = 120
 
@@ -116,6 +127,13 @@ class Queue:
     purged_at: float | None = None
     next_sequence: int = 1
     metrics: Metrics = field(default_factory=Metrics)
+    # (time, message_id, event, receive_count, group_id), oldest first; see Engine.events.
+    events: deque[tuple[float, str, str, int, str | None]] = field(
+        default_factory=lambda: deque(maxlen=MAX_EVENTS)
+    )
+
+    def log(self, when: float, msg: Message, event: str) -> None:
+        self.events.append((when, msg.message_id, event, msg.receive_count, msg.group_id))
 
     def int_attr(self, name: str) -> int:
         return int(self.attributes[name])
@@ -184,6 +202,25 @@ class Engine:
             "delayed": queue.delayed,
             "groups": len(queue.store.groups) if isinstance(queue.store, FifoStore) else None,
         }
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        """What happened to each message of a queue, oldest first (the last MAX_EVENTS events).
+
+        Times are the service clock's; a visibility timeout that ran out is logged at the time it
+        ran out, even though the engine notices it lazily at the next call.
+        """
+        queue = self._queue(name)
+        self._tick(queue, self.now())
+        return [
+            {
+                "time": when,
+                "message_id": message_id,
+                "event": event,
+                "receive_count": receive_count,
+                "group_id": group_id,
+            }
+            for when, message_id, event, receive_count, group_id in queue.events
+        ]
 
     def next_due(self, name: str) -> float | None:
         """When the earliest delayed or in-flight message of a queue may become visible (for waiters)."""
@@ -327,9 +364,13 @@ class Engine:
             )
         queue.purged_at = now
         # Purge is rare and meant to be thorough: rebuilding the indexes is O(depth) once.
-        for _, _, msg in queue.retention:
+        logged: set[str] = set()
+        for _, _, msg in sorted(queue.retention, key=lambda entry: entry[:2]):
             if msg.state != GONE:
                 msg.state = GONE
+                if msg.message_id not in logged:  # a standard queue's duplicate: one event
+                    logged.add(msg.message_id)
+                    queue.log(now, msg, "purged")
         queue.retention.clear()
         queue.retention_gone = 0
         queue.timers.clear()
@@ -537,6 +578,7 @@ class Engine:
     def _enqueue(self, queue: Queue, msg: Message, now: float, delay: int) -> None:
         heapq.heappush(queue.retention, (msg.sent_at, next(self._tie), msg))
         queue.metrics.add("sent", now)
+        queue.log(now, msg, "sent")
         if delay > 0:
             msg.state = DELAYED
             queue.delayed += 1
@@ -630,6 +672,7 @@ class Engine:
     def _deliver(self, queue: Queue, msg: Message, now: float, timeout: int) -> str:
         msg.receive_count += 1
         msg.received_at = now
+        queue.log(now, msg, "received")
         if msg.first_receive_at is None:
             msg.first_receive_at = now
         receipt = self._receipt(queue.name, msg.message_id)
@@ -702,12 +745,14 @@ class Engine:
         """Move a message that was received too often: the source forgets it, the DLQ gets a copy."""
         self._remove(queue, msg)
         queue.metrics.add("dead_lettered", now)
+        queue.log(now, msg, "dead-lettered")
         moved = msg.copy()
         moved.dlq_source_arn = self.arn(queue.name)
         if target.fifo:
             moved.sequence = self._sequence(target)
         self._tick(target, now)
         heapq.heappush(target.retention, (moved.sent_at, next(self._tie), moved))
+        target.log(now, moved, "dead-lettered")
         self._add_visible(target, moved)
 
     def _lookup_receipt(self, queue: Queue, receipt: str) -> Message | None:
@@ -735,6 +780,7 @@ class Engine:
             return  # deleting a message twice succeeds, as on SQS
         self._remove(queue, msg)
         queue.metrics.add("deleted", now)
+        queue.log(now, msg, "deleted")
 
     def change_message_visibility(self, name: str, receipt: str, timeout: int) -> None:
         queue = self._queue(name)
@@ -790,10 +836,29 @@ class Engine:
                 self.on_visible(queue.name)  # the group is unblocked: wake long polls
 
     def _tick(self, queue: Queue, now: float) -> None:
-        """Do what has come due: delays and visibility timeouts end, old messages expire."""
+        """Do what has come due, in the order it came due: delays and visibility timeouts end,
+        old messages expire. Each event is logged at the time it happened, not at `now`."""
         timers = queue.timers
+        heap = queue.retention
+        retention = queue.int_attr("MessageRetentionPeriod")
         woke = False
-        while timers and timers[0][0] <= now:
+        while True:
+            timer_due = timers[0][0] if timers else None
+            expiry_due = heap[0][0] + retention if heap else None
+            if (
+                expiry_due is not None
+                and expiry_due <= now
+                and (timer_due is None or expiry_due < timer_due)
+            ):
+                _, _, msg = heapq.heappop(heap)
+                if msg.state != GONE:
+                    self._remove(queue, msg)
+                    queue.metrics.add("expired", now)
+                    queue.log(expiry_due, msg, "expired")
+                queue.retention_gone = max(0, queue.retention_gone - 1)  # its entry is gone now
+                continue
+            if timer_due is None or timer_due > now:
+                break
             _, _, version, msg = heapq.heappop(timers)
             if version != msg.version or msg.state not in (DELAYED, INFLIGHT):
                 continue
@@ -803,6 +868,7 @@ class Engine:
                 queue.inflight -= 1
                 if queue.fifo:
                     queue.store.left_flight(msg)  # type: ignore[union-attr]
+                queue.log(timer_due, msg, "visible")
             msg.state = VISIBLE
             queue.visible += 1
             if queue.fifo:
@@ -810,14 +876,6 @@ class Engine:
             else:
                 queue.store.push(msg)  # type: ignore[union-attr]
             woke = True
-        retention = queue.int_attr("MessageRetentionPeriod")
-        heap = queue.retention
-        while heap and heap[0][0] + retention <= now:
-            _, _, msg = heapq.heappop(heap)
-            if msg.state != GONE:
-                self._remove(queue, msg)
-                queue.metrics.add("expired", now)
-            queue.retention_gone = max(0, queue.retention_gone - 1)  # its entry is gone now
         if woke:
             self.on_visible(queue.name)
 

@@ -131,6 +131,8 @@ class SqsApp:
                 return {"queues": [engine.metrics(name) for name in sorted(engine.queues)]}
             case "GET", ["queues", name, "metrics"]:
                 return engine.metrics(name)
+            case "GET", ["queues", name, "events"]:
+                return {"events": engine.events(name)}
         raise LookupError(parts)
 
 

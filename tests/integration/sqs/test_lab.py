@@ -64,3 +64,25 @@ def test_lab_misuse_is_a_clear_4xx(sqs_server, method, path, body, status) -> No
         urllib.request.urlopen(request, timeout=10)
     assert exc.value.code == status
     assert "error" in json.loads(exc.value.read())
+
+
+def test_event_log_over_http_and_through_the_notebook_helper(sqs: Any, sqs_server) -> None:
+    from labkit.config import Endpoints
+    from labkit.notebook import Lab
+
+    url = sqs.get_queue_url(QueueName=STD)["QueueUrl"]
+    sent = sqs.send_message(QueueUrl=url, MessageBody="traced")["MessageId"]
+    (_m,) = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1, VisibilityTimeout=5)["Messages"]
+    sqs_server.advance(6)  # the visibility timeout runs out on the service clock
+    events = sqs_server.lab("GET", f"queues/{STD}/events")["events"]
+    assert [e["event"] for e in events] == ["sent", "received", "visible"]
+    assert {e["message_id"] for e in events} == {sent}
+    assert events[2]["time"] == pytest.approx(events[1]["time"] + 5)
+    assert set(events[0]) == {"time", "message_id", "event", "receive_count", "group_id"}
+    lab = Lab(Endpoints(sqs=sqs_server.url, redis="", taskoverflow="", region="us-east-1"))
+    assert lab.events(STD) == events
+    sqs_server.reset()
+    assert lab.events(STD) == []
+    with pytest.raises(urllib.error.HTTPError) as err:
+        sqs_server.lab("GET", "queues/nope/events")
+    assert err.value.code == 404
