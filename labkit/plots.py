@@ -381,12 +381,12 @@ def arrival_side_by_side(
 def _lifecycle_step(kind: str, in_dlq: bool) -> tuple[str | None, bool]:
     """The state a message is in after ``kind`` happened to it, and whether ``kind`` ended its
     life on that queue (None, True). Unknown kinds change nothing (the current state, False)."""
-    if kind == "received":
-        return "in flight", False
-    if in_dlq:
-        if kind in ("sent", "dead-lettered", "visible"):
+    if in_dlq:  # parked: a look at it (received, then visible again) does not change that
+        if kind in ("sent", "dead-lettered", "received", "visible"):
             return "in the dead-letter queue", False
         return None, kind in LIFECYCLE_ENDS  # deleted, moved out (redriven), expired, purged
+    if kind == "received":
+        return "in flight", False
     if kind in ("sent", "moved"):  # moved: redriven in from a dead-letter queue
         return "waiting", False
     if kind == "visible":
@@ -420,8 +420,8 @@ def _lifecycle_spans(
         state, ends = step(event)
         last = max(last, when)
         spans.setdefault(row, [])
-        if state is None and not ends:
-            continue  # an event the picture does not know: keep the current state
+        if (state is None and not ends) or (row in current and current[row][0] == state):
+            continue  # unknown to the picture, or no change of state: the current span goes on
         if ends:
             marks.append((row, when, kind))
         if row in current:

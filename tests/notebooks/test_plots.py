@@ -142,7 +142,9 @@ POISON_LOG = [
     # the move: logged by the source and by the dead-letter queue at the same instant
     _event(112.0, "m2", "dead-lettered", 2, queue="dlq.fifo"),
     _event(112.0, "m2", "dead-lettered", 2),
-    _event(120.0, "m2", "moved", 2, queue="dlq.fifo"),
+    _event(115.0, "m2", "received", 3, queue="dlq.fifo"),  # a look into the DLQ …
+    _event(115.0, "m2", "visible", 3, queue="dlq.fifo"),  # … that leaves it there
+    _event(120.0, "m2", "moved", 3, queue="dlq.fifo"),
     _event(120.0, "m3", "moved", 0),  # the redriven copy, a new id on the source queue
     _event(121.0, "m3", "received", 1),
     _event(121.5, "m3", "deleted", 1),
