@@ -1,4 +1,4 @@
-"""`labkit queues list|create|purge|delete`: manage queues on the local service or AWS."""
+"""`labkit queues list|create|purge|delete|redrive`: manage queues on the local service or AWS."""
 
 from __future__ import annotations
 
@@ -160,6 +160,71 @@ def delete(
 ) -> None:
     """Delete a queue and its messages."""
     _act_on_queue(name, aws, env_file, "delete_queue", "deleted")
+
+
+def _queue_arn(client: Any, name: str) -> str:
+    from labkit.aws import lab_errors, queue_url
+
+    url = queue_url(client, name)
+    with lab_errors(client, queue=name):
+        return client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+
+
+def _move_status(task: dict[str, Any]) -> str:
+    line = (
+        f"{task['Status'].lower()}: {task.get('ApproximateNumberOfMessagesMoved', 0)} of "
+        f"{task.get('ApproximateNumberOfMessagesToMove', '?')} messages moved"
+    )
+    if task.get("FailureReason"):
+        line += f" ({task['FailureReason']})"
+    return line
+
+
+@queues_app.command("redrive")
+def redrive(
+    dlq: Annotated[str, typer.Argument(help="The dead-letter queue to move messages out of.")],
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Move them to this queue (default: back to their sources)."),
+    ] = None,
+    rate: Annotated[
+        int | None,
+        typer.Option(
+            "--rate", min=1, max=500, help="Messages per second (default: as fast as SQS likes)."
+        ),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Follow the task until it ends.")
+    ] = True,
+    aws: AwsOption = False,
+    env_file: EnvFileOption = None,
+) -> None:
+    """Redrive a dead-letter queue: start a message move task (StartMessageMoveTask)."""
+    import time
+
+    from labkit.aws import lab_errors
+
+    client = client_for(aws, env_file)
+    source_arn = _queue_arn(client, dlq)
+    kwargs: dict[str, Any] = {"SourceArn": source_arn}
+    if to is not None:
+        kwargs["DestinationArn"] = _queue_arn(client, to)
+    if rate is not None:
+        kwargs["MaxNumberOfMessagesPerSecond"] = rate
+    console = Console(highlight=False, soft_wrap=True)
+    with lab_errors(client, queue=dlq):
+        client.start_message_move_task(**kwargs)
+        console.print(f"redriving {dlq} → {to or 'its source queues'}", markup=False)
+        while True:
+            (task,) = client.list_message_move_tasks(SourceArn=source_arn, MaxResults=1)["Results"]
+            if not wait or task["Status"] != "RUNNING":
+                break
+            time.sleep(1.0)
+    console.print(_move_status(task), markup=False)
+    if task["Status"] == "FAILED":
+        raise typer.Exit(1)
 
 
 @queues_app.command("apply")

@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
 
+from labkit.sqslocal import moves
 from labkit.sqslocal import validation as check
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.fifo import FifoStore
 from labkit.sqslocal.md5 import md5_of_attributes, md5_of_body
 from labkit.sqslocal.message import DELAYED, GONE, INFLIGHT, VISIBLE, Message
 from labkit.sqslocal.model import StandardStore
+from labkit.sqslocal.moves import MoveTask
 
 SENDER_ID = "AIDALABKITLOCALSENDER"
 METRIC_NAMES = ("sent", "received", "deleted", "empty_receives", "dead_lettered", "expired")
@@ -162,6 +164,9 @@ class Engine:
         self.offset = 0.0
         self.queues: dict[str, Queue] = {}
         self._tie = itertools.count()
+        self.move_tasks: list[MoveTask] = []  # every task started since the last reset
+        self._running: list[MoveTask] = []
+        self._moving = False
         # Called with a queue name when a waiting receive should look again: a message became
         # visible, or the next delayed/in-flight message will become visible sooner than before.
         self.on_visible: Callable[[str], None] = lambda name: None
@@ -174,6 +179,8 @@ class Engine:
         self.offset = 0.0
         self.queues = {}
         self._tie = itertools.count()
+        self.move_tasks = []
+        self._running = []
         for name, attrs in self.config.initial_queues:
             self.create_queue(name, dict(attrs))
 
@@ -225,9 +232,12 @@ class Engine:
     def next_due(self, name: str) -> float | None:
         """When the earliest delayed or in-flight message of a queue may become visible (for waiters)."""
         queue = self.queues.get(name)
-        if queue is None or not queue.timers:
+        if queue is None:
             return None
-        return queue.timers[0][0]
+        due = [queue.timers[0][0]] if queue.timers else []
+        # a running redrive may bring messages to any queue: wake waiters when its next move is due
+        due.extend(task.due(task.next_index) for task in self._running)
+        return min(due, default=None)
 
     # ----- queues -------------------------------------------------------------------------
     def arn(self, name: str) -> str:
@@ -442,14 +452,173 @@ class Engine:
         self, name: str, max_results: int | None = None, next_token: str | None = None
     ) -> tuple[list[str], str | None]:
         self._queue(name)
+        return _page(self._dead_letter_sources(name), max_results, next_token)
+
+    # ----- message move tasks (dead-letter queue redrive) -------------------------------------
+    def start_message_move_task(
+        self,
+        source_arn: str,
+        destination_arn: str | None = None,
+        max_per_second: int | None = None,
+    ) -> str:
+        """Start moving a dead-letter queue's messages back to their sources (or to a destination)."""
+        now = self.now()
+        self._run_moves(now)
+        region, account = self.config.region, self.config.account_id
+        source_name = moves.parse_arn(source_arn, "SourceArn", region, account)
+        if max_per_second is not None and (
+            isinstance(max_per_second, bool)
+            or not isinstance(max_per_second, int)
+            or not 1 <= max_per_second <= moves.MAX_RATE
+        ):
+            raise invalid(
+                "Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: You must "
+                f"enter a number that's between 1 and {moves.MAX_RATE}."
+            )
+        source = self.queues.get(source_name)
+        if source is None:
+            raise moves.not_found("SourceArn")
+        if not self._dead_letter_sources(source_name):
+            raise invalid("Source queue must be configured as a Dead Letter Queue.")
+        if destination_arn is not None:
+            target_name = moves.parse_arn(destination_arn, "DestinationArn", region, account)
+            target = self.queues.get(target_name)
+            if target is None:
+                raise moves.not_found("DestinationArn")
+            if target is source:
+                raise invalid("Source queue and destination queue cannot be the same.")
+            if target.fifo != source.fifo:
+                raise invalid("The destination queue must be the same type as the source queue.")
+        if any(task.source == source_name for task in self._running):
+            raise invalid(
+                "There is already a task running. Only one active task is allowed for a source "
+                "queue arn at a given time."
+            )
+        self._tick(source, now)
+        pending = [
+            msg for _, tie, msg in sorted(source.retention, key=lambda e: e[1]) if msg.state != GONE
+        ]
+        task = MoveTask(
+            task_id=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+            source=source_name,
+            source_arn=self.arn(source_name),
+            destination_arn=destination_arn,
+            rate=max_per_second,
+            started=now,
+            pending=pending,
+            to_move=len(pending),
+        )
+        self.move_tasks.append(task)
+        self._running.append(task)
+        self._run_moves(now)
+        return task.handle
+
+    def list_message_move_tasks(
+        self, source_arn: str, max_results: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The most recent tasks of a source queue, newest first (1 by default, at most 10)."""
+        now = self.now()
+        self._run_moves(now)
+        name = moves.parse_arn(source_arn, "SourceArn", self.config.region, self.config.account_id)
+        if name not in self.queues:
+            raise moves.not_found("SourceArn")
+        if max_results is not None:
+            check.int_in("MaxResults", max_results, 1, moves.MAX_LISTED)
+        tasks = [task for task in reversed(self.move_tasks) if task.source == name]
+        return [task.describe() for task in tasks[: max_results or 1]]
+
+    def cancel_message_move_task(self, handle: str) -> int:
+        """Stop a running task where it is; returns how many messages it had moved."""
+        now = self.now()
+        self._run_moves(now)
+        task_id, _ = moves.task_id_of(handle)
+        task = next((t for t in self.move_tasks if t.task_id == task_id), None)
+        if task is None:
+            raise SqsError("ResourceNotFoundException", "Task does not exist.")
+        if task.status != moves.RUNNING:
+            raise invalid("Only active tasks can be cancelled.")
+        task.status = moves.CANCELLED
+        task.pending = []
+        self._running.remove(task)
+        return task.moved
+
+    def _dead_letter_sources(self, name: str) -> list[str]:
         arn = self.arn(name)
-        sources = sorted(
+        return sorted(
             q.name
             for q in self.queues.values()
             if q.attributes.get("RedrivePolicy")
             and json.loads(q.attributes["RedrivePolicy"])["deadLetterTargetArn"] == arn
         )
-        return _page(sources, max_results, next_token)
+
+    def _run_moves(self, now: float) -> None:
+        """Do the moves of running tasks that have come due by `now`, each at its own time."""
+        if not self._running or self._moving:
+            return
+        self._moving = True
+        try:
+            for task in list(self._running):
+                self._run_task(task, now)
+        finally:
+            self._moving = False
+
+    def _run_task(self, task: MoveTask, now: float) -> None:
+        source = self.queues.get(task.source)
+        if source is None:
+            return self._fail(
+                task, "AWS.SimpleQueueService.NonExistentQueue: the source queue was deleted."
+            )
+        self._tick(source, now)
+        while task.pending:
+            when = task.due(task.next_index)
+            if when > now:
+                return
+            msg = task.pending[0]
+            if msg.state == GONE:  # deleted or expired since the task started: nothing to move
+                task.pending.pop(0)
+                continue
+            if msg.state != VISIBLE:
+                return  # in flight or delayed: the task waits for it, keeping the order
+            target_arn = task.destination_arn or msg.dlq_source_arn
+            target = self.queues.get(_name_from_arn(target_arn)) if target_arn else None
+            if target is None:
+                return self._fail(
+                    task,
+                    "AWS.SimpleQueueService.NonExistentQueue: the destination queue does not exist."
+                    if target_arn
+                    else "The message was not moved to this queue by a redrive policy: give a "
+                    "DestinationArn to move it.",
+                )
+            task.pending.pop(0)
+            task.next_index += 1
+            task.moved += 1
+            self._move(source, msg, target, when)
+        task.status = moves.COMPLETED
+        self._running.remove(task)
+
+    def _fail(self, task: MoveTask, reason: str) -> None:
+        task.status = moves.FAILED
+        task.failure = reason
+        task.pending = []
+        self._running.remove(task)
+
+    def _move(self, source: Queue, msg: Message, target: Queue, when: float) -> None:
+        """Redrive one message: as AWS documents, it arrives as a new message (new id, new
+        enqueue time, so its retention period starts again) at the end of the destination."""
+        self._remove(source, msg)
+        source.log(when, msg, "moved")
+        moved = msg.copy()
+        moved.message_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        moved.sent_at = when
+        moved.receive_count = 0
+        moved.first_receive_at = None
+        moved.dlq_source_arn = None
+        if target.fifo:
+            moved.sequence = self._sequence(target)
+            moved.dedup_id = moved.message_id
+        heapq.heappush(target.retention, (moved.sent_at, next(self._tie), moved))
+        target.log(when, moved, "moved")
+        self._add_visible(target, moved)
 
     # ----- messages -----------------------------------------------------------------------
     def send_message(
@@ -838,6 +1007,8 @@ class Engine:
     def _tick(self, queue: Queue, now: float) -> None:
         """Do what has come due, in the order it came due: delays and visibility timeouts end,
         old messages expire. Each event is logged at the time it happened, not at `now`."""
+        if self._running:
+            self._run_moves(now)
         timers = queue.timers
         heap = queue.retention
         retention = queue.int_attr("MessageRetentionPeriod")

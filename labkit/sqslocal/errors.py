@@ -27,6 +27,7 @@ _WIRE: dict[str, tuple[str, int, str]] = {
     "QueueDoesNotExist": ("AWS.SimpleQueueService.NonExistentQueue", 400, "Sender"),
     "QueueNameExists": ("QueueAlreadyExists", 400, "Sender"),
     "ReceiptHandleIsInvalid": ("ReceiptHandleIsInvalid", 404, "Sender"),
+    "ResourceNotFoundException": ("ResourceNotFoundException", 404, "Sender"),
     "RequestThrottled": ("RequestThrottled", 403, "Sender"),
     "TooManyEntriesInBatchRequest": (
         "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",

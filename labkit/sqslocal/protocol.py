@@ -227,6 +227,9 @@ class Dispatcher:
             "ChangeMessageVisibility": self.change_message_visibility,
             "ChangeMessageVisibilityBatch": self.change_message_visibility_batch,
             "ListDeadLetterSourceQueues": self.list_dead_letter_source_queues,
+            "StartMessageMoveTask": self.start_message_move_task,
+            "ListMessageMoveTasks": self.list_message_move_tasks,
+            "CancelMessageMoveTask": self.cancel_message_move_task,
         }
 
     def warm_up(self) -> None:
@@ -334,6 +337,20 @@ class Dispatcher:
         if token:
             out["NextToken"] = token
         return out
+
+    # ----- message move tasks ----------------------------------------------------------------
+    def start_message_move_task(self, r: dict[str, Any], host: str) -> dict:
+        handle = self.engine.start_message_move_task(
+            r["SourceArn"], r.get("DestinationArn"), r.get("MaxNumberOfMessagesPerSecond")
+        )
+        return {"TaskHandle": handle}
+
+    def list_message_move_tasks(self, r: dict[str, Any], host: str) -> dict:
+        return {"Results": self.engine.list_message_move_tasks(r["SourceArn"], r.get("MaxResults"))}
+
+    def cancel_message_move_task(self, r: dict[str, Any], host: str) -> dict:
+        moved = self.engine.cancel_message_move_task(r["TaskHandle"])
+        return {"ApproximateNumberOfMessagesMoved": moved}
 
     # ----- messages --------------------------------------------------------------------------
     def _send(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
