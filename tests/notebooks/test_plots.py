@@ -46,64 +46,6 @@ def test_arrival_order_one_series_per_subscriber():
     assert labels == ["in order (ideal)", "A", "B"]
 
 
-def test_metrics_bars_heights_follow_the_metrics():
-    fig = plots.metrics_bars(
-        {"short polling": {"sent": 10, "empty_receives": 7}, "long polling": {"sent": 10}}
-    )
-    ax = fig.axes[0]
-    heights = [p.get_height() for p in ax.patches]
-    # two metrics shown (only those present), two scenarios
-    assert heights == [10, 7, 10, 0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["messages sent", "empty receives"]
-
-
-def test_who_got_what_stacks_publishers_per_subscriber():
-    fig = plots.who_got_what({"sub A": {"Client 1": 3, "Client 2": 1}, "sub B": {"Client 2": 4}})
-    ax = fig.axes[0]
-    heights = [p.get_height() for p in ax.patches]
-    assert heights == [3, 0, 1, 4]
-
-
-def test_spans_from_observations_merges_repeated_states():
-    samples = [(0.0, "queued"), (0.1, "queued"), (0.2, "started"), (0.5, "finished")]
-    assert plots.spans_from_observations(samples) == [
-        ("queued", 0.0, 0.2),
-        ("started", 0.2, 0.5),
-        ("finished", 0.5, 0.5),
-    ]
-    assert plots.spans_from_observations([]) == []
-
-
-def test_state_timeline_one_row_per_job_and_legend_per_state():
-    fig = plots.state_timeline(
-        {"a": [("queued", 0, 1), ("started", 1, 2)], "b": [("worker-1", 0, 1)]}
-    )
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["queued", "started", "worker-1"]
-
-
-def test_calendar_timeline_orders_events_by_date():
-    fig = plots.calendar_timeline(
-        [("later", datetime(2026, 12, 3)), ("sooner", datetime(2026, 12, 1))]
-    )
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert texts == ["sooner", "later"]
-
-
-def test_architecture_names_both_halves():
-    fig = plots.architecture()
-    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
-    for word in ("SQS queue", "publisher", "subscriber", "TaskOverflow API", "workers"):
-        assert word in texts
-
-
-def test_metrics_lines_one_line_per_metric():
-    fig = plots.metrics_lines({"sent": [(0, 0), (1, 10)], "empty_receives": [(0, 0), (1, 3)]})
-    ax = fig.axes[0]
-    assert [line.get_label() for line in ax.lines] == ["messages sent", "empty receives"]
-
-
 # --- notebook 02: standard vs FIFO, and the message lifecycle ---------------------------------
 def test_arrival_side_by_side_one_panel_per_queue_with_its_own_dots():
     fig = plots.arrival_side_by_side({"standard": [1, 0, 2, 2], "FIFO": [0, 1, 2]}, total=3)
@@ -194,3 +136,61 @@ def test_message_lifecycle_keeps_unknown_events_out_and_unlabelled_ids_short():
     log = [_event(0, "abcdef123456", "sent"), _event(1, "abcdef123456", "peeked")]
     spans, marks, _ = plots._lifecycle_spans(log, {}, [])
     assert spans == {"abcdef12": [("waiting", 0.0, 1.0, 0)]} and marks == []
+
+
+def test_metrics_bars_heights_follow_the_metrics():
+    fig = plots.metrics_bars(
+        {"short polling": {"sent": 10, "empty_receives": 7}, "long polling": {"sent": 10}}
+    )
+    ax = fig.axes[0]
+    heights = [p.get_height() for p in ax.patches]
+    # two metrics shown (only those present), two scenarios
+    assert heights == [10, 7, 10, 0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["messages sent", "empty receives"]
+
+
+def test_who_got_what_stacks_publishers_per_subscriber():
+    fig = plots.who_got_what({"sub A": {"Client 1": 3, "Client 2": 1}, "sub B": {"Client 2": 4}})
+    ax = fig.axes[0]
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == [3, 0, 1, 4]
+
+
+def test_spans_from_observations_merges_repeated_states():
+    samples = [(0.0, "queued"), (0.1, "queued"), (0.2, "started"), (0.5, "finished")]
+    assert plots.spans_from_observations(samples) == [
+        ("queued", 0.0, 0.2),
+        ("started", 0.2, 0.5),
+        ("finished", 0.5, 0.5),
+    ]
+    assert plots.spans_from_observations([]) == []
+
+
+def test_state_timeline_one_row_per_job_and_legend_per_state():
+    fig = plots.state_timeline(
+        {"a": [("queued", 0, 1), ("started", 1, 2)], "b": [("worker-1", 0, 1)]}
+    )
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["queued", "started", "worker-1"]
+
+
+def test_calendar_timeline_orders_events_by_date():
+    fig = plots.calendar_timeline(
+        [("later", datetime(2026, 12, 3)), ("sooner", datetime(2026, 12, 1))]
+    )
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["sooner", "later"]
+
+
+def test_architecture_names_both_halves():
+    fig = plots.architecture()
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    for word in ("SQS queue", "publisher", "subscriber", "TaskOverflow API", "workers"):
+        assert word in texts
+
+
+def test_metrics_lines_one_line_per_metric():
+    fig = plots.metrics_lines({"sent": [(0, 0), (1, 10)], "empty_receives": [(0, 0), (1, 3)]})
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["messages sent", "empty receives"]
