@@ -78,6 +78,11 @@ def test_visibility_too_short_names_the_duplicate_and_the_job_time():
     assert "longer than the job" in outcome.text
 
 
+def test_visibility_just_longer_than_the_job_asks_for_a_margin():
+    outcome = covers(21, [(0, "A", 1), (20, "B", 2)], job_seconds=20)
+    assert outcome.mark == WRONG and "leave a margin" in outcome.text
+
+
 @pytest.mark.parametrize("value", ["30", True, None])
 def test_visibility_must_be_a_number(value):
     outcome = covers(value, [(0, "A", 1)], job_seconds=20)
