@@ -286,6 +286,181 @@ def idle_polling(wait_seconds: Any, replies: Any) -> Outcome:
 # ----- 02 FIFO queues --------------------------------------------------------------------------
 
 
+def _numbers(bodies: list[Any] | tuple[Any, ...]) -> list[int | None]:
+    from labkit.queue_demo import parse_number  # lazily: boto3 is not needed to judge an answer
+
+    return [parse_number(b) if isinstance(b, str) else None for b in bodies]
+
+
+@check
+def resent_messages_arrived(arrived: Any, *, messages: int) -> Outcome:
+    """02, "write the missing code": a FIFO re-send of the same bodies that does arrive.
+
+    ``arrived`` is the bodies the student's receive got, in arrival order. Right when every
+    ``Message 0`` … ``Message N-1`` (any prefix) came exactly once, in order.
+    """
+    if is_placeholder(arrived):
+        return not_done(
+            f"re-send the {messages} messages so they arrive; put the bodies in `arrived`"
+        )
+    if not isinstance(arrived, list | tuple):
+        return wrong(
+            "`arrived` should be a list of bodies",
+            expected="a list like ['Message 0', 'Message 1', …]",
+            got=type(arrived).__name__,
+            hint="collect m['Body'] of every message your receive loop got",
+        )
+    if not arrived:
+        return wrong(
+            "nothing arrived",
+            expected=f"{messages} messages",
+            got=0,
+            hint="the queue drops a message whose de-duplication id it saw in the last 5 minutes: "
+            "pass a new MessageDeduplicationId per message, or change the bodies (a prefix)",
+        )
+    numbers = _numbers(arrived)
+    expected = list(range(messages))
+    if numbers == expected:
+        return right(
+            f"all {messages} arrived, in order: with a new de-duplication id each is a new message"
+        )
+    got = sorted(n for n in set(numbers) if n is not None)
+    if got == expected and len(numbers) == messages:
+        return wrong(
+            "all arrived but not in order",
+            expected=f"Message 0 … Message {messages - 1} in order",
+            got=f"{numbers[:5]}…",
+            hint="send every message with the same MessageGroupId: order is kept within a group",
+        )
+    if len(numbers) > len(set(numbers)):
+        return wrong(
+            "some arrived twice",
+            expected=f"{messages} distinct messages",
+            got=f"{len(numbers)} deliveries of {len(set(numbers))} messages",
+            hint="delete each message after receiving it, and send each body once",
+        )
+    return wrong(
+        "not all arrived",
+        expected=f"{messages} messages",
+        got=len(numbers),
+        hint="each message needs its own de-duplication id: one id shared by all sends "
+        "delivers only the first",
+    )
+
+
+@check
+def visibility_covers_job(visibility: Any, deliveries: Any, *, job_seconds: float) -> Outcome:
+    """02, "fix this": a visibility timeout long enough that a slow job gets no duplicate.
+
+    ``deliveries`` is what the experiment saw: ``(second, consumer, receive_count)`` per
+    delivery of the one message, consumer "A" doing the job and "B" polling meanwhile.
+    """
+    if is_placeholder(visibility):
+        return not_done(f"choose a visibility timeout (seconds) for a {job_seconds:g}-second job")
+    if isinstance(visibility, bool) or not isinstance(visibility, int | float):
+        return wrong(
+            "the visibility timeout is a number of seconds",
+            expected="a whole number such as 45",
+            got=repr(visibility),
+            hint="SQS takes 0 to 43,200 seconds (12 hours)",
+        )
+    if is_placeholder(deliveries) or not deliveries:
+        return wrong(
+            "the experiment did not run",
+            expected="consumer A's delivery",
+            got=repr(deliveries),
+            hint="run the cell again: it sends one message and lets A and B poll",
+        )
+    others = [d for d in deliveries if d[1] != "A"]
+    if others:
+        second = others[0][0]
+        hint = (
+            f"the message is hidden for {visibility:g} s after a receive, the job takes "
+            f"{job_seconds:g} s: choose a timeout longer than the job"
+        )
+        if visibility > job_seconds:  # longer, but the calls' own time ran past it
+            hint = (
+                f"{visibility:g} s is longer than the {job_seconds:g}-second job, but only just: "
+                "the job plus the time the calls take ran past it — leave a margin"
+            )
+        return wrong(
+            f"consumer B got the message at {second:g} s while A was still working on it",
+            expected="1 delivery (to A)",
+            got=f"{len(deliveries)} deliveries",
+            hint=hint,
+        )
+    return right(
+        f"one delivery: hidden for {visibility:g} s, longer than the {job_seconds:g}-second job "
+        "(keep it near the job's time: after a crash the retry waits that long)"
+    )
+
+
+def _policy(value: Any) -> Mapping[str, Any] | None:
+    """A redrive policy given as a dict or as the JSON text SQS stores."""
+    import json  # here, not at the top: keeps this notebook's section self-contained for merging
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, Mapping) else None
+
+
+@check
+def poison_reaches_dlq(redrive_policy: Any, outcome: Any, *, max_receives: int) -> Outcome:
+    """02: a redrive policy that moves a poison message to the dead-letter queue after N receives.
+
+    ``outcome`` is the experiment's record: ``error`` (SQS's refusal, or None), ``dead`` (the
+    bodies found in the DLQ) and ``poison_receives`` (how often the poison message was received).
+    """
+    if is_placeholder(redrive_policy):
+        return not_done(
+            f"write the redrive policy that moves a message after {max_receives} receives"
+        )
+    policy = _policy(redrive_policy)
+    if policy is None or not {"deadLetterTargetArn", "maxReceiveCount"} <= set(policy):
+        return wrong(
+            "a redrive policy has two keys",
+            expected="{'deadLetterTargetArn': dlq_arn, 'maxReceiveCount': N}",
+            got=repr(redrive_policy),
+            hint="the keys are spelt exactly so; the ARN is the DLQ's (`dlq_arn`)",
+        )
+    if is_placeholder(outcome) or not isinstance(outcome, Mapping):
+        return wrong(
+            "the experiment did not run",
+            expected="the consumer's record",
+            got=repr(outcome),
+            hint="run the cell again",
+        )
+    if outcome.get("error"):
+        return wrong(
+            "SQS refused the policy",
+            expected="a queue created with your RedrivePolicy",
+            got=outcome["error"],
+            hint="maxReceiveCount is a whole number ≥ 1; deadLetterTargetArn is `dlq_arn`",
+        )
+    receives = outcome.get("poison_receives")
+    if not outcome.get("dead"):
+        return wrong(
+            "the poison message never reached the dead-letter queue",
+            expected=f"it moved after {max_receives} receives",
+            got=f"received {receives} times and still in the queue",
+            hint="is deadLetterTargetArn the ARN of the dead-letter queue (`dlq_arn`)?",
+        )
+    if receives != max_receives:
+        return wrong(
+            f"the poison message was moved after {receives} receives",
+            expected=max_receives,
+            got=receives,
+            hint="maxReceiveCount is how many receives a message gets before it is moved",
+        )
+    return right(
+        f"received {receives} times, never deleted, then moved to the dead-letter queue — "
+        "and the orders behind it went on"
+    )
+
+
 # ----- 03 worker queues with RQ ----------------------------------------------------------------
 
 

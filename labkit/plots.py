@@ -357,3 +357,186 @@ def architecture() -> Figure:
     _arrow(ax, (4.4, 0.62), (5.6, -0.3))  # the API records each job and reads its state
     _arrow(ax, (8.3, 0.62), (7.4, -0.3))  # workers write PENDING → STARTED → SUCCESS/FAILURE
     return fig
+
+
+# ----- notebook 02: standard vs FIFO arrival, and each message's life on a queue -----------------
+
+#: The life of a message on a queue, in the order a lesson meets the states.
+LIFECYCLE_COLOURS = {
+    "waiting": "#c7c7c7",  # stored, visible, not yet received
+    "in flight": "#1f77b4",  # received, hidden for the visibility timeout
+    "visible again": "#ff7f0e",  # its visibility timeout ran out before a delete
+    "in the dead-letter queue": "#f4a6a6",
+}
+#: Events that end a message's life on a queue, and how each is marked.
+LIFECYCLE_ENDS = {
+    "deleted": ("o", "#2ca02c"),
+    "dead-lettered": ("X", "#d62728"),
+    "moved": (">", "#9467bd"),
+    "expired": ("x", "#555555"),
+    "purged": ("x", "#555555"),
+}
+
+
+def arrival_side_by_side(
+    panels: Mapping[str, Sequence[int]],
+    *,
+    total: int | None = None,
+    title: str = "The same messages, two kinds of queue",
+) -> Figure:
+    """One arrival-order panel per queue (same axes), so two queues' orders compare at a glance.
+
+    Each panel shows message number against arrival position beside the in-order diagonal;
+    a number that arrives again is circled in red.
+    """
+    names = list(panels)
+    fig, axes = plt.subplots(
+        1,
+        max(len(names), 1),
+        figsize=(4.2 * max(len(names), 1), 3.8),
+        sharey=True,
+        layout="constrained",
+        squeeze=False,
+    )
+    longest = max((len(v) for v in panels.values()), default=0)
+    top = total if total is not None else max((max(v) + 1 for v in panels.values() if v), default=1)
+    ideal = max(longest, top)
+    for i, (ax, name) in enumerate(zip(axes[0], names, strict=False)):
+        values = list(panels[name])
+        ax.plot([0, ideal - 1], [0, ideal - 1], linestyle="--", color="#555555", label="in order")
+        ax.scatter(range(len(values)), values, s=10, color=PALETTE[i % len(PALETTE)], zorder=3)
+        seen: set[int] = set()
+        again = []
+        for position, number in enumerate(values):
+            if number in seen:
+                again.append((position, number))
+            seen.add(number)
+        if again:
+            ax.scatter(
+                [p for p, _ in again],
+                [n for _, n in again],
+                s=60,
+                facecolors="none",
+                edgecolors="#d62728",
+                linewidths=1.4,
+                label="delivered again",
+                zorder=4,
+            )
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("arrival position")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=8)
+    axes[0][0].set_ylabel("message number")
+    fig.suptitle(title)
+    return fig
+
+
+def _lifecycle_step(kind: str, in_dlq: bool) -> tuple[str | None, bool]:
+    """The state a message is in after ``kind`` happened to it, and whether ``kind`` ended its
+    life on that queue (None, True). Unknown kinds change nothing (the current state, False)."""
+    if in_dlq:  # parked: a look at it (received, then visible again) does not change that
+        if kind in ("sent", "dead-lettered", "received", "visible"):
+            return "in the dead-letter queue", False
+        return None, kind in LIFECYCLE_ENDS  # deleted, moved out (redriven), expired, purged
+    if kind == "received":
+        return "in flight", False
+    if kind in ("sent", "moved"):  # moved: redriven in from a dead-letter queue
+        return "waiting", False
+    if kind == "visible":
+        return "visible again", False
+    return None, kind in LIFECYCLE_ENDS  # deleted, dead-lettered, expired, purged
+
+
+def _lifecycle_spans(
+    events: Iterable[Mapping[str, object]],
+    labels: Mapping[str, str],
+    dead_letter_queues: Iterable[str],
+) -> tuple[dict[str, list[tuple[str, float, float, int]]], list[tuple[str, float, str]], float]:
+    """Turn a service's event log into per-row ``(state, start, end, receive_count)`` spans and
+    ``(row, time, event)`` end marks. Rows are ``labels[message_id]``, so a redriven copy with a
+    new id continues its original's row when both ids carry the same label. At equal times an
+    end comes before a start (dead-lettered from the source, then into the DLQ)."""
+    dlqs = set(dead_letter_queues)
+
+    def step(event: Mapping[str, object]) -> tuple[str | None, bool]:
+        return _lifecycle_step(str(event["event"]), event.get("queue") in dlqs)
+
+    ordered = sorted(events, key=lambda e: (float(e["time"]), not step(e)[1]))
+    spans: dict[str, list[tuple[str, float, float, int]]] = {}
+    marks: list[tuple[str, float, str]] = []
+    current: dict[str, tuple[str, float, int]] = {}
+    last = 0.0
+    for event in ordered:
+        when, kind = float(event["time"]), str(event["event"])
+        message_id = str(event.get("message_id"))
+        row = labels.get(message_id, message_id[:8])
+        state, ends = step(event)
+        last = max(last, when)
+        spans.setdefault(row, [])
+        if (state is None and not ends) or (row in current and current[row][0] == state):
+            continue  # unknown to the picture, or no change of state: the current span goes on
+        if ends:
+            marks.append((row, when, kind))
+        if row in current:
+            previous, since, previous_count = current.pop(row)
+            spans[row].append((previous, since, when, previous_count))
+        if state is not None:
+            current[row] = (state, when, int(event.get("receive_count") or 0))
+    for row, (state, since, count) in current.items():
+        spans[row].append((state, since, last, count))
+    return spans, marks, last
+
+
+def message_lifecycle(
+    events: Iterable[Mapping[str, object]],
+    *,
+    labels: Mapping[str, str] | None = None,
+    dead_letter_queues: Iterable[str] = (),
+    title: str = "Each message's life on the queue",
+    xlabel: str = "seconds on the service's clock",
+) -> Figure:
+    """One row per message: waiting → in flight → visible again → … → deleted or dead-lettered.
+
+    ``events`` are the local SQS service's own records (``Lab.events``: ``time``, ``message_id``,
+    ``event``, ``receive_count``), optionally tagged with the ``queue`` they came from so events
+    of a dead-letter queue (named in ``dead_letter_queues``) draw as time spent there. Times are
+    shown relative to the first event. In-flight spans carry their receive count.
+    """
+    events = list(events)
+    start = min((float(e["time"]) for e in events), default=0.0)
+    shifted = [{**e, "time": float(e["time"]) - start} for e in events]
+    spans, marks, last = _lifecycle_spans(shifted, labels or {}, dead_letter_queues)
+    rows = list(spans)
+    fig, ax = _figure((7.6, 0.55 * max(len(rows), 2) + 1.6))
+    shown: set[str] = set()
+    for y, row in enumerate(rows):
+        for state, begin, end, count in spans[row]:
+            ax.broken_barh(
+                [(begin, max(end - begin, last * 0.004 or 1e-3))],
+                (y - 0.3, 0.6),
+                facecolors=LIFECYCLE_COLOURS[state],
+                label=state if state not in shown else None,
+            )
+            shown.add(state)
+            if state == "in flight" and count:
+                ax.text(begin, y - 0.36, f"#{count}", fontsize=7, va="bottom", color="#1f3f6f")
+    for kind, (marker, colour) in LIFECYCLE_ENDS.items():
+        points = [(t, rows.index(row)) for row, t, k in marks if k == kind]
+        if points:
+            ax.scatter(
+                [t for t, _ in points],
+                [y for _, y in points],
+                marker=marker,
+                s=70,
+                color=colour,
+                zorder=4,
+                label=kind,
+            )
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(rows)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=4, fontsize=8, frameon=False)
+    return fig

@@ -46,6 +46,98 @@ def test_arrival_order_one_series_per_subscriber():
     assert labels == ["in order (ideal)", "A", "B"]
 
 
+# --- notebook 02: standard vs FIFO, and the message lifecycle ---------------------------------
+def test_arrival_side_by_side_one_panel_per_queue_with_its_own_dots():
+    fig = plots.arrival_side_by_side({"standard": [1, 0, 2, 2], "FIFO": [0, 1, 2]}, total=3)
+    assert [ax.get_title() for ax in fig.axes] == ["standard", "FIFO"]
+    standard, fifo = fig.axes
+    assert [tuple(p) for p in standard.collections[0].get_offsets()] == [
+        (0, 1),
+        (1, 0),
+        (2, 2),
+        (3, 2),
+    ]
+    assert [tuple(p) for p in standard.collections[1].get_offsets()] == [(3, 2)]  # again
+    assert len(fifo.collections) == 1  # nothing circled: no repeats
+    assert standard.get_shared_y_axes().joined(standard, fifo)
+
+
+def _event(time, message_id, event, count=0, queue="orders.fifo"):
+    return {
+        "time": time,
+        "message_id": message_id,
+        "event": event,
+        "receive_count": count,
+        "queue": queue,
+    }
+
+
+POISON_LOG = [
+    _event(100.0, "m1", "sent"),
+    _event(100.0, "m2", "sent"),
+    _event(100.5, "m1", "received", 1),
+    _event(100.6, "m1", "deleted", 1),
+    _event(100.7, "m2", "received", 1),
+    _event(105.7, "m2", "visible", 1),
+    _event(106.0, "m2", "received", 2),
+    _event(111.0, "m2", "visible", 2),
+    # the move: logged by the source and by the dead-letter queue at the same instant
+    _event(112.0, "m2", "dead-lettered", 2, queue="dlq.fifo"),
+    _event(112.0, "m2", "dead-lettered", 2),
+    _event(115.0, "m2", "received", 3, queue="dlq.fifo"),  # a look into the DLQ …
+    _event(115.0, "m2", "visible", 3, queue="dlq.fifo"),  # … that leaves it there
+    _event(120.0, "m2", "moved", 3, queue="dlq.fifo"),
+    _event(120.0, "m3", "moved", 0),  # the redriven copy, a new id on the source queue
+    _event(121.0, "m3", "received", 1),
+    _event(121.5, "m3", "deleted", 1),
+]
+LABELS = {"m1": "order 1", "m2": "order 2", "m3": "order 2"}
+
+
+def test_lifecycle_spans_follow_the_service_log():
+    spans, marks, last = plots._lifecycle_spans(POISON_LOG, LABELS, ["dlq.fifo"])
+    assert spans["order 1"] == [("waiting", 100.0, 100.5, 0), ("in flight", 100.5, 100.6, 1)]
+    states = [s[0] for s in spans["order 2"]]
+    assert states == [
+        "waiting",
+        "in flight",
+        "visible again",
+        "in flight",
+        "visible again",
+        "in the dead-letter queue",
+        "waiting",
+        "in flight",
+    ]
+    counts = [s[3] for s in spans["order 2"] if s[0] == "in flight"]
+    assert counts == [1, 2, 1]
+    assert [(row, kind) for row, _, kind in marks] == [
+        ("order 1", "deleted"),
+        ("order 2", "dead-lettered"),
+        ("order 2", "moved"),
+        ("order 2", "deleted"),
+    ]
+    assert last == 121.5
+
+
+def test_message_lifecycle_draws_rows_states_and_end_marks():
+    fig = plots.message_lifecycle(POISON_LOG, labels=LABELS, dead_letter_queues=["dlq.fifo"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["order 1", "order 2"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    for name in ("waiting", "in flight", "visible again", "in the dead-letter queue"):
+        assert name in legend
+    for name in ("deleted", "dead-lettered", "moved"):
+        assert name in legend
+    assert {"#1", "#2"} <= {t.get_text() for t in ax.texts}  # receive counts on in-flight spans
+    assert ax.get_xlim()[0] <= 0.0  # times relative to the first event
+
+
+def test_message_lifecycle_keeps_unknown_events_out_and_unlabelled_ids_short():
+    log = [_event(0, "abcdef123456", "sent"), _event(1, "abcdef123456", "peeked")]
+    spans, marks, _ = plots._lifecycle_spans(log, {}, [])
+    assert spans == {"abcdef12": [("waiting", 0.0, 1.0, 0)]} and marks == []
+
+
 def test_metrics_bars_heights_follow_the_metrics():
     fig = plots.metrics_bars(
         {"short polling": {"sent": 10, "empty_receives": 7}, "long polling": {"sent": 10}}
