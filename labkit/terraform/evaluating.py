@@ -350,21 +350,22 @@ class Evaluator:
         if isinstance(node, UnaryOpRule):
             return self._unary(node)
         what = node.lark_name().replace("_", " ") if isinstance(node, LarkRule) else repr(node)
-        raise Unsupported(
-            f"{self.where(None)}{what} expressions are not supported{self._line(node)}"
-        )
+        raise Unsupported(f"{self.at(node)}{what} expressions are not supported")
 
-    def _line(self, node: LarkElement) -> str:
-        return f" (line {line_of(node)})" if isinstance(node, LarkRule) else ""
+    def at(self, node: LarkElement) -> str:
+        """`module.x: main.tf:12: `, the prefix of an error about this expression."""
+        block = self.module.block_holding(node)
+        line = line_of(node) if isinstance(node, LarkRule) else "?"
+        prefix = f"{self.module.address}: " if self.module.address else ""
+        return f"{prefix}{block.file.name if block else '?'}:{line}: "
 
-    def _failed(self, node: LarkRule, exc: Exception) -> LabError:
-        message = str(exc) or type(exc).__name__
-        return LabError(f"{self.where(None)}line {line_of(node)}: {message}")
+    def _failed(self, node: LarkRule, what: str, exc: Exception) -> LabError:
+        return LabError(f"{self.at(node)}{what}: {str(exc) or type(exc).__name__}")
 
     def _term(self, node: ExprTermRule) -> Any:
         name = root_name(node)
         if name is not None:
-            raise Unsupported(f"{self.where(None)}bare name {name!r}{self._line(node)}")
+            raise Unsupported(f"{self.at(node)}bare name {name!r}")
         return self.evaluate(node.expression)
 
     def _string(self, node: StringRule) -> str:
@@ -376,7 +377,7 @@ class Evaluator:
             elif isinstance(content, InterpolationRule):
                 out.append(to_string(self.evaluate(content.expression)))
             else:
-                raise Unsupported(f"{self.where(None)}template directives are not supported")
+                raise Unsupported(f"{self.at(node)}template directives are not supported")
         return "".join(out)
 
     def _object(self, node: ObjectRule) -> dict[str, Any]:
@@ -395,7 +396,7 @@ class Evaluator:
                 )
                 key = to_string(self.evaluate(key_expression))
             else:
-                raise Unsupported(f"{self.where(None)}object key{self._line(element)}")
+                raise Unsupported(f"{self.at(element)}this object key is not supported")
             result[key] = self.evaluate(element.expression)
         return result
 
@@ -403,22 +404,22 @@ class Evaluator:
         name = "::".join(str(identifier.token.value) for identifier in node.identifiers)
         function = FUNCTIONS.get(name)
         if function is None:
-            raise Unsupported(f"{self.where(None)}function {name}() is not supported locally")
+            raise Unsupported(f"{self.at(node)}function {name}() is not supported locally")
         arguments = node.arguments
         values = [self.evaluate(a) for a in arguments.arguments] if arguments is not None else []
         if arguments is not None and arguments.has_ellipsis:
             if not values or not isinstance(values[-1], list):
-                raise LabError(f"{self.where(None)}{name}(...): only a list can be expanded")
+                raise LabError(f"{self.at(node)}{name}(...): only a list can be expanded")
             values = [*values[:-1], *values[-1]]
         try:
             return function(*values)
         except _VALUE_ERRORS as exc:
-            raise self._failed(node, exc) from None
+            raise self._failed(node, f"{name}()", exc) from None
 
     def _traverse(self, node: GetAttrExprTermRule | IndexExprTermRule) -> Any:
         found = traversal(node)
         if found is None:
-            raise Unsupported(f"{self.where(None)}this traversal{self._line(node)}")
+            raise Unsupported(f"{self.at(node)}this traversal is not supported")
         base, steps = found
         root = root_name(base)
         if root is not None:
@@ -429,7 +430,7 @@ class Evaluator:
             try:
                 value = value[key]
             except _VALUE_ERRORS as exc:
-                raise self._failed(node, exc) from None
+                raise self._failed(node, "cannot index", exc) from None
         return value
 
     def _key(self, key: ExpressionRule | int) -> Any:
@@ -442,7 +443,7 @@ class Evaluator:
         try:
             return OPERATORS[operator](left, right)
         except _VALUE_ERRORS as exc:
-            raise self._failed(node, exc) from None
+            raise self._failed(node, f"operator {operator}", exc) from None
 
     def _unary(self, node: UnaryOpRule) -> Any:
         value = self.evaluate(node.expr_term)
@@ -451,4 +452,4 @@ class Evaluator:
         try:
             return -number(value)
         except _VALUE_ERRORS as exc:
-            raise self._failed(node, exc) from None
+            raise self._failed(node, "operator -", exc) from None

@@ -18,6 +18,7 @@ from hcl2.rules.expressions import ExpressionRule, ExprTermRule
 from hcl2.rules.literal_rules import IdentifierRule
 from hcl2.rules.strings import StringRule
 from hcl2.utils import process_escape_sequences
+from hcl2.walk import ancestors
 from lark.exceptions import LarkError
 
 from labkit.errors import LabError
@@ -74,6 +75,15 @@ class Module:
             for name, expression in block.attributes().items():
                 found[name] = (expression, block)
         return found
+
+    def block_holding(self, rule: LarkElement) -> Block | None:
+        """The top-level block a rule sits in (found through python-hcl2's parent links)."""
+        bodies = {id(block.body): block for block in self.blocks}
+        for ancestor in ancestors(rule):
+            block = bodies.get(id(ancestor))
+            if block is not None:
+                return block
+        return None
 
     def child_directory(self, block: Block) -> Path | None:
         """The directory of a `module` block whose source is a local path (else None).
