@@ -8,6 +8,7 @@ each block's file and line so every error can say where it comes from.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,10 +138,19 @@ def block_of(rule: BlockRule, file: Path) -> Block:
     return Block(kind, tuple(labels), rule.body, file, line_of(rule.labels[0]))
 
 
+@functools.lru_cache(maxsize=128)
+def _parse_text(text: str) -> StartRule:
+    """Parsed once per distinct text: loading a module again (tests, child modules) is free."""
+    return hcl2.parses(text)
+
+
 def parse_file(path: Path) -> StartRule:
-    """One file as python-hcl2's typed rule tree; unreadable or invalid HCL is a LabError."""
+    """One file as python-hcl2's typed rule tree; unreadable or invalid HCL is a LabError.
+
+    The tree may be shared with other callers that read the same text: read it, never change it.
+    """
     try:
-        return hcl2.parses(path.read_text(encoding="utf-8"))
+        return _parse_text(path.read_text(encoding="utf-8"))
     except (LarkError, UnicodeDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LabError(f"{path}: not valid HCL ({first})") from None
