@@ -103,9 +103,10 @@ def traversal(node: LarkElement) -> tuple[LarkElement, list[Step]] | None:
         base, index = node.children
         if isinstance(index, ShortIndexRule):
             steps.append(GetIndex(int(str(index.index.value))))
-        else:
-            assert isinstance(index, SqbIndexRule)
+        elif isinstance(index, SqbIndexRule):
             steps.append(GetIndex(index.index_expression))
+        else:
+            return None
         node = _unwrap(base)
     if not steps:
         return None
