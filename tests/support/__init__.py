@@ -1,0 +1,1 @@
+"""Helpers that only tests use: kept here so the product does not carry them."""
