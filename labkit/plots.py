@@ -229,7 +229,14 @@ def state_timeline(
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=8, ncols=min(len(seen), 4) or 1)
+    # below the axis, so it never covers a bar
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        fontsize=8,
+        ncols=min(len(seen), 6) or 1,
+        frameon=False,
+    )
     ax.grid(axis="x", alpha=0.3)
     return fig
 
