@@ -5,13 +5,14 @@ function (``labkit.jobs_demo.count_words``) plus its arguments, and the worker â
 maybe another machine â€” imports that name to run it. A function defined in a notebook is called
 ``__main__.something``, which no worker can import. Each function is tiny and deterministic so
 the notebook's outputs are the same on every run; ``delay`` makes the job slow enough to watch.
+`empty` is the notebook's plumbing (a clean queue per run), not a job.
 """
 
 from __future__ import annotations
 
 import time
 
-from rq import get_current_job
+from rq import Queue, get_current_job
 
 
 def count_words(text: str, delay: float = 0.0) -> int:
@@ -45,3 +46,16 @@ def sleep_for(seconds: float) -> float:
     """Sleep, then return the time slept: with a shorter job timeout the worker stops it first."""
     time.sleep(seconds)
     return seconds
+
+
+def empty(queue: Queue) -> None:
+    """Empty ``queue`` and its registries, so every run of the notebook starts from nothing."""
+    queue.empty()
+    for registry in (
+        queue.started_job_registry,
+        queue.finished_job_registry,
+        queue.failed_job_registry,
+        queue.scheduled_job_registry,
+    ):
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)

@@ -271,3 +271,71 @@ def distinct(states: Iterable[str]) -> list[str]:
         if not out or out[-1] != state:
             out.append(state)
     return out
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> int:
+    """Stop a worker this notebook started (SIGTERM: a warm shutdown; SIGKILL after ``timeout``)."""
+    from labkit.services.process import terminate
+
+    terminate(proc, timeout=timeout)
+    return proc.returncode
+
+
+# --- a Celery worker for notebook 04 (the course's code) ---------------------------------------
+#: Runs Celery's own command line in a process that SIGTERMs itself after a deadline: a Celery
+#: worker has no burst mode, and a kernel that dies before its stop cell must not leave it behind.
+_CELERY_WITH_DEADLINE = """\
+import os, signal, sys, threading
+deadline = float(sys.argv.pop(1))
+timer = threading.Timer(deadline, os.kill, (os.getpid(), signal.SIGTERM))
+timer.daemon = True
+timer.start()
+from celery.__main__ import main
+main()
+"""
+
+
+def start_celery_worker(
+    app: str,
+    *,
+    name: str,
+    env: dict[str, str] | None = None,
+    deadline: float = 120.0,
+    log: Path | None = None,
+) -> subprocess.Popen:
+    """Start a Celery worker for ``app`` (``module:attribute``) as a separate process.
+
+    ``--pool solo`` runs tasks in the worker process itself (no forked children), and gossip,
+    mingle and heartbeat are off: one worker needs none of them, and they cost seconds of start-up.
+    The worker stops itself (warm shutdown) ``deadline`` seconds after it starts; stop it earlier
+    with `stop_process`. ``env`` is added to this process's environment (e.g. the broker URL).
+    """
+    argv = [sys.executable, "-c", _CELERY_WITH_DEADLINE, f"{deadline:g}", "-A", app, "worker"]
+    argv += ["--pool", "solo", "--hostname", f"{name}@%h", "--loglevel", "INFO"]
+    argv += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    out = log.open("ab") if log else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
+    finally:
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+def side_by_side(columns: dict[str, str]) -> Any:
+    """Source code in columns, one per title (the course's code beside ours), as notebook HTML."""
+    from html import escape
+
+    from IPython.display import HTML
+
+    head = "".join(f"<th style='text-align:left'>{escape(title)}</th>" for title in columns)
+    cells = "".join(
+        f"<td style='vertical-align:top'><pre style='font-size:85%'>{escape(code)}</pre></td>"
+        for code in columns.values()
+    )
+    return HTML(f"<table><tr>{head}</tr><tr>{cells}</tr></table>")

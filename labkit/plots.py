@@ -10,9 +10,7 @@ that pictures carry no wall-clock values.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
 
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
@@ -183,31 +181,62 @@ def state_timeline(
     *,
     title: str = "Job states over time",
     xlabel: str = "seconds since the first job was enqueued",
+    final: bool = True,
 ) -> Figure:
     """One row per job, coloured segments ``(state, start, end)`` for each state it was seen in.
 
     A "state" may be any label (a worker's name, say): RQ's and the course's states keep fixed
-    colours, other labels take the palette in order of appearance.
+    colours, other labels take the palette in order of appearance. Every segment is drawn at least
+    a sliver wide, so a state seen in one poll (the final one, typically) is not lost; with
+    ``final`` each row's last state is also written at its end, so the picture says how the job
+    ended.
     """
     fig, ax = _figure((7.0, 0.6 * max(len(spans), 2) + 1.2))
+    ends = [end for segments in spans.values() for _, _, end in segments]
+    starts = [start for segments in spans.values() for _, start, _ in segments]
+    width = (max(ends) - min(starts)) if ends else 0.0
+    sliver = max(width * 0.02, 1e-3)  # the narrowest segment drawn: visible at any scale
+    right_edge = 0.0
     seen: dict[str, str] = {}
     for row, segments in enumerate(spans.values()):
         for state, start, end in segments:
             first = state not in seen
             if first:  # known states keep their colour; others (e.g. worker names) take the palette
                 seen[state] = STATE_COLOURS.get(state) or PALETTE[len(seen) % len(PALETTE)]
+            drawn = max(end - start, sliver)
+            right_edge = max(right_edge, start + drawn)
             ax.broken_barh(
-                [(start, max(end - start, 1e-3))],
+                [(start, drawn)],
                 (row - 0.35, 0.7),
                 facecolors=seen[state],
                 label=state if first else None,
             )
+        if final and segments:
+            state, start, end = segments[-1]
+            ax.annotate(
+                state,
+                (start + max(end - start, sliver), row),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+                weight="bold",
+            )
+    if final and ends:  # room on the right for the final states' names
+        ax.set_xlim(min(starts) - sliver, right_edge + max(width, sliver) * 0.25)
     ax.set_yticks(range(len(spans)))
     ax.set_yticklabels(list(spans))
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=8, ncols=min(len(seen), 4) or 1)
+    # below the axis, so it never covers a bar
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        fontsize=8,
+        ncols=min(len(seen), 6) or 1,
+        frameon=False,
+    )
     ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -218,6 +247,8 @@ def spans_from_observations(
     """Turn polled ``(time, state)`` samples into ``(state, start, end)`` segments for a timeline.
 
     Consecutive samples with the same state merge; each state lasts until the next one is seen.
+    The last state ends at ``end`` (default: the last sample — zero-width when it was seen once,
+    which `state_timeline` still draws and labels).
     """
     segments: list[tuple[str, float, float]] = []
     for t, state in observations:
@@ -232,31 +263,6 @@ def spans_from_observations(
         final = end if end is not None else observations[-1][0]
         segments[-1] = (last_state, last_start, max(final, last_end))
     return segments
-
-
-def calendar_timeline(
-    events: Sequence[tuple[str, datetime]],
-    *,
-    title: str = "Todos by deadline",
-) -> Figure:
-    """Each calendar event as a labelled marker on a date axis, in deadline order."""
-    ordered = sorted(events, key=lambda e: e[1])
-    fig, ax = _figure((7.0, 0.45 * max(len(ordered), 3) + 1.2))
-    for row, (summary, when) in enumerate(ordered):
-        ax.plot([when], [row], marker="D", color=PALETTE[row % len(PALETTE)])
-        ax.annotate(
-            summary, (mdates.date2num(when), row), xytext=(8, -3), textcoords="offset points"
-        )
-    ax.set_yticks([])
-    ax.set_ylim(len(ordered) - 0.5, -0.5)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    if ordered:
-        first, last = ordered[0][1], ordered[-1][1]
-        pad = max((last - first) * 0.25, timedelta(days=1))
-        ax.set_xlim(first - pad, last + pad * 2)
-    ax.set_title(title)
-    ax.grid(axis="x", alpha=0.3)
-    return fig
 
 
 # ----- 01: polling an idle queue -------------------------------------------------------------

@@ -85,7 +85,7 @@ def test_calendar_properties_and_one_event_per_deadline():
     first = events[0]
     assert first["SUMMARY"] == "Submit report"
     assert first["DESCRIPTION"] == "the weekly one"
-    assert first["DTSTART"] == "20230227T093000"
+    assert first["DTSTART"] == "20230227T093000Z"
     assert first["DTSTAMP"] == "20260310T120000Z"
 
 
@@ -149,9 +149,52 @@ def test_control_characters_are_dropped_not_emitted():
     assert event.summary.value == "abcd\te"
 
 
-def test_dtstart_is_the_deadline_as_floating_time():
-    event = parse_vobject(build_calendar([todo(1, deadline="2023-02-27T18:45:10")], NOW)).vevent
-    assert event.dtstart.value == datetime(2023, 2, 27, 18, 45, 10)
+def test_dtstart_is_the_stored_deadline_in_utc_never_floating():
+    """The API stores deadlines as naive UTC: DTSTART says so with `Z` (DESIGN §7)."""
+    data = build_calendar([todo(1, deadline="2023-02-27T18:45:10")], NOW)
+    assert check_rfc5545(data)[0]["DTSTART"] == "20230227T184510Z"
+    event = parse_vobject(data).vevent
+    assert event.dtstart.value == datetime(2023, 2, 27, 18, 45, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("deadline", "instant"),
+    [
+        (
+            "2026-03-02T09:00:00+10:00",
+            "20260301T230000Z",
+        ),  # Brisbane 9 am = 23:00 UTC the day before
+        (datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=10))), "20260301T230000Z"),
+        ("2026-03-02T09:00:00-05:30", "20260302T143000Z"),
+        ("2026-03-02T09:00:00Z", "20260302T090000Z"),
+    ],
+)
+def test_a_deadline_with_a_zone_is_the_same_instant_in_the_file(deadline, instant):
+    data = build_calendar([todo(1, deadline=deadline)], NOW)
+    assert check_rfc5545(data)[0]["DTSTART"] == instant
+    parsed = parse_vobject(data).vevent.dtstart.value
+    given = deadline if isinstance(deadline, datetime) else datetime.fromisoformat(deadline)
+    assert parsed == given  # aware datetimes compare as instants
+
+
+@pytest.mark.slow
+async def test_a_zoned_deadline_posted_to_the_api_lands_at_the_same_instant(
+    make_client, job_backend
+):
+    """Through the API: POST with +10:00, stored as UTC, the calendar's DTSTART is that instant."""
+    async with make_client(**job_backend.config) as (client, _):
+        posted = await client.post(
+            "/api/v1/todos", json={"title": "Standup", "deadline_at": "2026-03-02T09:00:00+10:00"}
+        )
+        assert (await posted.get_json())["deadline_at"] == "2026-03-01T23:00:00"
+        task = await (await client.post("/api/v1/todos/ical")).get_json()
+        job_backend.start_worker().wait(timeout=30)
+        status = await (await client.get(task["task_url"])).get_json()
+        assert status["task_status"] == "SUCCESS"
+        data = await (await client.get(status["result_url"])).get_data()
+    assert check_rfc5545(data)[0]["DTSTART"] == "20260301T230000Z"
+    start = parse_vobject(data).vevent.dtstart.value
+    assert start == datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=10)))
 
 
 def test_create_ical_waits_the_delay_then_builds():

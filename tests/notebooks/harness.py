@@ -16,7 +16,7 @@ CI_PARAMETERS: dict[str, dict[str, object]] = {
     "00": {},
     "01": {},
     "02": {},
-    "03": {"delay": 0.3, "shared_jobs": 4, "shared_delay": 0.1},
+    "03": {"delay": 0.3, "shared_jobs": 4, "shared_delay": 0.1, "work_seconds": 1.2},
     "04": {},
     "05": {},
 }

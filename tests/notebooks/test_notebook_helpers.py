@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import signal
 
 import pytest
 from rq import Queue
@@ -95,3 +96,39 @@ def test_burst_workers_in_separate_processes_run_each_job_once(redis_clean: str)
     assert failing.get_status(refresh=True).value == "failed"
     assert failing.id in queue.failed_job_registry.get_job_ids()
     conn.close()
+
+
+@pytest.mark.slow
+def test_celery_worker_runs_the_courses_task_and_stops(redis_clean: str):
+    """The course's Celery worker, started outside this process, runs one task; stop ends it."""
+    from celery import Celery
+
+    from labkit.notebook import start_celery_worker, stop_process
+
+    env = {"CELERY_BROKER_URL": redis_clean, "CELERY_RESULT_BACKEND": redis_clean}
+    worker = start_celery_worker("course.celery_calendar:celery", name="t", env=env, deadline=300)
+    client = Celery("client", broker=redis_clean, backend=redis_clean)
+    try:
+        todo = {"id": 1, "title": "x", "description": None, "deadline_at": "2026-12-01T09:00:00"}
+        task = client.send_task("ical", args=[[todo]])
+        calendar = task.get(timeout=120)
+        assert calendar.startswith("BEGIN:VCALENDAR") and "SUMMARY:x" in calendar
+        assert task.state == "SUCCESS"
+    finally:
+        code = stop_process(worker, timeout=30)
+        client.close()
+    assert code is not None and worker.poll() is not None
+
+
+@pytest.mark.slow
+def test_celery_worker_stops_itself_at_its_deadline(redis_clean: str):
+    from labkit.notebook import start_celery_worker, stop_process
+
+    env = {"CELERY_BROKER_URL": redis_clean, "CELERY_RESULT_BACKEND": redis_clean}
+    worker = start_celery_worker("course.celery_calendar:celery", name="d", env=env, deadline=2)
+    try:
+        # SIGTERM at the deadline: Celery's warm shutdown (0), or the default action if it came
+        # before Celery set its handlers (-SIGTERM); either way the worker is gone by itself
+        assert worker.wait(timeout=120) in (0, -signal.SIGTERM)
+    finally:
+        stop_process(worker)

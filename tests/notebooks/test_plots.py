@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import matplotlib
 import pytest
 
@@ -175,12 +173,23 @@ def test_state_timeline_one_row_per_job_and_legend_per_state():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["queued", "started", "worker-1"]
 
 
-def test_calendar_timeline_orders_events_by_date():
-    fig = plots.calendar_timeline(
-        [("later", datetime(2026, 12, 3)), ("sooner", datetime(2026, 12, 1))]
-    )
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert texts == ["sooner", "later"]
+def test_state_timeline_shows_each_rows_final_state_even_when_seen_once():
+    spans = plots.spans_from_observations([(0.0, "queued"), (0.4, "started"), (1.0, "finished")])
+    assert spans[-1] == ("finished", 1.0, 1.0)  # seen in one poll: no width of its own
+    fig = plots.state_timeline({"job": spans, "other": [("queued", 0, 0.5), ("failed", 0.5, 0.5)]})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["finished", "failed"]
+    widths = [path.get_extents().width for coll in ax.collections for path in coll.get_paths()]
+    assert len(widths) == 5 and min(widths) > 0  # the one-poll states are drawn too
+    finished_label = ax.texts[0]
+    assert finished_label.xy[0] > 1.0  # written just after the drawn sliver
+    assert ax.get_xlim()[1] > finished_label.xy[0]  # and inside the picture
+    assert "finished" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_state_timeline_without_final_labels():
+    fig = plots.state_timeline({"job": [("queued", 0, 1)]}, final=False)
+    assert len(fig.axes[0].texts) == 0
 
 
 def test_architecture_names_both_halves():

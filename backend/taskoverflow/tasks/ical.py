@@ -6,8 +6,10 @@ job function workers run: it waits the demo delay, then builds. icalendar does t
 event); we only drop the control characters TEXT may not hold, and keep per-event work
 to what icalendar itself needs so a 10,000-todo calendar costs about what icalendar costs.
 
-Deadlines carry no zone in the API, so DTSTART is a floating local time (the todo's wall
-clock); DTSTAMP is UTC as RFC 5545 requires.
+DTSTART is the deadline as a UTC time (`...Z`), never a floating local time (DESIGN §7): the API
+converts a deadline given with a zone to UTC and stores it without one, so a floating DTSTART
+would show `2026-03-02T09:00+10:00` as 23:00 on 1 March in a Brisbane calendar — 10 h off. A
+naive deadline is therefore UTC; an aware one is converted. DTSTAMP is UTC as RFC 5545 requires.
 """
 
 from __future__ import annotations
@@ -61,9 +63,14 @@ def _text(value: str | None) -> str:
     return _FORBIDDEN.sub("", value) if _FORBIDDEN.search(value) else value
 
 
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` as an aware UTC datetime; a naive one is taken to be UTC already (as stored)."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def build_calendar(todos: Iterable[Mapping[str, Any]], now: datetime) -> bytes:
-    """One VEVENT per todo with a deadline (others skipped), stamped `now` (made UTC)."""
-    stamp = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+    """One VEVENT per todo with a deadline (others skipped), stamped `now`, all times in UTC."""
+    stamp = as_utc(now)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -78,7 +85,7 @@ def build_calendar(todos: Iterable[Mapping[str, Any]], now: datetime) -> bytes:
         event.add("dtstamp", stamp)
         event.add("summary", _text(todo.get("title")))
         event.add("description", _text(todo.get("description")))
-        event.add("dtstart", deadline)
+        event.add("dtstart", as_utc(deadline))
         cal.add_component(event)
     return cal.to_ical()
 
