@@ -336,6 +336,13 @@ class JobStack:
                 found.append(line.split(": ", 1)[-1] if ": " in line else line)
         return found
 
+    def worker_with(self, job_id: str) -> str | None:
+        """The running worker whose log says it took job ``job_id`` (None until one has)."""
+        for name, proc in self.workers.items():
+            if proc.poll() is None and self.log_lines(name, job_id):
+                return name
+        return None
+
     def processes(self) -> list[subprocess.Popen]:
         return [*self.workers.values(), self.server]
 
