@@ -89,6 +89,28 @@ def test_log_lines_drop_the_run_specific_prefix(tmp_path: Path):
     ]
 
 
+def test_worker_with_names_the_running_worker_that_took_the_job(tmp_path: Path):
+    stack = JobStack(
+        "sqs",
+        "http://127.0.0.1:1",
+        tmp_path / "x.db",
+        {},
+        tmp_path,
+        server=None,  # type: ignore[arg-type]
+    )
+    dead, alive = _python("pass"), _python("import time; time.sleep(30)")
+    dead.wait()
+    try:
+        stack.workers = {"worker-1": dead, "worker-2": alive}
+        stack.log("worker-1").write_text("x INFO w: job abc started (attempt 1)\n")
+        stack.log("worker-2").write_text("x INFO w: worker on http://…\n")
+        assert stack.worker_with("abc") is None  # only a dead worker ever had it
+        stack.log("worker-2").write_text("x INFO w: job abc started (attempt 2)\n")
+        assert stack.worker_with("abc") == "worker-2"
+    finally:
+        stop_processes([alive])
+
+
 def test_kill_timeline_marks_events_and_writes_each_final_state():
     seen = {
         "SQS": [(0.0, "PENDING"), (0.1, "STARTED"), (3.0, "SUCCESS")],
