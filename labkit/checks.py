@@ -647,3 +647,113 @@ def deadline_with_zone(todo: Any, *, stored_utc: str, wall_clock: str) -> Outcom
 
 
 # ----- 05 deploying with SQS -------------------------------------------------------------------
+#: The SQS worker's steps for one job, in the only order that loses nothing when it dies.
+WORKER_STEPS = (
+    "receive the message",
+    "mark the row STARTED",
+    "build the calendar",
+    "commit SUCCESS and the calendar",
+    "delete the message",
+)
+
+
+@check
+def worker_step_order(steps: Any) -> Outcome:
+    """The receive → process → delete-after-commit order of an SQS worker with state in a DB."""
+    if is_placeholder(steps):
+        return not_done("put the five steps in the order the worker must take them")
+    if not isinstance(steps, list | tuple) or sorted(map(str, steps)) != sorted(WORKER_STEPS):
+        return wrong(
+            "use each of the five steps exactly once",
+            expected=f"a list of the {len(WORKER_STEPS)} steps",
+            got=repr(steps),
+            hint="copy the strings from the list above and only change their order",
+        )
+    order = list(steps)
+    if order == list(WORKER_STEPS):
+        return right(
+            "receive, mark STARTED, build, commit, and only then delete: a worker that dies at any "
+            "point leaves the message in the queue, and SQS hands it out again."
+        )
+    at = {step: order.index(step) for step in order}
+    if at["delete the message"] < at["commit SUCCESS and the calendar"]:
+        hint = (
+            "a worker that dies between deleting the message and committing the result loses "
+            "the job for good: nothing will ever bring the message back"
+        )
+    elif order[0] != "receive the message":
+        hint = "the worker learns which job to run only from the message it receives"
+    elif at["build the calendar"] < at["mark the row STARTED"]:
+        hint = "mark the row STARTED before the slow part, so a client polling /status sees it"
+    else:
+        hint = "the result must be committed before anything else happens to the message"
+    return wrong(
+        "a crash could lose or confuse this job", expected=list(WORKER_STEPS), got=order, hint=hint
+    )
+
+
+@check
+def visibility_fix(visibility_timeout: Any, runs: Any, *, work_seconds: float) -> Outcome:
+    """ "Fix this": a visibility timeout long enough that a slow job is not delivered twice."""
+    if is_placeholder(visibility_timeout) or is_placeholder(runs):
+        return not_done(f"choose a visibility timeout for a job that takes {work_seconds:g} s")
+    if isinstance(visibility_timeout, bool) or not isinstance(visibility_timeout, int):
+        return wrong(
+            "SQS takes the visibility timeout in whole seconds",
+            expected="an int between 0 and 43,200",
+            got=repr(visibility_timeout),
+            hint="round up: a timeout that ends before the job does is the bug",
+        )
+    if visibility_timeout <= work_seconds:
+        return wrong(
+            f"a {visibility_timeout}-s timeout still ends before the {work_seconds:g}-s job does",
+            expected=f"more than {work_seconds:g} s",
+            got=f"{visibility_timeout} s, and the job ran {runs} time(s)",
+            hint="while the first consumer works, the message turns visible again and the "
+            "second consumer receives it too",
+        )
+    if runs != 1:
+        return wrong(
+            "the job did not run exactly once",
+            expected=1,
+            got=runs,
+            hint="run the cell again: the queue's VisibilityTimeout is set from your value",
+        )
+    return right(
+        f"with {visibility_timeout} s of invisibility the {work_seconds:g}-s job ran once. A worker "
+        "whose jobs vary in length extends the timeout while it works instead (a heartbeat)."
+    )
+
+
+@check
+def failed_jobs(rows: Any, *, poison_id: str, attempts: int) -> Outcome:
+    """ "Write the missing code": the SQL query that lists failed jobs with attempts and error."""
+    if is_placeholder(rows):
+        return not_done("query calendar_jobs for the jobs whose status is FAILURE")
+    if rows is None or not isinstance(rows, list | tuple):
+        return wrong(
+            "that is not a list of rows",
+            expected="a list of (id, attempts, error) tuples",
+            got=type(rows).__name__,
+            hint="end the query with .fetchall()",
+        )
+    ids = [row[0] for row in rows]
+    if ids != [poison_id]:
+        return wrong(
+            "not just the failed job",
+            expected="1 row: the poison job",
+            got=f"{len(rows)} row(s)" + (" (not the poison job)" if poison_id not in ids else ""),
+            hint="filter with WHERE status = 'FAILURE'",
+        )
+    row = rows[0]
+    if len(row) != 3 or row[1] != attempts:
+        return wrong(
+            "the columns are not (id, attempts, error)",
+            expected=f"({poison_id[:8]}…, {attempts}, 'the error')",
+            got=f"{len(row)} column(s)" + (f", attempts {row[1]!r}" if len(row) > 1 else ""),
+            hint="SELECT id, attempts, error FROM calendar_jobs WHERE …",
+        )
+    return right(
+        f"one failed job, tried {attempts} times — the queue's maxReceiveCount — "
+        "with the reason kept in its row."
+    )

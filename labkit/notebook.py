@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -339,3 +339,195 @@ def side_by_side(columns: dict[str, str]) -> Any:
         for code in columns.values()
     )
     return HTML(f"<table><tr>{head}</tr><tr>{cells}</tr></table>")
+
+
+# --- notebook 05: a TaskOverflow of the notebook's own, and workers it may kill ---------------
+#: What a calendar worker writes to its log once it listens (RQ registers itself in Redis instead).
+_SQS_WORKER_READY = "worker on "
+
+
+@dataclass
+class JobStack:
+    """One TaskOverflow API with its own port, SQLite file and ``JOB_TRANSPORT``, and the calendar
+    workers a notebook starts beside it — separate processes, as in production, so a cell can
+    SIGKILL one in the middle of a job. The lab's own stack (``labkit up``) is left alone."""
+
+    transport: str
+    url: str
+    database: Path
+    env: dict[str, str]
+    directory: Path
+    server: subprocess.Popen
+    workers: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def api(self) -> httpx.Client:
+        """An HTTP client whose base URL is this API's `/api/v1`."""
+        return httpx.Client(base_url=f"{self.url}/api/v1", timeout=10.0)
+
+    def log(self, name: str) -> Path:
+        return self.directory / f"{self.transport}-{name}.log"
+
+    def start_worker(self, name: str, **env: Any) -> subprocess.Popen:
+        """`taskoverflow worker` on this stack's transport; ``env`` adds settings (e.g. a delay)."""
+        if name in self.workers and self.workers[name].poll() is None:
+            raise LabError(f"worker {name!r} is already running")
+        log = self.log(name)
+        log.write_bytes(b"")
+        self.workers[name] = _spawn(
+            ["worker"], {**self.env, **{k: str(v) for k, v in env.items()}}, log
+        )
+        return self.workers[name]
+
+    def is_ready(self) -> bool:
+        """The API answers and every worker started so far listens (or has already exited)."""
+        if not _taskoverflow_up(self.url):
+            return False
+        return all(self._worker_ready(name) for name in self.workers)
+
+    def _worker_ready(self, name: str) -> bool:
+        proc = self.workers[name]
+        if proc.poll() is not None:
+            return True  # killed or finished: nothing to wait for
+        if self.transport == "sqs":
+            return _SQS_WORKER_READY in self.log(name).read_text(errors="replace")
+        import redis
+        from rq import Worker
+
+        conn = redis.Redis.from_url(self.env["REDIS_URL"], socket_timeout=1)
+        try:
+            return any(w.pid == proc.pid for w in Worker.all(connection=conn))
+        except (redis.RedisError, OSError):
+            return False
+        finally:
+            conn.close()
+
+    def log_lines(self, name: str, containing: str) -> list[str]:
+        """Worker ``name``'s log messages that mention ``containing``, without the timestamp,
+        level and logger name that start each line (those change from run to run)."""
+        found = []
+        for line in self.log(name).read_text(errors="replace").splitlines():
+            if containing in line:
+                found.append(line.split(": ", 1)[-1] if ": " in line else line)
+        return found
+
+    def worker_with(self, job_id: str) -> str | None:
+        """The running worker whose log says it took job ``job_id`` (None until one has)."""
+        for name, proc in self.workers.items():
+            if proc.poll() is None and self.log_lines(name, job_id):
+                return name
+        return None
+
+    def processes(self) -> list[subprocess.Popen]:
+        return [*self.workers.values(), self.server]
+
+    def stop(self) -> None:
+        """SIGTERM every process of this stack (workers first), SIGKILL what outlives 10 s."""
+        stop_processes(self.processes())
+
+
+def _spawn(args: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen:
+    """`python -m taskoverflow.cli ARGS`, output to ``log``; it dies with the kernel (Linux)."""
+    from labkit.services.process import die_with_parent
+
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "taskoverflow.cli", *args],
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent(),  # a crashed kernel leaves no server or worker behind
+        )
+
+
+def start_taskoverflow(
+    transport: str,
+    *,
+    sqs_url: str | None = None,
+    redis_url: str | None = None,
+    directory: Path | None = None,
+    **settings: Any,
+) -> JobStack:
+    """Start a TaskOverflow API on a free port with ``JOB_TRANSPORT=transport`` and a fresh SQLite
+    file of its own; return at once (call `wait_ready`). ``settings`` become environment
+    variables of the API and of every worker (e.g. ``SQS_ICAL_QUEUE``, ``ICAL_DELAY_SECONDS``)."""
+    from labkit.services.ports import free_port
+
+    if transport not in ("rq", "sqs"):
+        raise LabError(f"unknown transport {transport!r}", hint="choose 'rq' or 'sqs'")
+    ends = endpoints()
+    directory = directory or lab_dir() / "notebook-05"
+    directory.mkdir(parents=True, exist_ok=True)
+    database = directory / f"{transport}.db"
+    for leftover in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)  # every run starts from an empty calendar_jobs table
+    env = dict(os.environ)
+    env.pop("TASKOVERFLOW_URL", None)
+    env.update(
+        {
+            "JOB_TRANSPORT": transport,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+            "AWS_ENDPOINT_URL_SQS": sqs_url or ends.sqs,
+            "REDIS_URL": redis_url or ends.redis,
+            "AWS_DEFAULT_REGION": ends.region,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.setdefault("AWS_ACCESS_KEY_ID", "lab-local")  # the local service accepts any key
+    env.setdefault("AWS_SECRET_ACCESS_KEY", "lab-local")
+    env.update({key: str(value) for key, value in settings.items()})
+    port = free_port()
+    log = directory / f"{transport}-api.log"
+    log.write_bytes(b"")
+    server = _spawn(["serve", "--port", str(port)], env, log)
+    return JobStack(transport, f"http://127.0.0.1:{port}", database, env, directory, server)
+
+
+def wait_ready(*stacks: JobStack, deadline: float = 60.0) -> None:
+    """Wait until every stack's API and workers answer; stop them all and say why if not."""
+    stop = time.monotonic() + deadline
+    while not all(stack.is_ready() for stack in stacks):
+        for stack in stacks:
+            if stack.server.poll() is not None:
+                stop_processes([p for s in stacks for p in s.processes()])
+                raise LabError(
+                    f"the {stack.transport} API exited (code {stack.server.returncode})",
+                    hint=_tail(stack.directory / f"{stack.transport}-api.log"),
+                )
+        if time.monotonic() > stop:
+            stop_processes([p for s in stacks for p in s.processes()])
+            raise LabError(
+                f"TaskOverflow was not ready after {deadline:g} s",
+                hint=f"see the logs in {stacks[0].directory}",
+            )
+        time.sleep(0.1)
+
+
+def _tail(log: Path, lines: int = 3) -> str:
+    try:
+        return " | ".join(log.read_text(errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return f"no log at {log}"
+
+
+def stop_processes(processes: Iterable[subprocess.Popen], timeout: float = 10.0) -> None:
+    """SIGTERM each once (a second SIGTERM tells a worker to quit mid-job), wait for all of
+    them together, and SIGKILL what is still running after ``timeout``."""
+    running = [p for p in processes if p.poll() is None]
+    for proc in running:
+        proc.terminate()
+    stop = time.monotonic() + timeout
+    for proc in running:
+        try:
+            proc.wait(max(stop - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def with_redis_db(url: str, db: int) -> str:
+    """The same Redis server, another numbered database: RQ keys there never meet the lab's."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))

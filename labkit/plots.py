@@ -546,3 +546,65 @@ def message_lifecycle(
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=4, fontsize=8, frameon=False)
     return fig
+
+
+# ----- notebook 05: one kill, two transports ---------------------------------------------------
+#: How `kill_timeline` marks what happened to a lane's workers.
+EVENT_MARKERS = {
+    "killed": ("X", "#d62728", "worker killed (SIGKILL)"),
+    "started": ("^", "#2ca02c", "new worker started"),
+    "received": ("o", "#ff7f0e", "job received again"),
+}
+
+
+def kill_timeline(
+    observations: Mapping[str, Sequence[tuple[float, str]]],
+    events: Sequence[tuple[float, str, str]],
+    *,
+    title: str = "A worker killed mid-job",
+    xlabel: str = "seconds since the jobs were requested",
+) -> Figure:
+    """One lane per transport of polled ``(seconds, state)`` samples, with ``(seconds, lane,
+    "killed" | "started" | "received")`` events marked on their lane and each lane's final state written at
+    its end: at-least-once (the job comes back) beside at-most-once (the job is lost)."""
+    lanes = list(observations)
+    end = max((samples[-1][0] for samples in observations.values() if samples), default=0.0)
+    tail = 0.04 * end + 0.05  # every lane's final state stays visible past the last sample
+    fig = state_timeline(
+        {
+            lane: spans_from_observations(samples, end=end + tail)
+            for lane, samples in observations.items()
+        },
+        title=title,
+        xlabel=xlabel,
+    )
+    ax = fig.axes[0]
+    for row, samples in enumerate(observations.values()):
+        if samples:
+            ax.annotate(
+                samples[-1][1],
+                (end + tail, row),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+                weight="bold",
+                color=STATE_COLOURS.get(samples[-1][1], "#333333"),
+            )
+    labelled: set[str] = set()
+    for when, lane, what in events:
+        marker, colour, label = EVENT_MARKERS[what]
+        ax.scatter(
+            [when],
+            [lanes.index(lane) - 0.42],
+            marker=marker,
+            s=70,
+            color=colour,
+            zorder=4,
+            label=None if what in labelled else label,
+        )
+        labelled.add(what)
+    ax.set_xlim(0, (end + tail) * 1.18)  # room for the final-state labels
+    ax.set_ylim(len(lanes) - 0.4, -0.75)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=8, ncols=4)
+    return fig

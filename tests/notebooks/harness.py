@@ -18,7 +18,7 @@ CI_PARAMETERS: dict[str, dict[str, object]] = {
     "02": {},
     "03": {"delay": 0.3, "shared_jobs": 4, "shared_delay": 0.1, "work_seconds": 1.2},
     "04": {},
-    "05": {},
+    "05": {},  # its own short timeouts already; a shorter job_seconds could miss STARTED
 }
 
 #: papermill durations of this session, notebook → edition → seconds, printed in the terminal

@@ -1,0 +1,136 @@
+"""Notebook 05's helpers: stopping the processes it starts, reading worker logs, Redis databases,
+and the kill timeline. (Starting real APIs and workers is exercised by running the notebook.)"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+from labkit import plots
+from labkit.notebook import JobStack, stop_processes, with_redis_db
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _python(code: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+
+
+def test_with_redis_db_keeps_the_server_and_changes_the_database():
+    assert with_redis_db("redis://127.0.0.1:6381/0", 5) == "redis://127.0.0.1:6381/5"
+    assert with_redis_db("redis://:secret@host:1234", 3) == "redis://:secret@host:1234/3"
+
+
+def test_stop_processes_sends_one_sigterm_and_kills_what_ignores_it():
+    # counts SIGTERMs: a worker quits mid-job on the second one, so there must be only one
+    counting = _python(
+        "import signal, sys, time\n"
+        "n = 0\n"
+        "def on(*_):\n"
+        "    global n; n += 1\n"
+        "signal.signal(signal.SIGTERM, on)\n"
+        "print('ready', flush=True)\n"
+        "end = time.monotonic() + 30\n"
+        "while time.monotonic() < end and n == 0: time.sleep(0.01)\n"
+        "time.sleep(0.3)\n"
+        "print(n, flush=True)\n"
+    )
+    stubborn = _python(
+        "import signal, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    for proc in (counting, stubborn):
+        assert proc.stdout.readline().strip() == "ready"
+    stop_processes([counting, stubborn], timeout=2)
+    assert counting.returncode == 0
+    assert counting.stdout.read().strip() == "1"
+    assert stubborn.returncode == -signal.SIGKILL
+
+
+def test_stop_processes_ignores_what_already_exited():
+    done = _python("pass")
+    done.wait()
+    stop_processes([done])
+    assert done.returncode == 0
+
+
+def test_log_lines_drop_the_run_specific_prefix(tmp_path: Path):
+    stack = JobStack(
+        "sqs",
+        "http://127.0.0.1:1",
+        tmp_path / "x.db",
+        {},
+        tmp_path,
+        server=None,  # type: ignore[arg-type]
+    )
+    stack.log("worker-1").write_text(
+        "2026-11-30 10:17:07,976 INFO taskoverflow.sqs.worker: job abc started (attempt 1)\n"
+        "2026-11-30 10:17:07,990 INFO taskoverflow.sqs.worker: job xyz started (attempt 1)\n"
+        "2026-11-30 10:17:08,990 INFO taskoverflow.sqs.worker: job abc succeeded\n"
+    )
+    assert stack.log_lines("worker-1", "abc") == [
+        "job abc started (attempt 1)",
+        "job abc succeeded",
+    ]
+
+
+def test_worker_with_names_the_running_worker_that_took_the_job(tmp_path: Path):
+    stack = JobStack(
+        "sqs",
+        "http://127.0.0.1:1",
+        tmp_path / "x.db",
+        {},
+        tmp_path,
+        server=None,  # type: ignore[arg-type]
+    )
+    dead, alive = _python("pass"), _python("import time; time.sleep(30)")
+    dead.wait()
+    try:
+        stack.workers = {"worker-1": dead, "worker-2": alive}
+        stack.log("worker-1").write_text("x INFO w: job abc started (attempt 1)\n")
+        stack.log("worker-2").write_text("x INFO w: worker on http://…\n")
+        assert stack.worker_with("abc") is None  # only a dead worker ever had it
+        stack.log("worker-2").write_text("x INFO w: job abc started (attempt 2)\n")
+        assert stack.worker_with("abc") == "worker-2"
+    finally:
+        stop_processes([alive])
+
+
+def test_kill_timeline_marks_events_and_writes_each_final_state():
+    seen = {
+        "SQS": [(0.0, "PENDING"), (0.1, "STARTED"), (3.0, "SUCCESS")],
+        "RQ": [(0.0, "PENDING"), (0.2, "STARTED"), (4.0, "FAILURE")],
+    }
+    events = [(0.12, "SQS", "killed"), (0.22, "RQ", "killed"), (0.3, "SQS", "started")]
+    events.append((2.5, "SQS", "received"))
+    fig = plots.kill_timeline(seen, events)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["SUCCESS", "FAILURE"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    for label in ("worker killed (SIGKILL)", "new worker started", "job received again"):
+        assert legend.count(label) == 1
+    markers = [tuple(c.get_offsets()[0]) for c in ax.collections if len(c.get_offsets()) == 1]
+    assert (0.12, -0.42) in [(round(x, 2), round(y, 2)) for x, y in markers]
+    # the SQS lane ends green (SUCCESS) at the right-hand end, like the RQ lane ends red
+    assert ax.get_xlim()[1] > 4.0
+
+
+def test_kill_timeline_refuses_an_unknown_event():
+    with pytest.raises(KeyError):
+        plots.kill_timeline({"SQS": [(0.0, "STARTED")]}, [(0.1, "SQS", "exploded")])
