@@ -24,7 +24,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--aws"):
         return
-    skip_aws = pytest.mark.skip(reason="real-AWS test: opt in with `pytest --aws` and AWS credentials")
+    skip_aws = pytest.mark.skip(
+        reason="real-AWS test: opt in with `pytest --aws` and AWS credentials"
+    )
     for item in items:
         # the marker, not `item.keywords`: keywords also hold directory names (tests/aws/)
         if item.get_closest_marker("aws") is not None:

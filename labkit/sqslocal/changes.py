@@ -13,12 +13,6 @@ from typing import Any, TypeVar
 
 Method = TypeVar("Method", bound=Callable[..., Any])
 
-# Actions whose engine methods are being added on another branch: journalled by name until their
-# methods carry the mark themselves (then this set can go).
-PENDING_ACTIONS = frozenset(
-    {"add_permission", "remove_permission", "start_message_move_task", "cancel_message_move_task"}
-)
-
 
 def changes_state(method: Method) -> Method:
     """Mark an engine method as one that changes state: the journal records its successful calls."""
@@ -27,11 +21,9 @@ def changes_state(method: Method) -> Method:
 
 
 def state_changing_actions(engine_class: type) -> frozenset[str]:
-    """Names of the public methods of `engine_class` that change state (marked, or pending by name)."""
-    marked = {
+    """Names of the public methods of `engine_class` that change state (those marked)."""
+    return frozenset(
         name
         for name in dir(engine_class)
         if not name.startswith("_") and getattr(getattr(engine_class, name), "changes_state", False)
-    }
-    pending = {name for name in PENDING_ACTIONS if callable(getattr(engine_class, name, None))}
-    return frozenset(marked | pending)
+    )

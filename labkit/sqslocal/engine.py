@@ -479,6 +479,7 @@ class Engine:
         for key in keys:
             queue.tags.pop(key, None)
 
+    @changes_state
     def add_permission(
         self, name: str, label: str, accounts: list[str], actions: list[str]
     ) -> None:
@@ -503,6 +504,7 @@ class Engine:
         queue.attributes["Policy"] = json.dumps(policy, separators=(",", ":"))
         queue.modified = self.now()
 
+    @changes_state
     def remove_permission(self, name: str, label: str) -> None:
         """Remove the statement AddPermission added under `label`; the last one takes the policy."""
         queue = self._queue(name)
@@ -527,6 +529,7 @@ class Engine:
         return _page(self._dead_letter_sources(name), max_results, next_token)
 
     # ----- message move tasks (dead-letter queue redrive) -------------------------------------
+    @changes_state
     def start_message_move_task(
         self,
         source_arn: str,
@@ -599,6 +602,7 @@ class Engine:
         tasks = [task for task in reversed(self.move_tasks) if task.source == name]
         return [task.describe() for task in tasks[: max_results or 1]]
 
+    @changes_state
     def cancel_message_move_task(self, handle: str) -> int:
         """Stop a running task where it is; returns how many messages it had moved."""
         now = self.now()
