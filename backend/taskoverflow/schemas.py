@@ -57,8 +57,10 @@ _OFFSET = "[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]"
 #: (converted to UTC). A non-zero offset is allowed in years 0002-9998, so the UTC instant always
 #: exists (`0001-01-01T00:00:52+23:24` would be in year 0). The OpenAPI schema publishes this
 #: very pattern, so schema and validation cannot disagree.
+#: `$(?![\s\S])` ends it in every regex dialect: `$` alone also matches before a final newline in
+#: Python's `re` (which jsonschema and schemathesis use), not in ECMA-262.
 DEADLINE_PATTERN = (
-    f"^(?:{_date(_ANY_YEAR)}(?:{_TIME}{_UTC}?)?|{_date(_INNER_YEAR)}{_TIME}{_OFFSET})$"
+    f"^(?:{_date(_ANY_YEAR)}(?:{_TIME}{_UTC}?)?|{_date(_INNER_YEAR)}{_TIME}{_OFFSET})$(?![\\s\\S])"
 )
 _DEADLINE = re.compile(DEADLINE_PATTERN)
 
