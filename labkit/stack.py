@@ -499,14 +499,14 @@ def _warn_config_drift(
     for key, value in new.items():
         if key in prints:
             changed = prints[key] != fingerprint(value)
-        elif key in shown:  # a state file from before fingerprints
-            changed = shown[key] != redact(value)
+        elif key in shown:  # a state file from before fingerprints (values stored in clear)
+            changed = redact(shown[key]) != redact(value)
         else:
             changed = key != "JOB_TRANSPORT"
         if changed:
             console.print(
                 f"[yellow]note:[/yellow] the running services were started with "
-                f"{key}={shown.get(key, '(unset)')}; run `labkit down` first to apply "
+                f"{key}={redact(shown.get(key, '(unset)'))}; run `labkit down` first to apply "
                 f"{key}={redact(value)}",
                 highlight=False,
             )

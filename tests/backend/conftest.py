@@ -162,7 +162,7 @@ def serve(tmp_path: Path, lab_env: dict[str, str]) -> Iterator[Callable[..., str
             stderr=subprocess.STDOUT,
         )
         procs.append((proc, log))
-        if not wait_for_port(port, timeout=30):
+        if not wait_for_port(port, timeout=120):  # imports alone take ~20 s on a busy machine
             raise AssertionError(log_path.read_text())
         return f"http://127.0.0.1:{port}"
 

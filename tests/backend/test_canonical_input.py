@@ -35,7 +35,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[s
             stderr=subprocess.STDOUT,
         )
     try:
-        assert wait_for_port(port, timeout=60), (lab / "serve.log").read_text()
+        assert wait_for_port(port, timeout=120), (lab / "serve.log").read_text()
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.send_signal(signal.SIGTERM)
