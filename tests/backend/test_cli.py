@@ -110,7 +110,7 @@ def test_serve_on_a_taken_port_is_one_line_error(tmp_path: Path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_cli("serve", "--port", str(port), env={"LAB_DIR": str(tmp_path)}, timeout=30)
+        result = run_cli("serve", "--port", str(port), env={"LAB_DIR": str(tmp_path)}, timeout=120)
     assert result.returncode == 1
     assert f"127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
