@@ -77,9 +77,6 @@ WORKER = ServiceSpec("worker", None)
 SERVICES = (REDIS, SQS, TASKOVERFLOW, WORKER)
 # Started phase by phase: the API and the worker need the stores' URLs (and the worker a live Redis).
 PHASES = ((REDIS, SQS), (TASKOVERFLOW, WORKER))
-# What the services of the second phase are told about the first: when it changes (Valkey came back
-# on another port), a running API or worker still talks to the old address and must be restarted.
-WIRING_ENV = ("REDIS_URL", "AWS_ENDPOINT_URL_SQS")
 
 
 # ---------------------------------------------------------------- state file
@@ -204,7 +201,8 @@ def _problem(
     spec: ServiceSpec, entry: Mapping, lab: Path, services: Mapping, transport: str
 ) -> str | None:
     """Why a running service cannot do its job (None: it can), checked from what it reaches."""
-    if spec in (TASKOVERFLOW, WORKER) and _stale(entry, _service_env(lab, services)):
+    # (with Valkey stopped the health check below says more than an address comparison)
+    if spec in (TASKOVERFLOW, WORKER) and "redis" in services and _stale(entry, lab, services):
         return "started with another Redis/SQS address than the stack's; `labkit up` restarts it"
     if spec is TASKOVERFLOW:
         try:
@@ -254,15 +252,17 @@ def _service_env(lab: Path, services: Mapping) -> dict[str, str]:
     return env
 
 
-def _wiring(env: Mapping[str, str]) -> str:
-    """A digest of the addresses (passwords included) a service was started with."""
-    return fingerprint(json.dumps([env.get(name) for name in WIRING_ENV]))
+def _wiring(lab: Path, services: Mapping) -> str:
+    """A digest of the stack's own addresses the API and worker are given (REDIS_URL with its
+    password, AWS_ENDPOINT_URL_SQS): when it changes (Valkey came back on another port), a running
+    API or worker still talks to the old address and must be restarted."""
+    return fingerprint(json.dumps([_redis_url(lab, services), services.get("sqs", {}).get("url")]))
 
 
-def _stale(entry: Mapping | None, env: Mapping[str, str]) -> bool:
-    """True when a running API/worker was started with other Redis/SQS addresses than `env`'s."""
+def _stale(entry: Mapping | None, lab: Path, services: Mapping) -> bool:
+    """True when a running API/worker was started with other stack addresses than the current."""
     recorded = (entry or {}).get("wiring")
-    return recorded is not None and recorded != _wiring(env)
+    return recorded is not None and recorded != _wiring(lab, services)
 
 
 def _choose_port(spec: ServiceSpec, previous: int | None) -> int | None:
@@ -361,7 +361,7 @@ def up(
                     for spec in phase:
                         entry = services.get(spec.name)
                         if is_running_entry(entry):
-                            if _stale(entry, _service_env(lab, services)):
+                            if _stale(entry, lab, services):
                                 console.print(
                                     f"[yellow]restarting {spec.name}[/yellow]: its Redis/SQS "
                                     "address changed",
@@ -390,7 +390,11 @@ def up(
                             **record.to_json(),
                             "log": str(log),
                             "started_at": time.time(),
-                            **({"wiring": _wiring(env)} if spec in (TASKOVERFLOW, WORKER) else {}),
+                            **(
+                                {"wiring": _wiring(lab, services)}
+                                if spec in (TASKOVERFLOW, WORKER)
+                                else {}
+                            ),
                         }
                         started.append(spec.name)
                         save()  # recorded at once, so `down` can always stop it
