@@ -353,7 +353,7 @@ def test_down_a_named_service_stops_only_that_one(rq_stack: dict[str, str]) -> N
     assert unknown.returncode == 1 and "unknown service(s): mongo" in unknown.stderr
     assert "Traceback" not in unknown.stderr
     # `up` brings back just the worker
-    up_again = run_labkit(["up"], rq_stack)
+    up_again = run_labkit(["up", "--only", "redis,taskoverflow,worker"], rq_stack)
     assert up_again.returncode == 0, up_again.stderr
     after = _state(rq_stack)["services"]
     assert after["worker"]["pid"] != before["worker"]["pid"]
