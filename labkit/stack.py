@@ -260,9 +260,10 @@ def _wiring(lab: Path, services: Mapping) -> str:
 
 
 def _stale(entry: Mapping | None, lab: Path, services: Mapping) -> bool:
-    """True when a running API/worker was started with other stack addresses than the current."""
-    recorded = (entry or {}).get("wiring")
-    return recorded is not None and recorded != _wiring(lab, services)
+    """True when a running API/worker was started with other stack addresses than the current —
+    or by a labkit that recorded none (before Valkey had a password): restarted once, it gets
+    the password too."""
+    return (entry or {}).get("wiring") != _wiring(lab, services)
 
 
 def _choose_port(spec: ServiceSpec, previous: int | None) -> int | None:
