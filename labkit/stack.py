@@ -77,6 +77,8 @@ WORKER = ServiceSpec("worker", None)
 SERVICES = (REDIS, SQS, TASKOVERFLOW, WORKER)
 # Started phase by phase: the API and the worker need the stores' URLs (and the worker a live Redis).
 PHASES = ((REDIS, SQS), (TASKOVERFLOW, WORKER))
+# Services told where Valkey and the SQS service are when they start (restarted when that changes).
+DEPENDANTS = (TASKOVERFLOW, WORKER)
 
 
 # ---------------------------------------------------------------- state file
@@ -202,7 +204,7 @@ def _problem(
 ) -> str | None:
     """Why a running service cannot do its job (None: it can), checked from what it reaches."""
     # (with Valkey stopped the health check below says more than an address comparison)
-    if spec in (TASKOVERFLOW, WORKER) and "redis" in services and _stale(entry, lab, services):
+    if spec in DEPENDANTS and "redis" in services and _stale(entry, lab, services):
         return "started with another Redis/SQS address than the stack's; `labkit up` restarts it"
     if spec is TASKOVERFLOW:
         try:
@@ -362,7 +364,7 @@ def up(
                     for spec in phase:
                         entry = services.get(spec.name)
                         if is_running_entry(entry):
-                            if _stale(entry, lab, services):
+                            if spec in DEPENDANTS and _stale(entry, lab, services):
                                 console.print(
                                     f"[yellow]restarting {spec.name}[/yellow]: its Redis/SQS "
                                     "address changed",
@@ -391,11 +393,7 @@ def up(
                             **record.to_json(),
                             "log": str(log),
                             "started_at": time.time(),
-                            **(
-                                {"wiring": _wiring(lab, services)}
-                                if spec in (TASKOVERFLOW, WORKER)
-                                else {}
-                            ),
+                            **({"wiring": _wiring(lab, services)} if spec in DEPENDANTS else {}),
                         }
                         started.append(spec.name)
                         save()  # recorded at once, so `down` can always stop it
