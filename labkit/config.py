@@ -1,6 +1,8 @@
 """Where the lab's services are: environment variables first, then `.lab/state.json`, then defaults.
 
 `labkit up` writes the state file; notebooks, the CLI and tests read it through `endpoints()`.
+The state file holds no password: the Valkey URL there is completed with the password from
+`.lab/secrets/valkey-password`, so `endpoints().redis` is a URL clients can log in with.
 """
 
 from __future__ import annotations
@@ -33,6 +35,25 @@ def state_file() -> Path:
     return lab_dir() / "state.json"
 
 
+def redis_password_file(lab: Path | None = None) -> Path:
+    """The Valkey password `labkit up` generated (0600; never printed, never in state.json)."""
+    return (lab or lab_dir()) / "secrets" / "valkey-password"
+
+
+def redis_password(lab: Path | None = None) -> str | None:
+    try:
+        return redis_password_file(lab).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def authenticated_redis_url(url: str, lab: Path | None = None) -> str:
+    """The stack's Valkey URL as recorded (no password) plus the password clients need."""
+    from labkit.services.secrets import with_password
+
+    return with_password(url, redis_password(lab))
+
+
 def read_state() -> dict:
     try:
         return json.loads(state_file().read_text())
@@ -55,9 +76,13 @@ def endpoints() -> Endpoints:
     def pick(env: str, key: str, default: str) -> str:
         return os.environ.get(env) or services.get(key, {}).get("url") or default
 
+    redis = os.environ.get("REDIS_URL")
+    if not redis:
+        recorded = services.get("redis", {}).get("url")
+        redis = authenticated_redis_url(recorded) if recorded else DEFAULT_REDIS_URL
     return Endpoints(
         sqs=pick("AWS_ENDPOINT_URL_SQS", "sqs", DEFAULT_SQS_URL),
-        redis=pick("REDIS_URL", "redis", DEFAULT_REDIS_URL),
+        redis=redis,
         taskoverflow=pick("TASKOVERFLOW_URL", "taskoverflow", DEFAULT_TASKOVERFLOW_URL),
         region=os.environ.get("AWS_REGION")
         or os.environ.get("AWS_DEFAULT_REGION")

@@ -1,10 +1,16 @@
 """The local stack: start, inspect and stop Valkey, the SQS service, TaskOverflow and one worker.
 
-`up` starts only what is not already running (idempotent), on loopback ports (DESIGN §3 defaults, the
-next free port when one is taken, or `LABKIT_<SERVICE>_PORT`; 0 means "any free port"), waits until
-each service is healthy within a deadline, and records URLs, ports and process identities in
-`<lab dir>/state.json` — the file `labkit.config.endpoints()` reads. `down` stops exactly the
-processes recorded there, after checking each is still the same process (PID + start time).
+`up` starts only what is not already running (idempotent), on loopback ports (the port it had
+last time, else the DESIGN §3 default, else the next free port; `LABKIT_<SERVICE>_PORT` pins one, 0
+means "any free port"), waits until each service is healthy within a deadline, and records URLs,
+ports and process identities in `<lab dir>/state.json` — the file `labkit.config.endpoints()` reads.
+A running API or worker whose Redis/SQS URL is no longer the stack's (Valkey came back on another
+port) is restarted. `down` stops exactly the processes recorded there (all, or the services named),
+after checking each is still the same process (PID + start time).
+
+Secrets: Valkey requires a generated password (`.lab/secrets/`, 0600, passed in a config file so
+it is not in the process list); the API and worker get it inside REDIS_URL; state.json and every
+message hold URLs without passwords (`redact`). `.lab/` is 0700 and its files 0600.
 
 Supervisors such as honcho or supervisord would keep a foreground parent alive for the whole session;
 the lab needs services that outlive the CLI call (and a notebook cell), so this module is the small
@@ -29,11 +35,24 @@ import httpx
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from labkit.config import Endpoints, endpoints, lab_dir
+from labkit.config import (
+    Endpoints,
+    authenticated_redis_url,
+    endpoints,
+    lab_dir,
+    redis_password_file,
+)
 from labkit.errors import LabError
 from labkit.services.ports import LOOPBACK, free_port, next_free_port, port_is_free
 from labkit.services.process import ProcessRecord, is_running, live_process, spawn_detached, stop
-from labkit.services.valkey import ping, valkey_command
+from labkit.services.secrets import (
+    fingerprint,
+    make_private,
+    private_file,
+    read_or_create_password,
+    redact,
+)
+from labkit.services.valkey import password_config, ping, valkey_command
 
 # Settings given to `labkit up` that change how services behave; recorded so a later `up` can say
 # that the running stack was started with other values.
@@ -58,6 +77,8 @@ WORKER = ServiceSpec("worker", None)
 SERVICES = (REDIS, SQS, TASKOVERFLOW, WORKER)
 # Started phase by phase: the API and the worker need the stores' URLs (and the worker a live Redis).
 PHASES = ((REDIS, SQS), (TASKOVERFLOW, WORKER))
+# Services told where Valkey and the SQS service are when they start (restarted when that changes).
+DEPENDANTS = (TASKOVERFLOW, WORKER)
 
 
 # ---------------------------------------------------------------- state file
@@ -76,18 +97,16 @@ def _read_state(lab: Path) -> dict:
 
 
 def _write_state(lab: Path, state: dict) -> None:
-    """Atomic replace, so a reader never sees half a file."""
-    path = _state_path(lab)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    """Atomic replace (a reader never sees half a file), readable by the owner only."""
+    private_file(_state_path(lab), json.dumps(state, indent=2, sort_keys=True) + "\n")
 
 
 @contextlib.contextmanager
 def _locked(lab: Path) -> Iterator[None]:
     """One `up`/`down` at a time per lab dir (two notebooks calling ensure_up at once)."""
-    lab.mkdir(parents=True, exist_ok=True)
-    with (lab / "stack.lock").open("w") as fh:
+    make_private(lab)
+    fd = os.open(lab / "stack.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -116,13 +135,16 @@ def _command(spec: ServiceSpec, port: int | None, lab: Path) -> list[str]:
     if spec is REDIS:
         assert port is not None
         data = lab / "valkey"
-        data.mkdir(parents=True, exist_ok=True)
-        return valkey_command(port, data, persistent=True)
+        data.mkdir(parents=True, exist_ok=True, mode=0o700)
+        password = read_or_create_password(redis_password_file(lab))
+        config = lab / "secrets" / "valkey.conf"
+        private_file(config, password_config(password))
+        return valkey_command(port, data, persistent=True, config_file=config)
     if spec is SQS:
         argv = [_entry_point("labkit"), "sqs", "serve", "--host", LOOPBACK, "--port", str(port)]
         if seed := os.environ.get("LABKIT_SQS_SEED"):
             argv += ["--seed", seed]
-        (lab / "sqs").mkdir(parents=True, exist_ok=True)
+        (lab / "sqs").mkdir(parents=True, exist_ok=True, mode=0o700)
         return [*argv, "--data-dir", str(lab / "sqs")]  # accepted messages survive a restart
     if spec is TASKOVERFLOW:
         return [_entry_point("taskoverflow"), "serve", "--host", LOOPBACK, "--port", str(port)]
@@ -160,12 +182,56 @@ def _worker_ready(pid: int, redis_url: str | None, transport: str) -> bool:
         conn.close()
 
 
-def _healthy(spec: ServiceSpec, entry: Mapping, services: Mapping, transport: str) -> bool:
+def _redis_url(lab: Path, services: Mapping) -> str | None:
+    """The stack's Valkey URL with its password (for clients; never printed or stored)."""
+    url = services.get("redis", {}).get("url")
+    return authenticated_redis_url(url, lab) if url else None
+
+
+def _healthy(
+    spec: ServiceSpec, entry: Mapping, lab: Path, services: Mapping, transport: str
+) -> bool:
+    """Ready to be used: answers its health check (the API: its HTTP health route answers)."""
     if spec is REDIS:
-        return ping(entry["url"])
+        return ping(authenticated_redis_url(entry["url"], lab))
     if spec.health_path:
         return _http_ok(entry["url"] + spec.health_path)
-    return _worker_ready(int(entry["pid"]), services.get("redis", {}).get("url"), transport)
+    return _worker_ready(int(entry["pid"]), _redis_url(lab, services), transport)
+
+
+def _problem(
+    spec: ServiceSpec, entry: Mapping, lab: Path, services: Mapping, transport: str
+) -> str | None:
+    """Why a running service cannot do its job (None: it can), checked from what it reaches."""
+    # (with Valkey stopped the health check below says more than an address comparison)
+    if spec in DEPENDANTS and "redis" in services and _stale(entry, lab, services):
+        return "started with another Redis/SQS address than the stack's; `labkit up` restarts it"
+    if spec is TASKOVERFLOW:
+        try:
+            reply = httpx.get(entry["url"] + spec.health_path, timeout=5.0)
+        except httpx.HTTPError as exc:
+            return f"not answering ({type(exc).__name__})"
+        if reply.status_code != 200:
+            return f"health check answered {reply.status_code}"
+        try:
+            body = reply.json()
+        except ValueError:
+            return "health check answered no JSON"
+        if body.get("status") != "ok":
+            failing = [
+                f"{name}: {body[name]}"
+                for name in ("database", "job_queue")
+                if body.get(name) != "ok"
+            ]
+            return redact("; ".join(failing) or f"status {body.get('status')!r}")
+        return None
+    if spec is WORKER and transport == "rq" and not ping(_redis_url(lab, services) or ""):
+        return "cannot reach Redis"
+    if _healthy(spec, entry, lab, services, transport):
+        return None
+    return {REDIS: "not answering PING", WORKER: "not registered in Redis"}.get(
+        spec, "not answering"
+    )
 
 
 def _service_env(lab: Path, services: Mapping) -> dict[str, str]:
@@ -174,7 +240,7 @@ def _service_env(lab: Path, services: Mapping) -> dict[str, str]:
     env = dict(os.environ)
     env["LAB_DIR"] = str(lab)
     env["PYTHONUNBUFFERED"] = "1"
-    if url := services.get("redis", {}).get("url"):
+    if url := _redis_url(lab, services):
         env["REDIS_URL"] = url
     if url := services.get("sqs", {}).get("url"):
         env["AWS_ENDPOINT_URL_SQS"] = url
@@ -188,11 +254,26 @@ def _service_env(lab: Path, services: Mapping) -> dict[str, str]:
     return env
 
 
-def _choose_port(spec: ServiceSpec, previous: Mapping | None) -> int | None:
-    """`LABKIT_<NAME>_PORT` (0 = any free port), else the port used last time, else the default;
-    the next free port when that one is taken."""
+def _wiring(lab: Path, services: Mapping) -> str:
+    """A digest of the stack's own addresses the API and worker are given (REDIS_URL with its
+    password, AWS_ENDPOINT_URL_SQS): when it changes (Valkey came back on another port), a running
+    API or worker still talks to the old address and must be restarted."""
+    return fingerprint(json.dumps([_redis_url(lab, services), services.get("sqs", {}).get("url")]))
+
+
+def _stale(entry: Mapping | None, lab: Path, services: Mapping) -> bool:
+    """True when a running API/worker was started with other stack addresses than the current —
+    or by a labkit that recorded none (before Valkey had a password): restarted once, it gets
+    the password too."""
+    return (entry or {}).get("wiring") != _wiring(lab, services)
+
+
+def _choose_port(spec: ServiceSpec, previous: int | None) -> int | None:
+    """`LABKIT_<NAME>_PORT` (0 = any free port, preferring the last one), else the port used last
+    time, else the default; the next free port when that one is taken."""
     if spec.default_port is None:
         return None
+    last = previous if isinstance(previous, int) else None
     wanted = os.environ.get(spec.port_env, "").strip()
     if wanted:
         try:
@@ -200,7 +281,7 @@ def _choose_port(spec: ServiceSpec, previous: Mapping | None) -> int | None:
         except ValueError:
             raise LabError(f"{spec.port_env} must be a port number, got {wanted!r}") from None
         if port == 0:
-            return free_port()
+            return last if last and port_is_free(last) else free_port()
         if not 0 < port < 65536:
             raise LabError(f"{spec.port_env} must be between 1 and 65535, got {port}")
         if port_is_free(port):
@@ -209,8 +290,7 @@ def _choose_port(spec: ServiceSpec, previous: Mapping | None) -> int | None:
             f"{spec.port_env}={port} but that port is taken",
             hint="choose another port, or unset it to take the next free one",
         )
-    last = (previous or {}).get("port")
-    if isinstance(last, int) and port_is_free(last):
+    if last and port_is_free(last):
         return last
     return next_free_port(spec.default_port)
 
@@ -220,7 +300,7 @@ def _tail(log: Path, lines: int = 3) -> str:
         text = log.read_text(errors="replace").strip().splitlines()
     except FileNotFoundError:
         return ""
-    return " | ".join(line.strip() for line in text[-lines:])
+    return redact(" | ".join(line.strip() for line in text[-lines:]))
 
 
 # ---------------------------------------------------------------- up / down / status
@@ -242,6 +322,7 @@ def up(
     """Start every service that is not running, wait until all are healthy; return the state.
 
     `only` limits this to some services (e.g. `["sqs"]` for the SQS notebooks); default: all.
+    A running API or worker whose Redis/SQS address changed is restarted even if not in `only`.
 
     Raises LabError naming the service and its log file when one fails to start or to become
     healthy within `timeout` seconds; what this call started is stopped again in that case.
@@ -252,6 +333,7 @@ def up(
     with _locked(lab):
         state = _read_state(lab)
         services: dict = dict(state.get("services", {}))
+        ports: dict = dict(state.get("ports", {}))
         config = {k: os.environ[k] for k in BEHAVIOUR_ENV if k in os.environ}
         transport = os.environ.get(
             "JOB_TRANSPORT", state.get("config", {}).get("JOB_TRANSPORT", "rq")
@@ -259,7 +341,16 @@ def up(
         deadline = time.monotonic() + timeout
         started: list[str] = []
         running_before = [s.name for s in SERVICES if is_running_entry(services.get(s.name))]
-        _warn_config_drift(console, state.get("config", {}), config, running_before)
+        _warn_config_drift(console, state, config, running_before)
+
+        def save() -> None:
+            state.update(services=services, ports=ports, lab_dir=str(lab))
+            state["config"] = {
+                k: redact(v) for k, v in {**config, "JOB_TRANSPORT": transport}.items()
+            }
+            state["config_fingerprints"] = {k: fingerprint(v) for k, v in config.items()}
+            _write_state(lab, state)
+
         try:
             with Progress(
                 SpinnerColumn(),
@@ -270,32 +361,44 @@ def up(
             ) as progress:
                 for phase in PHASES:
                     waiting: list[_Starting] = []
-                    for spec in (s for s in phase if s.name in wanted):
+                    for spec in phase:
                         entry = services.get(spec.name)
                         if is_running_entry(entry):
-                            waiting.append(_Starting(spec, None, time.monotonic()))
+                            if spec in DEPENDANTS and _stale(entry, lab, services):
+                                console.print(
+                                    f"[yellow]restarting {spec.name}[/yellow]: its Redis/SQS "
+                                    "address changed",
+                                    highlight=False,
+                                )
+                                stop(_record(entry))  # type: ignore[arg-type]
+                            elif spec.name in wanted:
+                                waiting.append(_Starting(spec, None, time.monotonic()))
+                                continue
+                            else:
+                                continue
+                        elif spec.name not in wanted:
                             continue
-                        port = _choose_port(spec, entry)
+                        previous = (entry or {}).get("port") or ports.get(spec.name)
+                        port = _choose_port(spec, previous)
                         url = _url(spec, port)
                         if url:  # the env of this phase's services must include their own URL
                             services[spec.name] = {"url": url, "port": port}
+                            ports[spec.name] = port
                         log = lab / "logs" / f"{spec.name}.log"
                         argv = _command(spec, port, lab)
-                        proc, record = spawn_detached(
-                            argv, log, _service_env(lab, services), cwd=lab
-                        )
+                        env = _service_env(lab, services)
+                        proc, record = spawn_detached(argv, log, env, cwd=lab)
                         services[spec.name] = {
                             **({"url": url, "port": port} if url else {}),
                             **record.to_json(),
                             "log": str(log),
                             "started_at": time.time(),
+                            **({"wiring": _wiring(lab, services)} if spec in DEPENDANTS else {}),
                         }
                         started.append(spec.name)
-                        state.update(services=services, lab_dir=str(lab))
-                        state["config"] = {**config, "JOB_TRANSPORT": transport}
-                        _write_state(lab, state)  # recorded at once, so `down` can always stop it
+                        save()  # recorded at once, so `down` can always stop it
                         waiting.append(_Starting(spec, proc, time.monotonic()))
-                    _wait_healthy(waiting, services, transport, deadline, timeout, progress)
+                    _wait_healthy(waiting, lab, services, transport, deadline, timeout, progress)
         except BaseException:
             for name in reversed(started):
                 record = _record(services.get(name))
@@ -305,8 +408,7 @@ def up(
             state["services"] = services
             _write_state(lab, state)
             raise
-        state.update(services=services, lab_dir=str(lab))
-        _write_state(lab, state)
+        save()
         if not started:
             console.print("[green]all services already running[/green] — nothing started")
         return state
@@ -332,6 +434,7 @@ def is_running_entry(entry: Mapping | None) -> bool:
 
 def _wait_healthy(
     waiting: list[_Starting],
+    lab: Path,
     services: Mapping,
     transport: str,
     deadline: float,
@@ -341,7 +444,7 @@ def _wait_healthy(
     tasks = {}
     for item in waiting:
         entry = services[item.spec.name]
-        where = entry.get("url") or f"pid {entry['pid']}"
+        where = shown_url(item.spec.name, entry.get("url"), lab) or f"pid {entry['pid']}"
         verb = "starting" if item.proc else "checking"
         tasks[item.spec.name] = progress.add_task(f"  {item.spec.name:<13}{verb} {where}", total=1)
     pending = list(waiting)
@@ -358,8 +461,8 @@ def _wait_healthy(
                     f"{spec.name} exited (status {code}) while starting; see its log: {log}",
                     hint=_tail(Path(log)) or None,
                 )
-            if _healthy(spec, entry, services, transport):
-                where = entry.get("url") or f"pid {entry['pid']}"
+            if _healthy(spec, entry, lab, services, transport):
+                where = shown_url(spec.name, entry.get("url"), lab) or f"pid {entry['pid']}"
                 progress.update(
                     tasks[spec.name],
                     completed=1,
@@ -378,28 +481,63 @@ def _wait_healthy(
         time.sleep(0.1)
 
 
-def _warn_config_drift(console: Console, old: Mapping, new: Mapping, running: list[str]) -> None:
+def shown_url(name: str, url: str | None, lab: Path | None = None) -> str | None:
+    """A service's URL as printed: Valkey's with its password masked (`redis://:***@…`)."""
+    if url and name == REDIS.name:
+        return redact(authenticated_redis_url(url, lab or lab_dir().resolve()))
+    return url
+
+
+def _warn_config_drift(
+    console: Console, state: Mapping, new: Mapping[str, str], running: list[str]
+) -> None:
+    """Say which settings the running services were started with, when `new` differs.
+
+    Values are compared by fingerprint and shown redacted: DATABASE_URL may hold a password.
+    """
     if not running:
         return
+    shown = state.get("config", {})
+    prints = state.get("config_fingerprints", {})
     for key, value in new.items():
-        if (key in old and old[key] != value) or (key not in old and key != "JOB_TRANSPORT"):
+        if key in prints:
+            changed = prints[key] != fingerprint(value)
+        elif key in shown:  # a state file from before fingerprints (values stored in clear)
+            changed = redact(shown[key]) != redact(value)
+        else:
+            changed = key != "JOB_TRANSPORT"
+        if changed:
             console.print(
                 f"[yellow]note:[/yellow] the running services were started with "
-                f"{key}={old.get(key, '(unset)')}; run `labkit down` first to apply {key}={value}",
+                f"{key}={redact(shown.get(key, '(unset)'))}; run `labkit down` first to apply "
+                f"{key}={redact(value)}",
                 highlight=False,
             )
 
 
-def down(console: Console | None = None, quiet: bool = False) -> list[str]:
-    """Stop the services recorded in the state file (only if still the same processes)."""
+def down(
+    console: Console | None = None, quiet: bool = False, only: Iterable[str] | None = None
+) -> list[str]:
+    """Stop the services recorded in the state file (only if still the same processes).
+
+    `only` names the services to stop (e.g. `["worker"]`); default: all. Their ports stay
+    recorded, so the next `up` takes them again.
+    """
     lab = lab_dir().resolve()
     console = console or Console(stderr=True, quiet=quiet)
+    wanted = _select(only)
     stopped: list[str] = []
     with _locked(lab):
         state = _read_state(lab)
         services = dict(state.get("services", {}))
+        ports = dict(state.get("ports", {}))
         for spec in reversed(SERVICES):
-            record = _record(services.pop(spec.name, None))
+            if spec.name not in wanted:
+                continue
+            entry = services.pop(spec.name, None)
+            if isinstance((entry or {}).get("port"), int):
+                ports[spec.name] = entry["port"]  # type: ignore[index]
+            record = _record(entry)
             if record is None:
                 continue
             if stop(record):
@@ -408,6 +546,7 @@ def down(console: Console | None = None, quiet: bool = False) -> list[str]:
             else:
                 console.print(f"[dim]{spec.name} was not running[/dim]")
         state["services"] = services
+        state["ports"] = ports
         if _state_path(lab).exists():
             _write_state(lab, state)
     if not stopped:
@@ -416,7 +555,8 @@ def down(console: Console | None = None, quiet: bool = False) -> list[str]:
 
 
 def status(check_health: bool = True) -> dict:
-    """What the state file says, checked against reality: per service url, pid, running, healthy."""
+    """What the state file says, checked against reality: per service url, pid, running, healthy,
+    and `problem` — why a running service cannot do its job (e.g. the API cannot reach Redis)."""
     lab = lab_dir().resolve()
     state = _read_state(lab)
     services = state.get("services", {})
@@ -426,12 +566,15 @@ def status(check_health: bool = True) -> dict:
     for spec in SERVICES:
         entry = services.get(spec.name)
         running = is_running_entry(entry)
-        healthy = bool(running and check_health and _healthy(spec, entry, services, transport))
+        problem = None
+        if running and check_health:
+            problem = _problem(spec, entry, lab, services, transport)  # type: ignore[arg-type]
         report["services"][spec.name] = {
             "url": (entry or {}).get("url"),
             "pid": (entry or {}).get("pid"),
             "running": running,
-            "healthy": healthy,
+            "healthy": bool(running and check_health and problem is None),
+            "problem": problem,
             "log": (entry or {}).get("log"),
         }
         if spec.default_port is not None:

@@ -15,7 +15,7 @@ from quart import Quart
 from quart_schema import Info, QuartSchema
 
 from taskoverflow import web
-from taskoverflow.api import health, ical, todos
+from taskoverflow.api import CanonicalId, health, ical, todos
 from taskoverflow.config import Settings
 from taskoverflow.db import Database
 from taskoverflow.errors import register_error_handlers
@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Quart:
         settings=settings, db=db, transport=transport, clock=config.get("CLOCK") or utc_now
     )
 
+    app.url_map.converters["id"] = CanonicalId
     for blueprint in (health.bp, todos.bp, ical.bp, web.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -33,7 +33,10 @@ class Settings:
     database_timeout: float = 5.0  # connect timeout for PostgreSQL
     max_content_length: int = 64 * 1024  # request bodies above this -> 413
     rq_worker: str = "simple"  # "simple": jobs run in the worker process; "fork": one per job
-    rq_lost_grace_seconds: int = 60  # a STARTED job unheard-of this long past its time is lost
+    rq_lost_grace_seconds: int = 30  # a STARTED job without a worker heartbeat this long is lost
+    ical_max_backlog: int = (
+        100  # this many calendar jobs waiting -> POST /todos/ical is 429 (0: off)
+    )
 
     @classmethod
     def load(cls, config: Mapping[str, Any] | None = None) -> Settings:
@@ -54,6 +57,10 @@ class Settings:
         settings = cls(**values)
         if settings.ical_delay_seconds < 0:
             raise ValueError("ICAL_DELAY_SECONDS must be >= 0")
+        if settings.ical_max_backlog < 0:
+            raise ValueError("ICAL_MAX_BACKLOG must be >= 0")
+        if settings.rq_lost_grace_seconds < 1:
+            raise ValueError("RQ_LOST_GRACE_SECONDS must be >= 1")
         return settings
 
 

@@ -7,6 +7,7 @@ value is a 400 here and never a database error later.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -18,6 +19,7 @@ from pydantic import (
     Field,
     RootModel,
     ValidationError,
+    WithJsonSchema,
 )
 
 DATETIME_EXAMPLE = "2023-02-27T00:00:00"
@@ -33,20 +35,54 @@ def _storable_text(value: str) -> str:
     return value
 
 
+def _date(year: str) -> str:
+    """A calendar date (month lengths and leap days included) for years matching `year`."""
+    month_day = (
+        "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+        "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+        "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    )
+    leap_year = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+    return f"(?:{year}-{month_day}|{leap_year}-02-29)"
+
+
+_ANY_YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"  # 0001-9999
+_INNER_YEAR = (  # 0002-9998: a zone offset cannot move the instant out of 0001-9999
+    "(?:000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+)
+_TIME = "[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,6})?)?"
+_UTC = "(?:[Zz]|[+-]00:00)"
+_OFFSET = "[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]"
+#: Every deadline the API accepts, and nothing else: a date, optionally a time, optionally a zone
+#: (converted to UTC). A non-zero offset is allowed in years 0002-9998, so the UTC instant always
+#: exists (`0001-01-01T00:00:52+23:24` would be in year 0). The OpenAPI schema publishes this
+#: very pattern, so schema and validation cannot disagree.
+#: `$(?![\s\S])` ends it in every regex dialect: `$` alone also matches before a final newline in
+#: Python's `re` (which jsonschema and schemathesis use), not in ECMA-262.
+DEADLINE_PATTERN = (
+    f"^(?:{_date(_ANY_YEAR)}(?:{_TIME}{_UTC}?)?|{_date(_INNER_YEAR)}{_TIME}{_OFFSET})$(?![\\s\\S])"
+)
+_DEADLINE = re.compile(DEADLINE_PATTERN)
+
+
 def _parse_deadline(value: Any) -> Any:
-    """ISO 8601 string -> naive UTC datetime; zones are converted to UTC, `Z` allowed."""
+    """ISO 8601 string (DEADLINE_PATTERN) -> naive UTC datetime; zones are converted to UTC."""
     if not isinstance(value, str):
         if value is None:
             return value
         raise ValueError(f"must be an ISO 8601 date-time string like {DATETIME_EXAMPLE}")
+    problem = ValueError(
+        f"is not a valid ISO 8601 date-time: {value[:40]!r} (expected e.g. {DATETIME_EXAMPLE}"
+        "; with a zone offset other than Z, years 0002-9998)"
+    )
+    if not _DEADLINE.fullmatch(value):
+        raise problem
     try:
-        parsed = datetime.fromisoformat(value.strip().upper())
+        parsed = datetime.fromisoformat(value.upper())
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    except (ValueError, OverflowError):
-        raise ValueError(
-            f"is not a valid ISO 8601 date-time: {value[:40]!r} (expected e.g. {DATETIME_EXAMPLE})"
-        ) from None
+    except (ValueError, OverflowError):  # pragma: no cover - the pattern admits valid dates only
+        raise problem from None
     return parsed
 
 
@@ -63,7 +99,14 @@ Description = Annotated[
 Deadline = Annotated[
     datetime,
     BeforeValidator(_parse_deadline),
-    Field(description=f"ISO 8601, e.g. {DATETIME_EXAMPLE}; a zone is converted to UTC"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": DEADLINE_PATTERN,
+            "description": f"ISO 8601, e.g. {DATETIME_EXAMPLE} or 2023-02-27; a zone is "
+            "converted to UTC (offsets other than Z in years 0002-9998)",
+        }
+    ),
 ]
 
 TODO_FIELDS = ("title", "description", "completed", "deadline_at")
@@ -127,7 +170,11 @@ class Error(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    """`ok`: the API, its database and its job queue answer; `degraded`: one of them does not."""
+
+    status: Literal["ok", "degraded"]
+    database: str | None = Field(default=None, description="only when degraded: ok or why not")
+    job_queue: str | None = Field(default=None, description="only when degraded: ok or why not")
 
 
 class TaskCreated(BaseModel):

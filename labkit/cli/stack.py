@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Annotated
 
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -30,16 +32,21 @@ def up(
     state = stack.up(timeout=timeout, only=only.split(",") if only else None)
     console = Console()
     for name in ("taskoverflow", "sqs", "redis"):
-        url = state["services"].get(name, {}).get("url")
+        url = stack.shown_url(name, state["services"].get(name, {}).get("url"))
         if url:
             console.print(f"{name:<13} {url}", highlight=False)
 
 
-def down() -> None:
-    """Stop the services `labkit up` started (and nothing else)."""
+def down(
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(help="services to stop: redis, sqs, taskoverflow, worker (default: all)"),
+    ] = None,
+) -> None:
+    """Stop the services `labkit up` started (and nothing else); e.g. `labkit down worker`."""
     from labkit import stack
 
-    stack.down()
+    stack.down(only=services or None)
 
 
 def status(
@@ -53,8 +60,9 @@ def status(
         print(json.dumps(report, indent=2))
         return
     table = Table(title=f"Queue Lab services (logs in {report['lab_dir']})", box=box.SIMPLE_HEAD)
-    for column in ("service", "url", "pid", "state"):  # the log column folds first
+    for column in ("service", "url", "pid"):  # the state and log columns fold first
         table.add_column(column, no_wrap=True)
+    table.add_column("state", overflow="fold")
     table.add_column("log", overflow="fold")
     for name, info in report["services"].items():
         if not info["running"]:
@@ -63,9 +71,11 @@ def status(
             state = "[green]healthy[/green]"
         else:
             state = "[yellow]unhealthy[/yellow]"
+            if info.get("problem"):
+                state += f": {escape(info['problem'])}"
         table.add_row(
             name,
-            info["url"] or "",
+            stack.shown_url(name, info["url"]) or "",
             str(info["pid"] or "") if info["running"] else "",
             state,
             os.path.relpath(info["log"], report["lab_dir"]) if info["log"] else "",

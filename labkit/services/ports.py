@@ -16,8 +16,14 @@ def free_port(host: str = LOOPBACK) -> int:
 
 
 def port_is_free(port: int, host: str = LOOPBACK) -> bool:
-    """True when nothing listens on host:port and we may bind it."""
+    """True when a server could bind host:port now: nothing listens or holds it bound.
+
+    Tested the way servers bind (Valkey, Hypercorn, asyncio all set SO_REUSEADDR): connections
+    in TIME-WAIT on the port, left for a minute after normal use, do not make it busy — without
+    the option `labkit down && labkit up` would move every service to another port.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

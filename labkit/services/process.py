@@ -44,9 +44,14 @@ class ProcessRecord:
 def spawn_detached(
     argv: Sequence[str], log_file: Path, env: Mapping[str, str], cwd: Path | None = None
 ) -> tuple[subprocess.Popen, ProcessRecord]:
-    """Start `argv` in a new session (so it outlives us and Ctrl-C here does not reach it)."""
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    with log_file.open("ab") as log:
+    """Start `argv` in a new session (so it outlives us and Ctrl-C here does not reach it).
+
+    The log and every file the service creates are private to the user (0600: umask 077): they
+    hold message bodies, todos and job data.
+    """
+    log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "ab") as log:
         log.write(
             f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(argv)}\n".encode()
         )
@@ -60,6 +65,7 @@ def spawn_detached(
             cwd=cwd,
             start_new_session=True,
             close_fds=True,
+            umask=0o077,
         )
     try:
         create_time = psutil.Process(proc.pid).create_time()

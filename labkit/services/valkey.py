@@ -33,11 +33,21 @@ def valkey_binary() -> Path:
 
 
 def valkey_command(
-    port: int, data_dir: Path, *, persistent: bool, host: str = LOOPBACK
+    port: int,
+    data_dir: Path,
+    *,
+    persistent: bool,
+    host: str = LOOPBACK,
+    config_file: Path | None = None,
 ) -> list[str]:
-    """valkey-server's argv. `persistent` turns on append-only persistence (fsync every second)."""
+    """valkey-server's argv. `persistent` turns on append-only persistence (fsync every second).
+
+    `config_file` (valkey-server takes it as its first argument) carries what must not appear in
+    the process list, where every local user can read it: the password (`requirepass`).
+    """
     argv = [
         str(valkey_binary()),
+        *([str(config_file)] if config_file else []),
         "--bind",
         host,
         "--port",
@@ -58,14 +68,21 @@ def valkey_command(
     return argv
 
 
+def password_config(password: str) -> str:
+    """The config-file text that makes Valkey require `password` (it holds no other setting)."""
+    return f'requirepass "{password}"\n'
+
+
 def ping(url_or_port: str | int, timeout: float = 1.0) -> bool:
-    """True when a Redis-protocol server answers PING."""
+    """True when a Redis-protocol server answers PING (a wrong or missing password: False)."""
     import redis
 
     if isinstance(url_or_port, int):
         client = redis.Redis(host=LOOPBACK, port=url_or_port, socket_timeout=timeout)
     else:
-        client = redis.Redis.from_url(url_or_port, socket_timeout=timeout)
+        client = redis.Redis.from_url(
+            url_or_port, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
     try:
         return bool(client.ping())
     except (redis.RedisError, OSError):

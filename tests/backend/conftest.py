@@ -5,9 +5,10 @@ with a fixed clock; Valkey comes from the shared `redis_clean` fixture; workers 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from taskoverflow.app import create_app
 from taskoverflow.db import Base
 from taskoverflow.state import AppState
 
-from labkit.services.ports import free_port
+from labkit.services.ports import free_port, wait_for_port
 
 #: "now" for every test app: window filters and timestamps are deterministic.
 NOW = datetime(2026, 3, 10, 12, 0, 0)
@@ -133,3 +134,51 @@ def job_backend(request: pytest.FixtureRequest, database_url: str) -> Iterator[J
     backend.config["DATABASE_URL"] = database_url
     yield backend
     backend.stop()
+
+
+@pytest.fixture
+def lab_env(tmp_path: Path, redis_clean: str) -> dict[str, str]:
+    return {
+        "LAB_DIR": str(tmp_path / "lab"),  # default DATABASE_URL goes under it
+        "REDIS_URL": redis_clean,
+        "ICAL_DELAY_SECONDS": "0",
+    }
+
+
+@pytest.fixture
+def serve(tmp_path: Path, lab_env: dict[str, str]) -> Iterator[Callable[..., str]]:
+    """Factory: `serve(**env)` runs a real `taskoverflow serve` (Hypercorn) with `lab_env` plus
+    `env`, returns its base URL; every server is stopped (SIGTERM, clean exit) at teardown."""
+    procs: list[tuple[subprocess.Popen, Any]] = []
+
+    def start(**env: str) -> str:
+        port = free_port()
+        log_path = tmp_path / f"serve-{port}.log"
+        log = log_path.open("w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "taskoverflow.cli", "serve", "--port", str(port)],
+            env={**os.environ, **lab_env, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        procs.append((proc, log))
+        if not wait_for_port(port, timeout=120):  # imports alone take ~20 s on a busy machine
+            raise AssertionError(log_path.read_text())
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for proc, log in procs:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            assert proc.wait(timeout=15) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
+
+
+@pytest.fixture
+def server(serve: Callable[..., str]) -> str:
+    """A live TaskOverflow on the shared Valkey and a fresh SQLite database."""
+    return serve()

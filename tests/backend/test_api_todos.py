@@ -17,10 +17,20 @@ async def make(client, **fields):
     return await response.get_json()
 
 
-async def test_health(client):
-    response = await client.get(f"{API}/health")
+async def test_health(make_client, redis_clean):
+    async with make_client(REDIS_URL=redis_clean) as (client, _):
+        response = await client.get(f"{API}/health")
     assert response.status_code == 200
     assert await response.get_json() == {"status": "ok"}
+
+
+async def test_health_names_an_unreachable_job_queue(client):
+    """The `client` fixture's Redis is down: still 200 (the todo API serves), but it says so."""
+    response = await client.get(f"{API}/health")
+    assert response.status_code == 200
+    body = await response.get_json()
+    assert body["status"] == "degraded" and body["database"] == "ok"
+    assert body["job_queue"].startswith("unavailable: the job queue (Redis) is unreachable")
 
 
 async def test_create_defaults_and_shape(client):

@@ -16,6 +16,8 @@ def test_defaults_follow_the_lab(monkeypatch, tmp_path):
     assert settings.redis_url.startswith("redis://")
     assert settings.ical_delay_seconds == 5.0
     assert settings.job_transport == "rq"
+    assert settings.rq_lost_grace_seconds == 30  # a dead worker's job is lost within ~30 s
+    assert settings.ical_max_backlog == 100
 
 
 def test_env_then_config_override(monkeypatch):
@@ -33,6 +35,8 @@ def test_env_then_config_override(monkeypatch):
         ("ICAL_DELAY_SECONDS", "soon", "ICAL_DELAY_SECONDS"),
         ("ICAL_DELAY_SECONDS", "-1", ">= 0"),
         ("ICAL_JOB_TIMEOUT", "1.5", "ICAL_JOB_TIMEOUT"),
+        ("ICAL_MAX_BACKLOG", "-1", "ICAL_MAX_BACKLOG must be >= 0"),
+        ("RQ_LOST_GRACE_SECONDS", "0", "RQ_LOST_GRACE_SECONDS must be >= 1"),
     ],
 )
 def test_bad_values(key, value, message):

@@ -26,7 +26,9 @@ async def test_sqlite_unreachable_is_503_then_recovers(tmp_path: Path, dead_redi
     )
     async with app.test_app() as test_app:  # starts although the database cannot be opened
         client = test_app.test_client()
-        assert (await client.get(f"{API}/health")).status_code == 200
+        health = await client.get(f"{API}/health")
+        assert health.status_code == 200
+        assert (await health.get_json())["database"].startswith("unavailable")
         for method, path, body in (
             ("get", "/todos", None),
             ("post", "/todos", {"title": "t"}),

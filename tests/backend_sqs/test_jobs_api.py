@@ -91,3 +91,21 @@ async def test_unknown_task_is_404(api: Any, path: str) -> None:
         response = await api.get(f"/api/v1/todos/ical/{task_id}/{path}")
         assert response.status_code == 404
         assert "error" in await response.get_json()
+
+
+async def test_the_backlog_bound_answers_429_on_both_transports(
+    transport_env: dict, database_url: str
+) -> None:
+    """More than ICAL_MAX_BACKLOG waiting jobs: 429 with Retry-After and an error, nothing queued."""
+    config = {**transport_env, "DATABASE_URL": database_url, "ICAL_MAX_BACKLOG": 2}
+    app = create_app(config)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        accepted = [await client.post("/api/v1/todos/ical") for _ in range(2)]
+        assert [r.status_code for r in accepted] == [202, 202]
+        refused = await client.post("/api/v1/todos/ical")
+        assert refused.status_code == 429
+        assert "too many calendar jobs waiting (2, limit 2)" in (await refused.get_json())["error"]
+        assert int(refused.headers["Retry-After"]) >= 1
+        transport = app.extensions["taskoverflow"].transport
+        assert await transport.backlog() == 2

@@ -20,7 +20,7 @@ from taskoverflow.config import Settings
 from taskoverflow.jobs import FailureReason, JobQueueUnavailable, JobStatus
 from taskoverflow.jobs.sqs_models import CalendarJob, RowView, visible_state
 from taskoverflow.jobs.sqs_transport import SqsSettings, SqsTransport
-from taskoverflow.jobs.sqs_worker import Worker, retry_delay
+from taskoverflow.jobs.sqs_worker import LONG_POLL_SECONDS, Worker, retry_delay
 
 from labkit.errors import LabError
 from labkit.services.ports import free_port
@@ -377,3 +377,28 @@ async def test_sqlite_job_database_uses_write_ahead_logging(tmp_path) -> None:
         await db.close()
     with sqlite3.connect(path) as conn:  # WAL is a property of the file: every reader sees it
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_sigterm_stops_a_long_polling_worker_at_once(
+    database_url: str, sqs_url: str, make_queue, start_worker
+) -> None:
+    """The stop races the 20 s long poll: the worker exits cleanly well before the poll ends
+    (it used to sit out the poll — ~11 s in two test teardowns)."""
+    if "sqlite" not in database_url:
+        pytest.skip("nothing database-specific")
+    queue = make_queue()
+    worker = start_worker(**worker_env(database_url, sqs_url, queue))
+    lines: list[str] = []
+
+    def polling() -> bool:
+        line = worker.stdout.readline()  # type: ignore[union-attr]
+        lines.append(line)
+        return "worker on" in line or not line
+
+    await until(lambda: asyncio.to_thread(polling), "the worker to start polling")
+    await asyncio.sleep(1)  # inside the long poll now
+    signalled = time.monotonic()
+    worker.send_signal(signal.SIGTERM)
+    code = await asyncio.to_thread(worker.wait, LONG_POLL_SECONDS / 2)  # raises if it sits it out
+    print(f"SQS worker stopped {time.monotonic() - signalled:.2f} s after SIGTERM")
+    assert code == 0, "".join(lines) + (worker.stdout.read() if worker.stdout else "")

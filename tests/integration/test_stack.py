@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
+import httpx
 import psutil
 import pytest
 import redis
 
+from labkit.config import authenticated_redis_url
 from labkit.services.ports import next_free_port, port_is_free
 from labkit.services.process import ProcessRecord, is_running, stop
 from labkit.services.valkey import ping
@@ -70,6 +72,11 @@ def _state(env: dict[str, str]) -> dict:
     return json.loads((Path(env["LAB_DIR"]) / "state.json").read_text())
 
 
+def _authenticated(env: dict[str, str], url: str) -> str:
+    """The stack's Valkey URL with the password `labkit up` generated."""
+    return authenticated_redis_url(url, Path(env["LAB_DIR"]))
+
+
 def test_up_is_idempotent_and_down_leaves_nothing(lab_env: dict[str, str]) -> None:
     first = run_labkit(["up", "--only", "redis"], lab_env)
     assert first.returncode == 0, first.stderr
@@ -77,7 +84,7 @@ def test_up_is_idempotent_and_down_leaves_nothing(lab_env: dict[str, str]) -> No
     record = ProcessRecord.from_json(entry)
     assert record is not None and is_running(record)
     assert entry["port"] not in (6379, 9324, 6400)
-    assert ping(entry["url"])
+    assert ping(_authenticated(lab_env, entry["url"]))
     # append-only persistence lives in the lab dir
     assert (
         "--appendonly" in entry["cmdline"]
@@ -102,7 +109,7 @@ def test_up_is_idempotent_and_down_leaves_nothing(lab_env: dict[str, str]) -> No
     assert down.returncode == 0, down.stderr
     assert "stopped redis" in down.stderr
     assert not is_running(record)
-    assert not ping(entry["url"])
+    assert not ping(_authenticated(lab_env, entry["url"]))
     assert json.loads(run_labkit(["status", "--json"], lab_env).stdout)["redis"] is None
 
 
@@ -115,7 +122,7 @@ def test_up_restarts_a_service_that_died(lab_env: dict[str, str]) -> None:
     again = run_labkit(["up", "--only", "redis"], lab_env)
     assert again.returncode == 0, again.stderr
     new = _state(lab_env)["services"]["redis"]
-    assert new["pid"] != old.pid and ping(new["url"])
+    assert new["pid"] != old.pid and ping(_authenticated(lab_env, new["url"]))
 
 
 def test_valkey_data_survives_a_crash_and_restart(lab_env: dict[str, str]) -> None:
@@ -123,7 +130,7 @@ def test_valkey_data_survives_a_crash_and_restart(lab_env: dict[str, str]) -> No
     SIGKILL loses nothing (only an OS crash could lose the last second)."""
     assert run_labkit(["up", "--only", "redis"], lab_env).returncode == 0
     entry = _state(lab_env)["services"]["redis"]
-    client = redis.Redis.from_url(entry["url"])
+    client = redis.Redis.from_url(_authenticated(lab_env, entry["url"]))
     client.rpush("rq:queue:ical", *[f"job-{i}" for i in range(100)])
     client.close()
     os.kill(entry["pid"], signal.SIGKILL)
@@ -131,7 +138,9 @@ def test_valkey_data_survives_a_crash_and_restart(lab_env: dict[str, str]) -> No
     assert record is not None and wait_until(lambda: not is_running(record), timeout=10)
 
     assert run_labkit(["up", "--only", "redis"], lab_env).returncode == 0
-    client = redis.Redis.from_url(_state(lab_env)["services"]["redis"]["url"])
+    client = redis.Redis.from_url(
+        _authenticated(lab_env, _state(lab_env)["services"]["redis"]["url"])
+    )
     try:
         assert client.lrange("rq:queue:ical", 0, -1) == [f"job-{i}".encode() for i in range(100)]
     finally:
@@ -205,7 +214,8 @@ def test_ensure_up_python_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("REDIS_URL", raising=False)
     try:
         endpoints = stack.ensure_up(deadline=30, only=["redis"])
-        assert endpoints.redis == stack.status()["redis"]
+        # the same server; endpoints() adds the password the state file never holds
+        assert endpoints.redis.endswith("@" + stack.status()["redis"].split("//")[1])
         assert ping(endpoints.redis)
         again = stack.ensure_up(deadline=30, only=["redis"])
         assert again.redis == endpoints.redis
@@ -213,3 +223,188 @@ def test_ensure_up_python_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         stopped = stack.down(quiet=True)
     assert stopped == ["redis"]
     assert not processes_of(str(tmp_path / "lab"))
+
+
+# ---------------------------------------------------------------- issue 11: ports, restarts, status
+
+
+def _time_wait_on(port: int) -> bool:
+    return any(
+        c.laddr and c.laddr.port == port and c.status == psutil.CONN_TIME_WAIT
+        for c in psutil.net_connections(kind="tcp4")
+    )
+
+
+def _leave_time_wait(port: int) -> None:
+    """Connections the server closes first leave TIME-WAIT entries on the server's port."""
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            conn.sendall(b"QUIT\r\n")  # Valkey answers +OK and closes its end first
+            while conn.recv(1024):
+                pass
+
+
+def test_a_port_in_time_wait_is_free() -> None:
+    """Servers bind with SO_REUSEADDR: TIME-WAIT left by a closed connection is no obstacle."""
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server closes first: TIME-WAIT on its side
+        client.close()
+    assert wait_until(lambda: _time_wait_on(port), timeout=5)
+    assert port_is_free(port)
+    assert next_free_port(port) == port
+
+
+def test_down_then_up_takes_the_same_ports_despite_time_wait(lab_env: dict[str, str]) -> None:
+    assert run_labkit(["up", "--only", "redis"], lab_env).returncode == 0
+    port = _state(lab_env)["services"]["redis"]["port"]
+    _leave_time_wait(port)
+    assert run_labkit(["down"], lab_env).returncode == 0
+    assert _time_wait_on(port), "the test needs a TIME-WAIT entry on the port"
+    again = run_labkit(["up", "--only", "redis"], lab_env)
+    assert again.returncode == 0, again.stderr
+    assert _state(lab_env)["services"]["redis"]["port"] == port
+
+
+@pytest.fixture
+def rq_stack(lab_env: dict[str, str]) -> dict[str, str]:
+    result = run_labkit(["up", "--only", "redis,taskoverflow,worker", "--timeout", "90"], lab_env)
+    assert result.returncode == 0, result.stderr
+    return lab_env
+
+
+def _calendar_succeeds(api: str) -> bool:
+    with httpx.Client(base_url=api + "/api/v1", timeout=10) as http:
+        created = http.post("/todos/ical")
+        assert created.status_code == 202, created.text
+        url = created.json()["task_url"]
+        return wait_until(lambda: http.get(url).json()["task_status"] == "SUCCESS", timeout=30)
+
+
+def test_half_dead_stack_restarts_what_died_and_rewires_its_dependants(
+    rq_stack: dict[str, str],
+) -> None:
+    """Valkey dies and its port is taken meanwhile: `up` starts it on another port and restarts
+    the API and the worker (they held the old URL), and nothing else."""
+    before = _state(rq_stack)["services"]
+    os.kill(before["redis"]["pid"], signal.SIGKILL)
+    old = ProcessRecord.from_json(before["redis"])
+    assert old is not None and wait_until(lambda: not is_running(old), timeout=10)
+
+    status = json.loads(run_labkit(["status", "--json"], rq_stack).stdout)["services"]
+    assert status["taskoverflow"]["healthy"] is False
+    assert "job_queue" in status["taskoverflow"]["problem"]
+    assert status["worker"]["problem"] == "cannot reach Redis"
+
+    with socket.socket() as squatter:  # someone else takes Valkey's port meanwhile
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", before["redis"]["port"]))
+        squatter.listen()
+        result = run_labkit(["up", "--timeout", "90"], rq_stack)
+    assert result.returncode == 0, result.stderr
+    assert "restarting taskoverflow" in result.stderr and "restarting worker" in result.stderr
+    after = _state(rq_stack)["services"]
+    assert after["redis"]["port"] != before["redis"]["port"]
+    assert after["taskoverflow"]["pid"] != before["taskoverflow"]["pid"]
+    assert after["taskoverflow"]["port"] == before["taskoverflow"]["port"]  # same URL for users
+    assert after["worker"]["pid"] != before["worker"]["pid"]
+    status = json.loads(run_labkit(["status", "--json"], rq_stack).stdout)["services"]
+    assert all(status[name]["healthy"] for name in ("redis", "taskoverflow", "worker")), status
+    assert _calendar_succeeds(after["taskoverflow"]["url"])
+
+    # and one more `up` restarts nothing
+    again = run_labkit(["up", "--only", "redis,taskoverflow,worker"], rq_stack)
+    assert "nothing started" in again.stderr
+    assert _state(rq_stack)["services"]["worker"]["pid"] == after["worker"]["pid"]
+
+
+def test_valkey_back_on_its_port_keeps_the_api_and_worker(rq_stack: dict[str, str]) -> None:
+    before = _state(rq_stack)["services"]
+    os.kill(before["redis"]["pid"], signal.SIGKILL)
+    old = ProcessRecord.from_json(before["redis"])
+    assert old is not None and wait_until(lambda: not is_running(old), timeout=10)
+    result = run_labkit(["up", "--only", "redis,taskoverflow,worker", "--timeout", "90"], rq_stack)
+    assert result.returncode == 0, result.stderr
+    after = _state(rq_stack)["services"]
+    assert after["redis"]["port"] == before["redis"]["port"]
+    assert after["redis"]["pid"] != before["redis"]["pid"]
+    # only what died was started again: the worker rode out the outage
+    for name in ("taskoverflow", "worker"):
+        assert after[name]["pid"] == before[name]["pid"], name
+    assert _calendar_succeeds(after["taskoverflow"]["url"])
+
+
+def test_down_a_named_service_stops_only_that_one(rq_stack: dict[str, str]) -> None:
+    before = _state(rq_stack)["services"]
+    result = run_labkit(["down", "worker"], rq_stack)
+    assert result.returncode == 0, result.stderr
+    assert "stopped worker" in result.stderr and "redis" not in result.stderr
+    records = {name: ProcessRecord.from_json(entry) for name, entry in before.items()}
+    assert not is_running(records["worker"])  # type: ignore[arg-type]
+    assert is_running(records["redis"]) and is_running(records["taskoverflow"])  # type: ignore[arg-type]
+    report = json.loads(run_labkit(["status", "--json"], rq_stack).stdout)["services"]
+    assert report["worker"]["running"] is False and report["redis"]["healthy"] is True
+    unknown = run_labkit(["down", "mongo"], rq_stack)
+    assert unknown.returncode == 1 and "unknown service(s): mongo" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    # `up` brings back just the worker
+    up_again = run_labkit(["up", "--only", "redis,taskoverflow,worker"], rq_stack)
+    assert up_again.returncode == 0, up_again.stderr
+    after = _state(rq_stack)["services"]
+    assert after["worker"]["pid"] != before["worker"]["pid"]
+    assert after["taskoverflow"]["pid"] == before["taskoverflow"]["pid"]
+
+
+# ---------------------------------------------------------------- issue 11: secrets and owners
+
+DB_SECRET = "hunter2-not-for-printing"
+
+
+def test_passwords_never_printed_nor_stored_and_the_lab_dir_is_private(
+    lab_env: dict[str, str],
+) -> None:
+    lab = Path(lab_env["LAB_DIR"])
+    lab.mkdir(parents=True)
+    lab.chmod(0o755)  # as older versions left it
+    db = f"postgresql+asyncpg://lab:{DB_SECRET}@127.0.0.1:1/lab"
+    first = run_labkit(["up", "--only", "redis"], {**lab_env, "DATABASE_URL": db})
+    assert first.returncode == 0, first.stderr
+    second = run_labkit(
+        ["up", "--only", "redis"], {**lab_env, "DATABASE_URL": db.replace("1/lab", "2/lab")}
+    )
+    assert second.returncode == 0, second.stderr
+    assert "started with DATABASE_URL=postgresql+asyncpg://lab:***@127.0.0.1:1/lab" in second.stderr
+    status = run_labkit(["status"], lab_env)
+    state_text = (lab / "state.json").read_text()
+    entry = json.loads(state_text)["services"]["redis"]
+
+    password = (lab / "secrets" / "valkey-password").read_text().strip()
+    assert len(password) >= 32
+    outputs = first.stdout + first.stderr + second.stdout + second.stderr + status.stdout
+    for secret in (DB_SECRET, password):
+        assert secret not in outputs
+        assert secret not in state_text
+        assert secret not in " ".join(psutil.Process(entry["pid"]).cmdline())
+    assert "redis://:***@127.0.0.1:" in first.stdout and "redis://:***@127.0.0.1:" in status.stdout
+
+    # Valkey refuses clients without the password; endpoints() gives notebooks a working URL
+    assert not ping(entry["url"])
+    probe = subprocess.run(
+        [sys.executable, "-c", "from labkit.config import endpoints; from labkit.services.valkey "
+         "import ping; print(ping(endpoints().redis))"],
+        env={k: v for k, v in lab_env.items() if k != "REDIS_URL"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert probe.stdout.strip() == "True", probe.stderr
+
+    for path in [lab, *lab.rglob("*")]:
+        mode = path.stat().st_mode & 0o777
+        if path.is_dir():
+            assert mode == 0o700, (path, oct(mode))
+        else:
+            assert mode & 0o077 == 0, (path, oct(mode))

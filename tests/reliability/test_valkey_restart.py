@@ -7,6 +7,7 @@ append-only file that `labkit up` uses), not the throw-away `redis_url` fixture 
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,3 +89,34 @@ async def test_queued_jobs_survive_a_valkey_sigkill_and_restart(
             done = await wait_for_status(client, task["task_url"], {"SUCCESS", "FAILURE"}, 10)
             assert done["task_status"] == "SUCCESS", done
             assert (await client.get(done["result_url"])).status_code == 200
+
+
+async def test_the_worker_rides_out_a_valkey_outage_mid_job(
+    rq_app, worker_procs, valkey: PersistentValkey
+) -> None:
+    """Valkey is SIGKILLed while the worker runs a job and comes back after it ended: RQ's own
+    loop would quit ("unhandled exception") when it stores the result; ours reconnects with
+    back-off and keeps serving — the next job succeeds with the same worker process."""
+    async with rq_app(REDIS_URL=valkey.url, ICAL_DELAY_SECONDS=2, RQ_LOST_GRACE_SECONDS=3) as (
+        client,
+        settings,
+    ):
+        await client.post(f"{API}/todos", json={"title": "outlive me"})
+        worker = worker_procs.start(settings)
+        first = await (await client.post(f"{API}/todos/ical")).get_json()
+        await wait_for_status(client, first["task_url"], {"STARTED"}, timeout=30)
+
+        valkey.sigkill()
+        await asyncio.sleep(4)  # the job ends while Valkey is away; the worker must not quit
+        assert worker.poll() is None, "the worker quit while Valkey was down"
+        valkey.start()
+
+        # the interrupted job cannot have stored its result: it is reported, not left STARTED
+        interrupted = await wait_for_status(
+            client, first["task_url"], {"SUCCESS", "FAILURE"}, timeout=60
+        )
+        assert interrupted["task_status"] in ("SUCCESS", "FAILURE"), interrupted
+        second = await (await client.post(f"{API}/todos/ical")).get_json()
+        done = await wait_for_status(client, second["task_url"], {"SUCCESS", "FAILURE"}, 60)
+        assert done["task_status"] == "SUCCESS", done
+        assert worker.poll() is None

@@ -7,11 +7,22 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from quart import request
+from werkzeug.routing import IntegerConverter
 
 from taskoverflow.errors import ApiError
 from taskoverflow.schemas import explain
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class CanonicalId(IntegerConverter):
+    """`<id:…>` in a route: ASCII digits without leading zeros, else the route does not match (404).
+
+    Werkzeug's `int` matches `\\d+`, which takes any Unicode digit (`/todos/٣` was todo 3) and
+    leading zeros (`/todos/0001` was todo 1): one todo under many URLs. An id has one spelling.
+    """
+
+    regex = r"(?:0|[1-9][0-9]*)"
 
 
 _JSON_NAMES = {

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 from quart import Blueprint, Response, url_for
 from quart_schema import document_response, tag_blueprint
 from sqlalchemy import select
 
 from taskoverflow.db import Todo
-from taskoverflow.errors import ApiError
+from taskoverflow.errors import ApiError, error
 from taskoverflow.jobs import JobStatus
 from taskoverflow.schemas import Error, TaskCreated, TaskStatus
 from taskoverflow.state import state
@@ -21,12 +23,30 @@ def _unknown(task_id: str) -> ApiError:
     return ApiError(404, f"task {task_id[:64]!r} not found")
 
 
+def retry_after(delay_seconds: float) -> int:
+    """Seconds a client should wait before asking again: about one job's time, 1-60 s."""
+    return max(1, min(60, math.ceil(delay_seconds) or 1))
+
+
 @bp.post("/todos/ical")
 @document_response(TaskCreated, 202)
+@document_response(Error, 429)
 @document_response(Error, 503)
 async def create_calendar():
-    """Snapshot every todo now and queue a job that turns them into an iCalendar file."""
+    """Snapshot every todo now and queue a job that turns them into an iCalendar file.
+
+    Refused with 429 (and Retry-After) when `ICAL_MAX_BACKLOG` jobs already wait (0: no bound): a
+    client that floods the queue must not make every student's next click wait behind thousands
+    of jobs. (Check, then enqueue: concurrent requests may overshoot the bound by a few.)"""
     st = state()
+    limit = st.settings.ical_max_backlog
+    waiting = await st.transport.backlog() if limit else 0
+    if limit and waiting >= limit:
+        seconds = retry_after(st.settings.ical_delay_seconds)
+        body, status = error(
+            429, f"too many calendar jobs waiting ({waiting}, limit {limit}); retry in {seconds} s"
+        )
+        return body, status, {"Retry-After": str(seconds)}
     async with st.db.session() as session:
         todos = [snapshot(t) for t in (await session.scalars(select(Todo).order_by(Todo.id)))]
     task_id = await st.transport.enqueue(todos)

@@ -90,7 +90,7 @@ async def _get(session, todo_id: int) -> Todo | None:
     return await session.get(Todo, todo_id)
 
 
-@bp.get("/todos/<int:todo_id>")
+@bp.get("/todos/<id:todo_id>")
 @document_response(TodoOut, 200)
 @document_response(Error, 404)
 async def get_todo(todo_id: int):
@@ -123,7 +123,7 @@ async def create_todo():
     return todo_json(todo), 201
 
 
-@bp.put("/todos/<int:todo_id>")
+@bp.put("/todos/<id:todo_id>")
 @document_request(TodoUpdate)
 @document_response(TodoOut, 200)
 @document_response(Error, 400)
@@ -145,7 +145,7 @@ async def update_todo(todo_id: int):
     return todo_json(todo), 200
 
 
-@bp.delete("/todos/<int:todo_id>")
+@bp.delete("/todos/<id:todo_id>")
 @document_response(Deleted, 200)
 async def delete_todo(todo_id: int):
     """Deletes and returns the todo; a missing one answers 200 `{}` (the course's contract)."""

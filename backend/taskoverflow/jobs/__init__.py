@@ -15,6 +15,7 @@ Contract every transport keeps, so the API responses are identical whichever is 
   `taskoverflow.tasks.ical.snapshot`) and returns a new job id (URL-safe, ≤ 64 chars);
 * `status(job_id)` returns a `JobState` or None when the id is unknown (or expired);
 * `result(job_id)` returns the calendar bytes only when the job is SUCCESS, else None;
+* `backlog()` counts the jobs still waiting for a worker (PENDING);
 * every method raises `JobQueueUnavailable` (never hangs for long) when its backing service
   cannot be reached — the API turns that into 503 while the todo endpoints keep working.
 """
@@ -80,6 +81,10 @@ class JobTransport(Protocol):
 
     async def result(self, job_id: str) -> bytes | None:
         """The calendar (text/calendar bytes) if the job succeeded, else None."""
+        ...
+
+    async def backlog(self) -> int:
+        """How many calendar jobs wait for a worker (the API refuses new ones past a bound)."""
         ...
 
     async def ping(self) -> None:

@@ -7,32 +7,39 @@ and the same client recovers by itself when Redis is back (redis-py reconnects p
 
 A worker SIGKILLed mid-job leaves its job STARTED, and RQ only notices when some worker runs its
 registry maintenance (every 10 minutes) — or never, if no worker is left. So (1) our workers give
-each job's StartedJobRegistry entry a lease of `job_timeout + RQ_LOST_GRACE_SECONDS` (RQ's
-hard-coded grace is 60 s), renewed by the fork worker's heartbeats, and (2) a status query for a
-STARTED job first runs RQ's own `StartedJobRegistry.cleanup()`, which fails (or retries) every job
-whose lease ran out with `AbandonedJobError` — reported as FAILURE, reason "lost". A job is
-therefore declared lost at most `job_timeout + RQ_LOST_GRACE_SECONDS` after its worker died.
+each running job's StartedJobRegistry entry a short lease, `RQ_LOST_GRACE_SECONDS` (default 30),
+renewed by heartbeats every third of it while the worker lives (see `_HeartbeatLease`), and (2) a
+status query for a STARTED job first runs RQ's own `StartedJobRegistry.cleanup()`, which fails (or
+retries) every job whose lease ran out with `AbandonedJobError` — reported as FAILURE, reason
+"lost". A job is therefore declared lost at most `RQ_LOST_GRACE_SECONDS` after its worker died,
+whatever its job timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Job
 from rq.job import JobStatus as RQStatus
 from rq.registry import StartedJobRegistry
 from rq.results import Result
+from rq.worker import BaseWorker
 
 from taskoverflow.jobs import QUEUE_NAME, FailureReason, JobQueueUnavailable, JobState, JobStatus
 
 if TYPE_CHECKING:
     from taskoverflow.config import Settings
+
+log = logging.getLogger("taskoverflow.rq")
 
 JOB_FUNCTION = "taskoverflow.tasks.ical.create_ical"
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -160,6 +167,9 @@ class RQTransport:
         value = job.return_value()
         return value if isinstance(value, bytes) else None
 
+    async def backlog(self) -> int:
+        return await self._call(lambda: self.queue.count)
+
     async def ping(self) -> None:
         await self._call(self.connection.ping)
 
@@ -167,39 +177,72 @@ class RQTransport:
         await asyncio.to_thread(self.connection.close)
 
 
-class _LeaseMixin:
-    """A job's StartedJobRegistry lease: its time left (at most one heartbeat) + our grace."""
+class _HeartbeatLease:
+    """A running job's StartedJobRegistry lease is `RQ_LOST_GRACE_SECONDS`, renewed by heartbeats.
 
-    lost_grace: int = 60
-    job_monitoring_interval: int
+    RQ's own lease is the job timeout + 60 s: a worker SIGKILLed mid-job leaves its job STARTED for
+    minutes. Here the lease is short and tied to the worker being alive: the fork worker renews it
+    every `job_monitoring_interval` while it waits for its work-horse, the simple worker from a
+    heartbeat thread while the job runs in its main thread. A job whose worker died is therefore
+    past its lease `lost_grace` seconds after the last heartbeat, whatever its timeout; a live
+    worker still enforces the timeout itself (FAILURE, reason "timeout").
+    """
 
-    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
-        if job.timeout is None or job.timeout < 0:
-            return super().get_heartbeat_ttl(job, working_time)  # type: ignore[misc]
-        left = max(job.timeout - working_time, 0)
-        return int(min(left, self.job_monitoring_interval)) + self.lost_grace
-
-
-class LeasedSimpleWorker(_LeaseMixin, SimpleWorker):
-    """No heartbeat during a job (it runs in this thread): the lease covers the whole timeout."""
+    lost_grace: int = 30
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
-        if job.timeout is None or job.timeout < 0:
-            return SimpleWorker.get_heartbeat_ttl(self, job, working_time)
-        return int(max(job.timeout - working_time, 0)) + self.lost_grace
+        return self.lost_grace
 
 
-class LeasedWorker(_LeaseMixin, Worker):
-    """Forks a work-horse per job and renews the lease every `job_monitoring_interval`."""
+class LeasedSimpleWorker(_HeartbeatLease, SimpleWorker):
+    """Runs jobs in this process (no fork); a daemon thread keeps the job's lease fresh."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        done = threading.Event()
+        beat = threading.Thread(
+            target=self._beat, args=(job, done), name="rq-heartbeat", daemon=True
+        )
+        beat.start()
+        try:
+            super().execute_job(job, queue)
+        finally:
+            done.set()
+            beat.join(timeout=5)
+
+    def _beat(self, job: Job, done: threading.Event) -> None:
+        while not done.wait(self.job_monitoring_interval):
+            execution = next(
+                (e for e in list(self.executions.values()) if e.job_id == job.id), None
+            )
+            if execution is None:
+                continue
+            try:
+                self.maintain_heartbeats(job, execution)
+            except (RedisError, OSError) as exc:  # Redis away: the worker's main loop rides it out
+                log.warning("heartbeat for job %s not sent (%s)", job.id, exc)
+
+
+class LeasedWorker(_HeartbeatLease, Worker):
+    """Forks a work-horse per job; RQ renews the lease every `job_monitoring_interval`."""
+
+
+def heartbeat_interval(lost_grace: int) -> int:
+    """Three heartbeats fit in one lease, so one late heartbeat never declares a live job lost."""
+    return max(1, lost_grace // 3)
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
-    """Run an RQ worker on queue `ical`.
+    """Run an RQ worker on queue `ical`, and keep running through Redis outages.
 
     `RQ_WORKER=simple` (default) runs jobs in this process: no fork per job, so a calendar job
     finishes in milliseconds instead of the ~50-300 ms a fork (plus imports) costs; job timeouts
     still apply (SIGALRM, main thread). `RQ_WORKER=fork` isolates each job in a work-horse
     process (RQ's default), for jobs that might crash or leak.
+
+    RQ's work loop retries a failed dequeue, but any other Redis error (a heartbeat, the
+    suspension check, storing a result, a read timeout) ends `work()` with "unhandled exception,
+    quitting". So the loop is run again — a fresh worker registration once Redis answers, with
+    exponential back-off (0.5 s doubling to 30 s) — until a signal asks the worker to stop.
     """
     import taskoverflow.tasks.ical  # noqa: F401  # preloaded: jobs (and forks) never import it
 
@@ -211,13 +254,83 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         raise ValueError(
             f"RQ_WORKER must be one of {', '.join(classes)}, got {settings.rq_worker!r}"
         )
-    connection = connect(settings, for_worker=True)
     grace = max(settings.rq_lost_grace_seconds, 2)
-    worker = classes[settings.rq_worker](
-        [QUEUE_NAME],
-        connection=connection,
-        # renew the lease well within the grace, so a live fork worker never looks lost
-        job_monitoring_interval=max(1, min(30, grace // 2)),
-    )
-    worker.lost_grace = grace
-    worker.work(burst=burst, with_scheduler=False)
+    stopping = threading.Event()
+    backoff = Backoff()
+    while not stopping.is_set():
+        connection = connect(settings, for_worker=True)
+        worker = classes[settings.rq_worker](
+            [QUEUE_NAME], connection=connection, job_monitoring_interval=heartbeat_interval(grace)
+        )
+        worker.lost_grace = grace
+        _note_stop_requests(worker, stopping)
+        try:
+            worker.work(burst=burst, with_scheduler=False)
+        except StopRequested:
+            return
+        except (RedisError, OSError) as exc:  # raised by RQ's teardown while Redis is away
+            log.warning("lost Redis (%s)", exc)
+        finally:
+            connection.close()
+        if stopping.is_set() or (burst and _reachable(settings)):
+            return
+        _wait_for_redis(settings, backoff, stopping)
+
+
+def _note_stop_requests(worker: BaseWorker, stopping: threading.Event) -> None:
+    """Remember a SIGTERM/SIGINT RQ's handler received, so `run_worker` does not start again."""
+    original = worker.request_stop
+
+    def request_stop(signum: int, frame: Any) -> None:
+        stopping.set()
+        original(signum, frame)
+
+    worker.request_stop = request_stop  # type: ignore[method-assign]
+
+
+class Backoff:
+    """Exponential back-off between reconnection attempts: 0.5 s, 1 s, 2 s … at most 30 s."""
+
+    def __init__(self, first: float = 0.5, cap: float = 30.0) -> None:
+        self.first, self.cap, self.next = first, cap, first
+
+    def step(self) -> float:
+        delay, self.next = self.next, min(self.next * 2, self.cap)
+        return delay
+
+    def reset(self) -> None:
+        self.next = self.first
+
+
+def _reachable(settings: Settings) -> bool:
+    probe = connect(settings)
+    try:
+        return bool(probe.ping())
+    except (RedisError, OSError):
+        return False
+    finally:
+        probe.close()
+
+
+def _wait_for_redis(settings: Settings, backoff: Backoff, stopping: threading.Event) -> None:
+    """Sleep with back-off until Redis answers again (or a stop is requested)."""
+    while not stopping.is_set():
+        delay = backoff.step()
+        log.warning("Redis unreachable at %s; retrying in %.1f s", _where(settings), delay)
+        try:
+            time.sleep(delay)
+        except StopRequested:  # RQ's signal handler, still installed, raises it when idle
+            stopping.set()
+            return
+        if _reachable(settings):
+            log.info("Redis is back; restarting the worker loop")
+            backoff.reset()
+            return
+
+
+def _where(settings: Settings) -> str:
+    """Host and port of REDIS_URL, never its password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.redis_url)
+    return f"{parts.hostname}:{parts.port}"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import botocore.exceptions
 from botocore.config import Config
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from labkit.aws import is_local, is_missing_queue, sqs_client
@@ -227,6 +227,19 @@ class SqsTransport:
         if row is None or row.status != "SUCCESS":
             return None
         return row.result
+
+    async def backlog(self) -> int:
+        """PENDING rows: exact for our jobs, and no SQS call (its counts are approximate)."""
+        await self.ensure_schema()
+        async with self.db.session() as session:
+            return (
+                await session.scalar(
+                    select(func.count())
+                    .select_from(CalendarJob)
+                    .where(CalendarJob.status == "PENDING")
+                )
+                or 0
+            )
 
     async def ping(self) -> None:
         await self.queue_url()
