@@ -218,27 +218,27 @@ def ours_sqs(redis_url: str, tmp: Path) -> Iterator[Contender]:
 @contextmanager
 def course_celery(redis_url: str, tmp: Path) -> Iterator[Contender]:
     """The course's Flask app + a Celery worker (prefork, concurrency 1), Redis broker + backend."""
-    sys.path.insert(0, str(HERE))
-    from course_celery_app import seed
+    from course.celery_calendar import seed
 
     db = tmp / "course.db"
     seed(str(db), sample_todos(SEED_TODOS))
     port = free_port()
-    env = base_env(tmp, CELERY_REDIS_URL=redis_url, COURSE_DB=str(db))
-    env["PYTHONPATH"] = str(HERE)
+    env = base_env(
+        tmp, CELERY_BROKER_URL=redis_url, CELERY_RESULT_BACKEND=redis_url, COURSE_DB=str(db)
+    )
     with ExitStack() as stack:
         web_log, worker_log = tmp / "flask.log", tmp / "celery.log"
         web = stack.enter_context(
-            process([sys.executable, str(HERE / "course_celery_app.py"), str(port)], env, web_log)
+            process([sys.executable, "-m", "course.celery_calendar", str(port)], env, web_log)
         )
         stack.enter_context(
             process(
-                [str(BIN / "celery"), "-A", "course_celery_app:celery", "worker", "--pool", "prefork",
-                 "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip",
+                [str(BIN / "celery"), "-A", "course.celery_calendar:celery", "worker", "--pool",
+                 "prefork", "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip",
                  "--without-mingle", "--without-heartbeat"],
                 env,
                 worker_log,
-                cwd=HERE,
+                cwd=ROOT,
             )
         )  # fmt: skip
         base = f"http://{LOOPBACK}:{port}"
@@ -312,7 +312,8 @@ def builder_ratio(n: int, repeat: int = 5) -> tuple[float, float]:
             event.add("dtstamp", now)
             event.add("summary", todo["title"])
             event.add("description", todo["description"] or "")
-            event.add("dtstart", datetime.fromisoformat(todo["deadline_at"]))
+            # the stored deadline is UTC; our builder writes it with `Z` (never floating)
+            event.add("dtstart", datetime.fromisoformat(todo["deadline_at"]).replace(tzinfo=UTC))
             cal.add_component(event)
         return cal.to_ical()
 

@@ -1,13 +1,19 @@
-"""The course's stack for the calendar job, rebuilt for `calendar_jobs.py` to race against.
+"""The course's calendar service: Flask routes, a Celery task, Redis as broker and result backend.
 
-Flask + Celery with Redis as broker and result backend, as the course's TaskOverflow did: POST
-/api/v1/todos/ical reads the todos, `create_ical.delay(...)`, and the status endpoint reports
-`AsyncResult(id).state`. The task builds the same calendar as ours (icalendar, same events), so the
-race measures the queueing path, not the calendar code.
+As in the course's TaskOverflow: `POST /api/v1/todos/ical` reads every todo, calls
+`create_ical.delay(todos)` and answers 202 with the task's id and status URL; the status route
+reports `AsyncResult(id).state`; the result route serves the calendar once the state is SUCCESS.
+The task builds the calendar with `icalendar`, one event per todo with a deadline, its DTSTART a
+floating local time as the course wrote it (ours writes UTC, see `taskoverflow.tasks.ical`).
 
-Run by the benchmark as two processes (env: CELERY_REDIS_URL, COURSE_DB):
-  celery -A course_celery_app worker --pool prefork --concurrency 1
-  python course_celery_app.py PORT
+Settings come from the environment, as the course's docker-compose file set them:
+`CELERY_BROKER_URL` and `CELERY_RESULT_BACKEND` (both a Redis URL — our `REDIS_URL` is one URL for
+both), `COURSE_DB` (an SQLite file of todos, filled with `seed`). `task_track_started` is left at
+Celery's default, off, as in the course: a client sees PENDING until the task ends.
+
+Run as two processes (what `benchmarks/calendar_jobs.py` does):
+    celery -A course.celery_calendar worker --pool solo
+    python -m course.celery_calendar PORT
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ from celery.result import AsyncResult
 from flask import Flask, Response, jsonify, url_for
 from icalendar import Calendar, Event
 
-REDIS = os.environ.get("CELERY_REDIS_URL", "redis://127.0.0.1:6379/1")
-celery = Celery(__name__, broker=REDIS, backend=REDIS)
+BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://localhost:6379/0")
+RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", BROKER_URL)
+
+celery = Celery(__name__, broker=BROKER_URL, backend=RESULT_BACKEND)
 celery.conf.update(task_ignore_result=False, broker_connection_retry_on_startup=True)
 
 app = Flask(__name__)
@@ -31,6 +39,7 @@ app = Flask(__name__)
 
 @celery.task(name="ical")
 def create_ical(todos: list[dict]) -> str:
+    """The Celery task: todos (plain dicts) -> the calendar as text."""
     cal = Calendar()
     cal.add("prodid", "-//Taskoverflow Calendar//mxm.dk//")
     cal.add("version", "2.0")
@@ -83,6 +92,7 @@ def health():
 
 
 def seed(db_path: str, todos: list[dict]) -> None:
+    """Create the todos table in ``db_path`` (if needed) and insert ``todos``."""
     with sqlite3.connect(db_path) as db:
         db.execute(
             "CREATE TABLE IF NOT EXISTS todos "
