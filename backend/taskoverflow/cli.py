@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 
 import typer
@@ -51,14 +52,17 @@ def _settings():
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to bind"),
     port: int = typer.Option(6400, help="port to bind (0: any free port)"),
-    workers: int = typer.Option(2, min=1, help="server processes sharing the port"),
+    workers: int = typer.Option(1, min=1, help="server processes sharing the port"),
     access_log: bool = typer.Option(False, help="log every request (one line each)"),
 ) -> None:
     """Serve the API and the web UI on uvicorn (httptools, uvloop), `--workers` processes.
 
-    One process uses one core however fast it is; like gunicorn's workers, several processes
-    share the listening socket (the kernel hands each connection to one of them). The socket is
-    bound here, before any worker starts, so a taken port is one clear error.
+    The socket is bound here, before any worker starts, so a taken port is one clear error; it
+    accepts connections only once the app has started, so an open port means a ready API.
+    One process is the default: SQLite's writes never wait for another process's lock, and
+    keep-alive connections cannot pile up on one of several workers (each worker's accept loop
+    takes every pending connection it sees, so one of two often holds most clients and its
+    requests wait while the other idles). `--workers N` shares the socket among N processes.
     """
     import socket
 
@@ -67,8 +71,10 @@ def serve(
 
     _logging()
     _settings()  # fail early, with one line, on bad env values
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock = socket.create_server((host, port))
+        sock.bind((host, port))  # not listening yet: the server listens once the app has started
     except OSError as exc:
         raise LabError(
             f"cannot serve on {host}:{port}: {exc}", hint="pick another --port"
@@ -90,6 +96,9 @@ def serve(
     log.info("serving on http://%s:%d with %d worker(s)", host, sock.getsockname()[1], workers)
     with sock:
         if workers == 1:
+            # uvicorn shuts down gracefully on SIGTERM, then raises the signal again to die of
+            # it; with this handler in place, that second delivery ends the process with status 0
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
             uvicorn.Server(config).run(sockets=[sock])
         else:
             Multiprocess(config, sockets=[sock]).run()

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _FIRST_BACKOFF = 0.001  # seconds; doubles to _MAX_BACKOFF while another writer holds the lock
-_MAX_BACKOFF = 0.05
+_MAX_BACKOFF = 0.01
 
 
 async def _while_busy(call: Callable[[], T], timeout: float) -> T:
