@@ -81,7 +81,7 @@ def serve(
         ) from None
     sock.set_inheritable(True)
     config = uvicorn.Config(
-        "taskoverflow.app:create_app",
+        "taskoverflow.serving:create_served_app",
         factory=True,
         workers=workers,
         loop="uvloop" if _has_uvloop() else "asyncio",
