@@ -387,7 +387,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=200, help="jobs per latency run")
     parser.add_argument("--drain", type=int, default=1000, help="jobs for the drain run")
-    parser.add_argument("--todos", type=int, default=10_000, help="todos in the builder run")
+    parser.add_argument(
+        "--todos", type=int, default=10_000, help="todos in the builder run (0: skip it)"
+    )
     parser.add_argument(
         "--transports", default="rq,sqs", help=f"our transports to race: {','.join(CONTENDERS)}"
     )
@@ -422,7 +424,8 @@ def main() -> None:
             drained = drain(f"{base}/9", tmp / "drain", args.drain, profile=profile)
             console.print(f"drain: {args.drain} queued jobs, Celery prefork -c 2…")
             drained_celery = drain_celery(f"{base}/10", tmp / "drain", args.drain)
-        if not args.only_drain:
+        skip_builder = args.only_drain or args.todos == 0
+        if not skip_builder:
             console.print(f"builder: {args.todos} todos…")
             ours_build, ical_build = builder_ratio(args.todos)
 
@@ -460,7 +463,7 @@ def main() -> None:
             ratio_text,
             target,
         )
-    if args.only_drain:
+    if skip_builder:
         console.print(table)
         return
     ratio = ours_build / ical_build
