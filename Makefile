@@ -39,6 +39,8 @@ status: install ## Show the local services
 
 test: install ## Install, start what the tests need, run everything
 	$(BIN)/ruff check .
+	@# bytecode for the lab's own code too: each server, worker and kernel the tests start reuses it
+	$(BIN)/python -m compileall -q labkit backend course
 	$(BIN)/python -m pytest
 
 test-fast: install ## Unit tests only
