@@ -10,8 +10,8 @@ documentation says a client sees, with a seeded RNG so a demo is reproducible:
   so with few messages a receive can return fewer than are available, or none at all;
 * a **long poll** asks every host that holds messages;
 * the hosts asked answer in random order and the reply interleaves them one message per host in
-  turn, so a reply is never in global send order, even though each host keeps its own messages in
-  arrival order;
+  turn, so a reply is usually not in global send order, even though each host keeps its own
+  messages in arrival order;
 * a *duplicate* (AWS: "at-least-once delivery") is a copy left behind on another host when a message
   is received, as if one replica missed the receive; it is delivered again later, even if the first
   copy was deleted. The engine decides when (the duplicate rate); this store just holds the copy.

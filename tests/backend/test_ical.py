@@ -97,6 +97,34 @@ def test_empty_calendar_is_valid():
     assert not hasattr(cal, "vevent")
 
 
+def test_dtstamp_is_when_the_todo_was_last_revised_not_when_the_job_ran():
+    # RFC 5545 §3.8.7.2: without METHOD, DTSTAMP is when the component's information was last
+    # revised; so two runs at different times give the same calendar for the same todos
+    todos = [
+        {**todo(1), "updated_at": "2026-02-01T08:30:15.123456"},
+        {**todo(2), "updated_at": "2026-02-03T23:59:59"},
+    ]
+    first = build_calendar(todos, NOW)
+    assert first == build_calendar(todos, NOW + timedelta(days=3))
+    assert [e["DTSTAMP"] for e in check_rfc5545(first)] == ["20260201T083015Z", "20260203T235959Z"]
+    later = [{**todos[0], "updated_at": "2026-02-05T10:00:00"}, todos[1]]
+    assert [e["DTSTAMP"] for e in check_rfc5545(build_calendar(later, NOW))] == [
+        "20260205T100000Z",
+        "20260203T235959Z",
+    ]
+
+
+def test_dtstamp_of_an_aware_updated_at_is_converted_to_utc():
+    brisbane = timezone(timedelta(hours=10))
+    todos = [{**todo(1), "updated_at": datetime(2026, 2, 1, 9, 0, tzinfo=brisbane).isoformat()}]
+    assert check_rfc5545(build_calendar(todos, NOW))[0]["DTSTAMP"] == "20260131T230000Z"
+
+
+def test_a_snapshot_without_updated_at_is_stamped_with_the_job_time():
+    # a job queued by a version whose snapshots had no updated_at still builds
+    assert check_rfc5545(build_calendar([todo(1)], NOW))[0]["DTSTAMP"] == "20260310T120000Z"
+
+
 def test_dtstamp_is_utc_whatever_zone_the_clock_has():
     brisbane = timezone(timedelta(hours=10))
     data = build_calendar([todo(1)], datetime(2026, 3, 10, 22, 0, tzinfo=brisbane))
@@ -222,6 +250,7 @@ def test_snapshot_is_plain_json():
         description = None
         completed = True
         deadline_at = datetime(2023, 2, 27)
+        updated_at = datetime(2026, 3, 10, 12, 0, 0, 250000)
 
     assert snapshot(Row()) == {
         "id": 3,
@@ -229,6 +258,7 @@ def test_snapshot_is_plain_json():
         "description": None,
         "completed": True,
         "deadline_at": "2023-02-27T00:00:00",
+        "updated_at": "2026-03-10T12:00:00.250000",
     }
 
 

@@ -1,6 +1,6 @@
 """The calendar job: a snapshot of todos -> an RFC 5545 iCalendar file (DESIGN §7).
 
-`build_calendar` is pure (todos + the time it is stamped with -> bytes); `create_ical` is the
+`build_calendar` is pure (todos + a fallback stamp -> bytes); `create_ical` is the
 job function workers run: it waits the demo delay, then builds. icalendar does the RFC work
 (CRLF, folding at 75 octets, TEXT escaping incl. newlines so a title cannot close its
 event); we only drop the control characters TEXT may not hold, and keep per-event work
@@ -10,6 +10,11 @@ DTSTART is the deadline as a UTC time (`...Z`), never a floating local time (DES
 converts a deadline given with a zone to UTC and stores it without one, so a floating DTSTART
 would show `2026-03-02T09:00+10:00` as 23:00 on 1 March in a Brisbane calendar — 10 h off. A
 naive deadline is therefore UTC; an aware one is converted. DTSTAMP is UTC as RFC 5545 requires.
+
+DTSTAMP is the todo's ``updated_at``, not the time the job ran: our calendar has no METHOD
+property, and for such an object RFC 5545 §3.8.7.2 defines DTSTAMP as when the component's
+information was last revised. So the same todos give the same calendar on every run. A snapshot
+without ``updated_at`` (a job queued by an older version) is stamped with the job's time instead.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class TodoSnapshot(TypedDict):
     description: str | None
     completed: bool
     deadline_at: str | None  # ISO 8601 without zone, as in the API
+    updated_at: str  # ISO 8601 without zone (UTC), as in the API: the events' DTSTAMP
 
 
 def snapshot(todo: Any) -> TodoSnapshot:
@@ -45,6 +51,7 @@ def snapshot(todo: Any) -> TodoSnapshot:
         "description": todo.description,
         "completed": bool(todo.completed),
         "deadline_at": deadline.isoformat() if deadline is not None else None,
+        "updated_at": todo.updated_at.isoformat(),
     }
 
 
@@ -68,9 +75,14 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _moment(value: datetime | str) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def build_calendar(todos: Iterable[Mapping[str, Any]], now: datetime) -> bytes:
-    """One VEVENT per todo with a deadline (others skipped), stamped `now`, all times in UTC."""
-    stamp = as_utc(now)
+    """One VEVENT per todo with a deadline (others skipped), all times in UTC; each event is
+    stamped with its todo's ``updated_at``, or with ``now`` when the snapshot has none."""
+    fallback_stamp = as_utc(now)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -78,14 +90,13 @@ def build_calendar(todos: Iterable[Mapping[str, Any]], now: datetime) -> bytes:
         deadline = todo.get("deadline_at")
         if deadline is None:
             continue
-        if isinstance(deadline, str):
-            deadline = datetime.fromisoformat(deadline)
+        revised = todo.get("updated_at")
         event = Event()
         event.add("uid", todo_uid(todo["id"]))
-        event.add("dtstamp", stamp)
+        event.add("dtstamp", as_utc(_moment(revised)) if revised else fallback_stamp)
         event.add("summary", _text(todo.get("title")))
         event.add("description", _text(todo.get("description")))
-        event.add("dtstart", as_utc(deadline))
+        event.add("dtstart", as_utc(_moment(deadline)))
         cal.add_component(event)
     return cal.to_ical()
 
