@@ -578,19 +578,7 @@ def kill_timeline(
         title=title,
         xlabel=xlabel,
     )
-    ax = fig.axes[0]
-    for row, samples in enumerate(observations.values()):
-        if samples:
-            ax.annotate(
-                samples[-1][1],
-                (end + tail, row),
-                xytext=(6, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=9,
-                weight="bold",
-                color=STATE_COLOURS.get(samples[-1][1], "#333333"),
-            )
+    ax = fig.axes[0]  # state_timeline already writes each lane's final state at its end
     labelled: set[str] = set()
     for when, lane, what in events:
         marker, colour, label = EVENT_MARKERS[what]
