@@ -39,6 +39,7 @@ from labkit.sqslocal.message import (
     VISIBLE,
     Attributes,
     Message,
+    format_id,
     pack,
 )
 from labkit.sqslocal.model import StandardStore
@@ -94,14 +95,42 @@ class SendResult:
 
 @dataclass(frozen=True)
 class Received:
-    """A message as one receive returns it (a snapshot: later receives don't change it)."""
+    """A message as one receive returns it (a snapshot: later receives don't change it).
+
+    The system attributes are kept as values and written out as text only when asked for (most
+    receives ask for none)."""
 
     message_id: str
     receipt_handle: str
     body: str
     md5_body: str
     attributes: dict[str, dict[str, Any]]
-    system: dict[str, str]
+    sent_at: float
+    receive_count: int
+    first_receive_at: float | None
+    group_id: str | None
+    fifo: tuple[int | None, str | None] | None  # (sequence, de-duplication id) on FIFO queues
+    trace_header: str | None
+    dlq_source_arn: str | None
+
+    @property
+    def system(self) -> dict[str, str]:
+        system = {
+            "SenderId": SENDER_ID,
+            "SentTimestamp": str(int(self.sent_at * 1000)),
+            "ApproximateReceiveCount": str(self.receive_count),
+            "ApproximateFirstReceiveTimestamp": str(int((self.first_receive_at or 0) * 1000)),
+        }
+        if self.group_id is not None:
+            system["MessageGroupId"] = self.group_id
+        if self.fifo is not None:
+            system["SequenceNumber"] = str(self.fifo[0])
+            system["MessageDeduplicationId"] = self.fifo[1] or ""
+        if self.trace_header is not None:
+            system["AWSTraceHeader"] = self.trace_header
+        if self.dlq_source_arn:
+            system["DeadLetterQueueSourceArn"] = self.dlq_source_arn
+        return system
 
 
 @dataclass
@@ -143,13 +172,18 @@ class Queue:
     purged_at: float | None = None
     next_sequence: int = 1
     metrics: Metrics = field(default_factory=Metrics)
-    # (time, message_id, event, receive_count, group_id), oldest first; see Engine.events.
-    events: deque[tuple[float, str, str, int, str | None]] = field(
+    # (time, message id, event, receive_count, group_id), oldest first; see Engine.events. The id
+    # is kept as its 16 bytes and shown as text only when the events are read.
+    events: deque[tuple[float, bytes | str, str, int, str | None]] = field(
         default_factory=lambda: deque(maxlen=MAX_EVENTS)
     )
 
     def log(self, when: float, msg: Message, event: str) -> None:
-        self.events.append((when, msg.message_id, event, msg.receive_count, msg.group_id))
+        extra = msg.extra
+        if extra is None:
+            self.events.append((when, msg.data[:16], event, 0, None))
+        else:
+            self.events.append((when, msg.data[:16], event, extra.receive_count, extra.group_id))
 
     def int_attr(self, name: str) -> int:
         return int(self.attributes[name])
@@ -241,7 +275,9 @@ class Engine:
         return [
             {
                 "time": when,
-                "message_id": message_id,
+                "message_id": format_id(message_id)
+                if isinstance(message_id, bytes)
+                else message_id,
                 "event": event,
                 "receive_count": receive_count,
                 "group_id": group_id,
@@ -948,22 +984,22 @@ class Engine:
         return base64.urlsafe_b64encode(raw).decode("ascii")
 
     def _snapshot(self, queue: Queue, msg: Message, receipt: str) -> Received:
-        system = {
-            "SenderId": SENDER_ID,
-            "SentTimestamp": str(int(msg.sent_at * 1000)),
-            "ApproximateReceiveCount": str(msg.receive_count),
-            "ApproximateFirstReceiveTimestamp": str(int((msg.first_receive_at or 0) * 1000)),
-        }
-        if msg.group_id is not None:
-            system["MessageGroupId"] = msg.group_id
-        if queue.fifo:
-            system["SequenceNumber"] = str(msg.sequence)
-            system["MessageDeduplicationId"] = msg.dedup_id or ""
-        if "AWSTraceHeader" in msg.system_attributes:
-            system["AWSTraceHeader"] = msg.system_attributes["AWSTraceHeader"]["StringValue"]
-        if msg.dlq_source_arn:
-            system["DeadLetterQueueSourceArn"] = msg.dlq_source_arn
-        return Received(msg.message_id, receipt, msg.body, msg.md5_body, msg.attributes, system)
+        extra = msg.more()  # a received message has one
+        trace = msg.system_attributes.get("AWSTraceHeader")
+        return Received(
+            msg.message_id,
+            receipt,
+            msg.body,
+            msg.md5_body,
+            msg.attributes,
+            msg.sent_at,
+            extra.receive_count,
+            extra.first_receive_at,
+            extra.group_id,
+            (extra.sequence, extra.dedup_id) if queue.fifo else None,
+            trace["StringValue"] if trace is not None else None,
+            extra.dlq_source_arn,
+        )
 
     def _replay_attempt(
         self, queue: Queue, attempt_id: str, now: float, timeout: int
