@@ -739,7 +739,7 @@ class Engine:
             extra = moved.more()
             extra.sequence = self._sequence(target)
             extra.dedup_id = moved.message_id
-        target.retention.add(moved, when)
+        target.retention.add(moved, when, sent_now=True)
         target.log(when, moved, "moved")
         self._add_visible(target, moved)
 
@@ -860,7 +860,7 @@ class Engine:
         return Message(pack(self._new_id(), digest.digest(), now, body), attrs), digest.hexdigest()
 
     def _enqueue(self, queue: Queue, msg: Message, now: float, delay: int) -> None:
-        queue.retention.add(msg, now)
+        queue.retention.add(msg, now, sent_now=True)
         queue.metrics.add("sent", now)
         queue.log(now, msg, "sent")
         if delay > 0:
@@ -973,7 +973,7 @@ class Engine:
             twin.more().receive_count = extra.receive_count - 1
             twin.state = VISIBLE
             queue.visible += 1
-            queue.retention.add(twin, twin.sent_at)
+            queue.retention.add(twin, twin.sent_at, sent_now=True)
             store: StandardStore = queue.store  # type: ignore[assignment]
             store.push(twin, store.random_host())
         return receipt

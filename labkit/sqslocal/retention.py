@@ -26,15 +26,23 @@ class Retention:
         self._late: list[tuple[float, int, int, Message]] = []
         self._popped = 0  # entries taken from the left of `_in_order` (positions stay absolute)
         self._ties = 0
+        # the send times of the deque's last and first entries (read on every call: kept here
+        # rather than unpacked from the message's record each time)
+        self._tail = float("-inf")
+        self._head = float("-inf")
         self.gone = 0  # entries whose message has left (compacted lazily)
 
     def __len__(self) -> int:
         return len(self._in_order) + len(self._late)
 
-    def add(self, msg: Message, enqueued: float) -> None:
+    def add(self, msg: Message, enqueued: float, sent_now: bool = False) -> None:
+        """`sent_now`: the caller knows `enqueued` is the message's own send time."""
         in_order = self._in_order
-        if enqueued == msg.sent_at and (not in_order or in_order[-1].sent_at <= enqueued):
+        if (not in_order or self._tail <= enqueued) and (sent_now or enqueued == msg.sent_at):
+            if not in_order:
+                self._head = enqueued
             in_order.append(msg)
+            self._tail = enqueued
         else:
             self._ties += 1
             position = self._popped + len(in_order)
@@ -44,17 +52,20 @@ class Retention:
         """When the earliest entry was enqueued (None: empty)."""
         in_order, late = self._in_order, self._late
         if in_order:
-            front = in_order[0].sent_at
+            front = self._head
             return min(front, late[0][0]) if late else front
         return late[0][0] if late else None
 
     def pop(self) -> tuple[float, Message]:
         """The earliest entry (time, message); call only when `first()` is not None."""
         in_order, late = self._in_order, self._late
-        if in_order and (not late or in_order[0].sent_at <= late[0][0]):
+        if in_order and (not late or self._head <= late[0][0]):
             self._popped += 1
+            enqueued = self._head
             msg = in_order.popleft()
-            return msg.sent_at, msg
+            if in_order:
+                self._head = in_order[0].sent_at
+            return enqueued, msg
         enqueued, _, _, msg = heapq.heappop(late)
         return enqueued, msg
 
@@ -81,3 +92,4 @@ class Retention:
         self._late.clear()
         self._popped = 0
         self.gone = 0
+        self._tail = self._head = float("-inf")
