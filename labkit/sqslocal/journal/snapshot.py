@@ -33,7 +33,9 @@ from typing import Any
 from labkit.sqslocal.message import GONE, HEAD, Message
 
 FORMAT = "labkit-sqs-snapshot"
-VERSION = 1
+# 2: messages stored compactly (message.py) and the retention index (retention.py); a version 1
+# snapshot holds the earlier message layout, which this engine cannot take, and is refused clearly.
+VERSION = 2
 _COUNT = re.compile(r"count\((-?\d+)\)")
 _LOCKS = (type(threading.Lock()), type(threading.RLock()))
 
@@ -153,7 +155,10 @@ def read(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise SnapshotDamaged(f"{path} is damaged (no snapshot header)")
     if header.get("version") != VERSION:
-        raise SnapshotError(f"{path} has snapshot version {header.get('version')}, not {VERSION}")
+        raise SnapshotError(
+            f"{path} has snapshot version {header.get('version')}, not {VERSION} (written by "
+            "another version of the lab's SQS service)"
+        )
     body = data[end + 1 :]
     if len(body) != header.get("bytes") or hashlib.sha256(body).hexdigest() != header.get("sha256"):
         raise SnapshotDamaged(f"{path} is damaged (its SHA-256 does not match its header)")
