@@ -246,9 +246,12 @@ def _request_id() -> list[tuple[bytes, bytes]]:
     return [(b"x-amzn-requestid", str(uuid.uuid4()).encode())]
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # built once: json.dumps(...) makes one per call
+
+
 def ok_reply(payload: dict[str, Any]) -> Reply:
     try:
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        body = _ENCODER.encode(payload).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate somewhere (e.g. in a tag): JSON can escape it
         body = json.dumps(payload).encode("ascii")
     return 200, [(b"content-type", CONTENT_TYPE.encode()), *_request_id()], body
