@@ -82,6 +82,13 @@ class Retention:
 
     def compact(self) -> None:
         """Drop the entries of messages that have left, keeping the order of the rest."""
+        if not self._late:  # the usual case: one pass over the deque, nothing to merge
+            kept = deque(m for m in self._in_order if m.state != GONE)
+            self.clear()
+            self._in_order = kept
+            if kept:
+                self._head, self._tail = kept[0].sent_at, kept[-1].sent_at
+            return
         live = [(t, m) for t, m in self.by_arrival() if m.state != GONE]
         self.clear()
         for enqueued, msg in live:
