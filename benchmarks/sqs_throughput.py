@@ -1,6 +1,6 @@
 """SQS throughput, side by side: the lab's service, moto server and a do-nothing endpoint.
 
-    .venv/bin/python benchmarks/sqs_throughput.py [--quick] [--targets ours,moto,null] [--json FILE]
+    .venv/bin/python benchmarks/sqs_throughput.py [--quick] [--targets null,asgi,ours,moto] [--json FILE]
 
 One boto3 client in one thread (what a student's publisher or subscriber is) drives two phases:
 
@@ -14,9 +14,13 @@ with the smallest valid reply (correct MD5s, so boto3 accepts it): its rate is t
 limit, the ceiling for any server. moto is slow at depth (quadratic scans), so it gets a bounded
 number of operations and its rate is reported from those.
 
+A second do-nothing target, `asgi`, gives the same replies from an ASGI app on uvicorn configured
+as `labkit sqs serve` runs ours: the floor of the server ours is built on.
+
 Each server runs in its own process, so it never shares the client's GIL. Ports are free
 ephemeral loopback ports. The do-nothing server is hand-written on asyncio + httptools because
-its point is to cost nothing: any framework adds per-request overhead on top.
+its point is to cost nothing: any framework adds per-request overhead on top. The machine's load
+average is printed with the results: ratios from one run are what compare.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ from typing import Any
 
 from labkit.services.process import terminate
 
+TARGET_VS_NULL = 0.85  # issue 13: ours ≥ 0.85× the do-nothing endpoint, both phases, both depths
+NULL_TARGETS = ("null", "asgi")  # keep no state: no standing depth to fill
 CHUNK = 500  # messages per send/receive alternation: the depth stays within [D, D + CHUNK]
 ATTRIBUTES = {"client": {"DataType": "String", "StringValue": "bench"}}
 
@@ -164,6 +170,51 @@ class NullProtocol(asyncio.Protocol):
             self.transport.write(head + payload)
 
 
+async def null_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The same do-nothing replies as an ASGI app: what uvicorn costs on its own."""
+    if scope["type"] != "http":
+        return
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    target = dict(scope["headers"]).get(b"x-amz-target", b"").decode()
+    try:
+        request = json.loads(b"".join(chunks) or b"{}")
+    except ValueError:
+        request = {}
+    payload = null_reply(target, request)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/x-amz-json-1.0"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def serve_null_asgi(port: int) -> None:
+    """Run the do-nothing ASGI app on uvicorn, configured as `labkit sqs serve` runs ours."""
+    import uvicorn
+
+    uvicorn.run(
+        null_asgi,
+        host="127.0.0.1",
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+    )
+
+
 def serve_null(port: int) -> None:
     """Run the do-nothing endpoint until killed (uvloop when available)."""
     with contextlib.suppress(ImportError):
@@ -209,12 +260,14 @@ def server_command(kind: str, port: int) -> list[str]:
         return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     if kind == "null":
         return [sys.executable, __file__, "--serve-null", str(port)]
+    if kind == "asgi":
+        return [sys.executable, __file__, "--serve-null-asgi", str(port)]
     raise ValueError(kind)
 
 
 @contextlib.contextmanager
-def running(kind: str) -> Iterator[str]:
-    """Start one server process on a free port; yield its URL; always stop it."""
+def running(kind: str) -> Iterator[tuple[str, int]]:
+    """Start one server process on a free port; yield its URL and pid; always stop it."""
     port = free_port()
     proc = subprocess.Popen(
         server_command(kind, port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -231,9 +284,20 @@ def running(kind: str) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{kind} server did not start") from None
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         terminate(proc)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far: what serving cost it, whatever the
+    machine's load (wall-clock rates drop when other work shares the cores; this does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # not Linux
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,6 +313,8 @@ class Result:
     send_s: float
     recv_msgs: int
     recv_s: float
+    send_cpu: float = 0.0  # the server's CPU seconds in each phase
+    recv_cpu: float = 0.0
 
     @property
     def send_rate(self) -> float:
@@ -307,22 +373,32 @@ def receive(client: Any, url: str, n: int, max_calls: int | None = None) -> int:
 
 
 def measure(
-    kind: str, url: str, depth: int, total: int, chunk: int = CHUNK, progress: Any = None
+    kind: str,
+    url: str,
+    depth: int,
+    total: int,
+    chunk: int = CHUNK,
+    progress: Any = None,
+    pid: int | None = None,
 ) -> Result:
     """Fill to `depth`, then alternate send/receive chunks until `total` messages each way."""
     client = make_client(url)
     queue = client.create_queue(QueueName=f"bench-{depth}-{uuid.uuid4().hex[:6]}")["QueueUrl"]
-    if kind != "null":
+    if kind not in NULL_TARGETS:
         send(client, queue, depth, start=1_000_000)  # the standing depth: not timed
     result = Result(kind, depth, 0, 0.0, 0, 0.0)
     while result.send_msgs < total:
         n = min(chunk, total - result.send_msgs)
+        cpu = cpu_seconds(pid) if pid else 0.0
         t0 = time.perf_counter()
         result.send_msgs += send(client, queue, n)
         result.send_s += time.perf_counter() - t0
+        cpu2 = cpu_seconds(pid) if pid else 0.0
+        result.send_cpu += cpu2 - cpu
         t0 = time.perf_counter()
         result.recv_msgs += receive(client, queue, n, max_calls=n // 10 * 3 + 5)
         result.recv_s += time.perf_counter() - t0
+        result.recv_cpu += (cpu_seconds(pid) if pid else 0.0) - cpu2
         if progress is not None:
             progress(n)
     return result
@@ -362,28 +438,41 @@ def report(results: list[Result]) -> dict[str, Any]:
     by = {(r.target, r.depth): r for r in results}
     null = by.get(("null", 1_000))
     table = Table(title="SQS throughput — one boto3 client thread (messages/s)")
-    for column in ("target", "depth", "send", "receive+delete", "send ÷ null", "recv ÷ null"):
+    columns = ("target", "depth", "send", "receive+delete", "send ÷ null", "recv ÷ null")
+    for column in (*columns, "server µs/msg send", "server µs/msg recv"):
         table.add_column(column, justify="left" if column == "target" else "right")
     for r in results:
         table.add_row(
             r.target,
-            f"{r.depth:,}" if r.target != "null" else "–",  # it keeps no queue
+            f"{r.depth:,}" if r.target not in NULL_TARGETS else "–",  # it keeps no queue
             f"{r.send_rate:,.0f}",
             f"{r.recv_rate:,.0f}",
             f"{r.send_rate / null.send_rate:.2f}×" if null else "–",
             f"{r.recv_rate / null.recv_rate:.2f}×" if null else "–",
+            f"{1e6 * r.send_cpu / r.send_msgs:.0f}" if r.send_msgs else "–",
+            f"{1e6 * r.recv_cpu / r.recv_msgs:.0f}" if r.recv_msgs else "–",
         )
-    console = Console()
+    console = Console(width=120)
     console.print(table)
+    one, five, fifteen = os.getloadavg()
+    console.print(f"  load average at the end: {one:.2f} {five:.2f} {fifteen:.2f}", highlight=False)
 
     ratios: dict[str, float] = {}
     ours, ours50, moto = by.get(("ours", 1_000)), by.get(("ours", 50_000)), by.get(("moto", 1_000))
     checks: list[tuple[str, float, float]] = []  # (what, value, minimum)
-    if ours and null:
-        ratios["ours/null send"] = ours.send_rate / null.send_rate
-        ratios["ours/null receive"] = ours.recv_rate / null.recv_rate
-        checks += [("ours/null send", ratios["ours/null send"], 0.5)]
-        checks += [("ours/null receive", ratios["ours/null receive"], 0.5)]
+    asgi = by.get(("asgi", 1_000))
+    if asgi and null:
+        ratios["asgi/null send"] = asgi.send_rate / null.send_rate
+        ratios["asgi/null receive"] = asgi.recv_rate / null.recv_rate
+    for depth, run in ((1_000, ours), (50_000, by.get(("ours", 50_000)))):
+        if run and null:
+            for phase, rate, floor in (
+                ("send", run.send_rate, null.send_rate),
+                ("receive", run.recv_rate, null.recv_rate),
+            ):
+                name = f"ours@{depth // 1000}k/null {phase}"
+                ratios[name] = rate / floor
+                checks.append((name, ratios[name], TARGET_VS_NULL))
     if ours and moto:
         ratios["ours/moto send"] = ours.send_rate / moto.send_rate
         ratios["ours/moto receive"] = ours.recv_rate / moto.recv_rate
@@ -413,21 +502,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer messages (≈ 1 minute)")
     parser.add_argument(
-        "--targets", default="null,ours,moto", help="comma-separated: null,ours,moto"
+        "--targets", default="null,asgi,ours,moto", help="comma-separated: null,asgi,ours,moto"
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per plan; the median is kept")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--serve-null", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-null-asgi", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_null:
         serve_null(args.serve_null)
+        return 0
+    if args.serve_null_asgi:
+        serve_null_asgi(args.serve_null_asgi)
         return 0
 
     from rich.progress import Progress
 
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
-    unknown = set(targets) - {"null", "ours", "moto"}
+    unknown = set(targets) - {"null", "asgi", "ours", "moto"}
     if unknown:
         parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
     results: list[Result] = []
@@ -440,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
             for i, plan in enumerate(todo):
                 label = f"{plan.target} @ depth {plan.depth:,} (run {attempt + 1}/{args.repeat})"
                 task = progress.add_task(label, total=plan.total)
-                with running(plan.target) as url:
+                with running(plan.target) as (url, pid):
                     runs[i].append(
                         measure(
                             plan.target,
@@ -449,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
                             plan.total,
                             plan.chunk,
                             progress=lambda k, task=task: progress.advance(task, k),
+                            pid=pid,
                         )
                     )
                 progress.remove_task(task)

@@ -22,7 +22,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from hashlib import sha256
+from hashlib import md5, sha256
 from typing import Any
 
 from labkit.sqslocal import moves
@@ -30,10 +30,21 @@ from labkit.sqslocal import validation as check
 from labkit.sqslocal.changes import changes_state
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.fifo import FifoStore
-from labkit.sqslocal.md5 import md5_of_attributes, md5_of_body
-from labkit.sqslocal.message import DELAYED, GONE, INFLIGHT, VISIBLE, Message
+from labkit.sqslocal.md5 import md5_of_attributes
+from labkit.sqslocal.message import (
+    DELAYED,
+    GONE,
+    HEAD,
+    INFLIGHT,
+    VISIBLE,
+    Attributes,
+    Message,
+    format_id,
+    pack,
+)
 from labkit.sqslocal.model import StandardStore
 from labkit.sqslocal.moves import MoveTask
+from labkit.sqslocal.retention import Retention
 
 SENDER_ID = "AIDALABKITLOCALSENDER"
 METRIC_NAMES = ("sent", "received", "deleted", "empty_receives", "dead_lettered", "expired")
@@ -48,6 +59,10 @@ EVENT_NAMES = (
     "purged",
 )
 MAX_EVENTS = 10_000  # per queue: enough for any lesson, bounded so a load test cannot eat memory
+MAX_SHARED_ATTRIBUTES = 1024  # distinct attribute sets kept for sharing (then the table restarts)
+# A version 4 UUID from 128 random bits (what uuid.UUID(int=..., version=4) does, without the object)
+_UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & (2**128 - 1)
+_UUID_SET = (0x8000 << 48) | (4 << 76)
 BUCKET_SECONDS = 60
 MAX_BUCKETS = 120
 
@@ -80,14 +95,42 @@ class SendResult:
 
 @dataclass(frozen=True)
 class Received:
-    """A message as one receive returns it (a snapshot: later receives don't change it)."""
+    """A message as one receive returns it (a snapshot: later receives don't change it).
+
+    The system attributes are kept as values and written out as text only when asked for (most
+    receives ask for none)."""
 
     message_id: str
     receipt_handle: str
     body: str
     md5_body: str
     attributes: dict[str, dict[str, Any]]
-    system: dict[str, str]
+    sent_at: float
+    receive_count: int
+    first_receive_at: float | None
+    group_id: str | None
+    fifo: tuple[int | None, str | None] | None  # (sequence, de-duplication id) on FIFO queues
+    trace_header: str | None
+    dlq_source_arn: str | None
+
+    @property
+    def system(self) -> dict[str, str]:
+        system = {
+            "SenderId": SENDER_ID,
+            "SentTimestamp": str(int(self.sent_at * 1000)),
+            "ApproximateReceiveCount": str(self.receive_count),
+            "ApproximateFirstReceiveTimestamp": str(int((self.first_receive_at or 0) * 1000)),
+        }
+        if self.group_id is not None:
+            system["MessageGroupId"] = self.group_id
+        if self.fifo is not None:
+            system["SequenceNumber"] = str(self.fifo[0])
+            system["MessageDeduplicationId"] = self.fifo[1] or ""
+        if self.trace_header is not None:
+            system["AWSTraceHeader"] = self.trace_header
+        if self.dlq_source_arn:
+            system["DeadLetterQueueSourceArn"] = self.dlq_source_arn
+        return system
 
 
 @dataclass
@@ -117,8 +160,7 @@ class Queue:
     store: StandardStore | FifoStore
     tags: dict[str, str] = field(default_factory=dict)
     timers: list[tuple[float, int, int, Message]] = field(default_factory=list)
-    retention: list[tuple[float, int, Message]] = field(default_factory=list)
-    retention_gone: int = 0  # entries of `retention` whose message has left (compacted lazily)
+    retention: Retention = field(default_factory=Retention)
     receipts: dict[str, Message] = field(default_factory=dict)
     visible: int = 0
     inflight: int = 0
@@ -130,13 +172,18 @@ class Queue:
     purged_at: float | None = None
     next_sequence: int = 1
     metrics: Metrics = field(default_factory=Metrics)
-    # (time, message_id, event, receive_count, group_id), oldest first; see Engine.events.
-    events: deque[tuple[float, str, str, int, str | None]] = field(
+    # (time, message id, event, receive_count, group_id), oldest first; see Engine.events. The id
+    # is kept as its 16 bytes and shown as text only when the events are read.
+    events: deque[tuple[float, bytes | str, str, int, str | None]] = field(
         default_factory=lambda: deque(maxlen=MAX_EVENTS)
     )
 
     def log(self, when: float, msg: Message, event: str) -> None:
-        self.events.append((when, msg.message_id, event, msg.receive_count, msg.group_id))
+        extra = msg.extra
+        if extra is None:
+            self.events.append((when, msg.data[:16], event, 0, None))
+        else:
+            self.events.append((when, msg.data[:16], event, extra.receive_count, extra.group_id))
 
     def int_attr(self, name: str) -> int:
         return int(self.attributes[name])
@@ -228,7 +275,9 @@ class Engine:
         return [
             {
                 "time": when,
-                "message_id": message_id,
+                "message_id": format_id(message_id)
+                if isinstance(message_id, bytes)
+                else message_id,
                 "event": event,
                 "receive_count": receive_count,
                 "group_id": group_id,
@@ -396,14 +445,13 @@ class Engine:
         queue.purged_at = now
         # Purge is rare and meant to be thorough: rebuilding the indexes is O(depth) once.
         logged: set[str] = set()
-        for _, _, msg in sorted(queue.retention, key=lambda entry: entry[:2]):
+        for _, msg in queue.retention.by_time():
             if msg.state != GONE:
                 msg.state = GONE
                 if msg.message_id not in logged:  # a standard queue's duplicate: one event
                     logged.add(msg.message_id)
                     queue.log(now, msg, "purged")
         queue.retention.clear()
-        queue.retention_gone = 0
         queue.timers.clear()
         queue.receipts.clear()
         queue.attempts.clear()
@@ -570,9 +618,7 @@ class Engine:
                 "queue arn at a given time."
             )
         self._tick(source, now)
-        pending = [
-            msg for _, tie, msg in sorted(source.retention, key=lambda e: e[1]) if msg.state != GONE
-        ]
+        pending = [msg for _, msg in source.retention.by_arrival() if msg.state != GONE]
         task = MoveTask(
             task_id=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
             source=source_name,
@@ -683,16 +729,17 @@ class Engine:
         enqueue time, so its retention period starts again) at the end of the destination."""
         self._remove(source, msg)
         source.log(when, msg, "moved")
-        moved = msg.copy()
-        moved.message_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-        moved.sent_at = when
-        moved.receive_count = 0
-        moved.first_receive_at = None
-        moved.dlq_source_arn = None
+        data = msg.data
+        moved = msg.copy(pack(self._new_id(), data[16:32], when, data[HEAD:]))
+        if moved.extra is not None:
+            moved.extra.receive_count = 0
+            moved.extra.first_receive_at = None
+            moved.extra.dlq_source_arn = None
         if target.fifo:
-            moved.sequence = self._sequence(target)
-            moved.dedup_id = moved.message_id
-        heapq.heappush(target.retention, (moved.sent_at, next(self._tie), moved))
+            extra = moved.more()
+            extra.sequence = self._sequence(target)
+            extra.dedup_id = moved.message_id
+        target.retention.add(moved, when, sent_now=True)
         target.log(when, moved, "moved")
         self._add_visible(target, moved)
 
@@ -715,13 +762,9 @@ class Engine:
         now = self.now()
         self._tick(queue, now)
         check.body(body)
-        attrs = message_attributes or {}
-        sys_attrs = system_attributes or {}
-        size = len(body.encode("utf-8")) + check.message_attributes(attrs)
-        check.message_attributes(sys_attrs, system=True)
-        md5_sys = md5_of_attributes(sys_attrs)
-        if trace_header and "AWSTraceHeader" not in sys_attrs:
-            sys_attrs = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
+        encoded = body.encode("utf-8")
+        attrs = _attributes(message_attributes, system_attributes, trace_header)
+        size = len(encoded) + (attrs.size if attrs is not None else 0)
         limit = queue.int_attr("MaximumMessageSize")
         if size > limit:
             raise invalid(
@@ -729,12 +772,8 @@ class Engine:
             )
         if delay_seconds is not None:
             check.int_in("DelaySeconds", delay_seconds, 0, 900)
-        md5_attrs = md5_of_attributes(attrs)
         if queue.fifo:
-            return self._send_fifo(
-                queue, now, body, delay_seconds, attrs, sys_attrs, group_id, dedup_id, size,
-                md5_attrs, md5_sys,
-            )  # fmt: skip
+            return self._send_fifo(queue, now, encoded, delay_seconds, attrs, group_id, dedup_id)
         if dedup_id is not None:
             raise invalid(
                 "The request include parameter MessageDeduplicationId that is not valid for this queue type"
@@ -742,24 +781,21 @@ class Engine:
         if group_id is not None:
             check.dedup_id(group_id, "MessageGroupId")  # fair queues: accepted, no ordering
         delay = queue.int_attr("DelaySeconds") if delay_seconds is None else delay_seconds
-        msg = self._new_message(body, attrs, sys_attrs, now, size, md5_attrs, md5_sys)
-        msg.group_id = group_id
+        msg, md5_body = self._new_message(encoded, attrs, now)
+        if group_id is not None:
+            msg.more().group_id = group_id
         self._enqueue(queue, msg, now, delay)
-        return SendResult(msg.message_id, msg.md5_body, md5_attrs, md5_sys, None)
+        return _sent(msg, md5_body, attrs, None)
 
     def _send_fifo(
         self,
         queue: Queue,
         now: float,
-        body: str,
+        body: bytes,
         delay_seconds: int | None,
-        attrs: dict[str, dict[str, Any]],
-        sys_attrs: dict[str, dict[str, Any]],
+        attrs: Attributes | None,
         group_id: str | None,
         dedup_id: str | None,
-        size: int,
-        md5_attrs: str | None,
-        md5_sys: str | None,
     ) -> SendResult:
         if delay_seconds:  # 0 is accepted: only a real per-message delay is refused
             raise invalid(
@@ -776,7 +812,7 @@ class Engine:
                     "The queue should either have ContentBasedDeduplication enabled or "
                     "MessageDeduplicationId provided explicitly"
                 )
-            dedup_id = sha256(body.encode("utf-8")).hexdigest()
+            dedup_id = sha256(body).hexdigest()
         else:
             check.dedup_id(dedup_id)
         self._expire_dedup(queue, now)
@@ -784,19 +820,26 @@ class Engine:
         if queue.attributes.get("DeduplicationScope") == "messageGroup":
             key = f"{group_id}\x00{dedup_id}"
         seen = queue.dedup.get(key)
-        md5_body = md5_of_body(body)
         if seen is not None:
             # Accepted but not enqueued: SQS answers as if it had sent the first message again.
-            return SendResult(seen[1], md5_body, md5_attrs, md5_sys, seen[2])
-        msg = self._new_message(body, attrs, sys_attrs, now, size, md5_attrs, md5_sys)
-        msg.group_id = group_id
-        msg.dedup_id = dedup_id
-        msg.sequence = self._sequence(queue)
+            md5_body = md5(body, usedforsecurity=False).hexdigest()
+            return SendResult(
+                seen[1],
+                md5_body,
+                attrs.md5_message if attrs is not None else None,
+                attrs.md5_system if attrs is not None else None,
+                seen[2],
+            )
+        msg, md5_body = self._new_message(body, attrs, now)
+        extra = msg.more()
+        extra.group_id = group_id
+        extra.dedup_id = dedup_id
+        extra.sequence = self._sequence(queue)
         expires = now + check.DEDUP_INTERVAL
-        queue.dedup[key] = (expires, msg.message_id, str(msg.sequence))
+        queue.dedup[key] = (expires, msg.message_id, str(extra.sequence))
         queue.dedup_order.append((expires, key))
         self._enqueue(queue, msg, now, queue.int_attr("DelaySeconds"))
-        return SendResult(msg.message_id, msg.md5_body, md5_attrs, md5_sys, str(msg.sequence))
+        return _sent(msg, md5_body, attrs, str(extra.sequence))
 
     def _sequence(self, queue: Queue) -> int:
         # 20-digit, strictly increasing numbers like SQS's (not consecutive there either).
@@ -804,30 +847,20 @@ class Engine:
         queue.next_sequence += 1
         return value
 
+    def _new_id(self) -> bytes:
+        """A random (version 4) UUID's 16 bytes, drawn from the engine's RNG."""
+        bits = self.rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET
+        return bits.to_bytes(16, "big")
+
     def _new_message(
-        self,
-        body: str,
-        attrs: dict[str, dict[str, Any]],
-        sys_attrs: dict[str, dict[str, Any]],
-        now: float,
-        size: int,
-        md5_attrs: str | None,
-        md5_sys: str | None,
-    ) -> Message:
-        return Message(
-            message_id=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
-            body=body,
-            md5_body=md5_of_body(body),
-            attributes=attrs,
-            md5_attributes=md5_attrs,
-            system_attributes=sys_attrs,
-            md5_system=md5_sys,
-            sent_at=now,
-            size=size,
-        )
+        self, body: bytes, attrs: Attributes | None, now: float
+    ) -> tuple[Message, str]:
+        """A new message, and its body's MD5 as text (computed once, here)."""
+        digest = md5(body, usedforsecurity=False)
+        return Message(pack(self._new_id(), digest.digest(), now, body), attrs), digest.hexdigest()
 
     def _enqueue(self, queue: Queue, msg: Message, now: float, delay: int) -> None:
-        heapq.heappush(queue.retention, (msg.sent_at, next(self._tie), msg))
+        queue.retention.add(msg, now, sent_now=True)
         queue.metrics.add("sent", now)
         queue.log(now, msg, "sent")
         if delay > 0:
@@ -850,7 +883,6 @@ class Engine:
         self.on_visible(queue.name)
 
     def _set_timer(self, queue: Queue, msg: Message, due: float) -> None:
-        msg.due = due
         msg.version += 1
         sooner = not queue.timers or due < queue.timers[0][0]
         heapq.heappush(queue.timers, (due, next(self._tie), msg.version, msg))
@@ -922,13 +954,14 @@ class Engine:
         return [self._snapshot(queue, msg, receipt) for msg, receipt in out]
 
     def _deliver(self, queue: Queue, msg: Message, now: float, timeout: int) -> str:
-        msg.receive_count += 1
-        msg.received_at = now
+        extra = msg.more()
+        extra.receive_count += 1
+        extra.received_at = now
         queue.log(now, msg, "received")
-        if msg.first_receive_at is None:
-            msg.first_receive_at = now
+        if extra.first_receive_at is None:
+            extra.first_receive_at = now
         receipt = self._receipt(queue.name, msg.message_id)
-        msg.receipts.append(receipt)
+        extra.receipts.append(receipt)
         queue.receipts[receipt] = msg
         self._set_timer(queue, msg, now + timeout)
         if (
@@ -937,10 +970,10 @@ class Engine:
             and self.rng.random() < self.config.duplicate_rate
         ):
             twin = msg.copy()
-            twin.receive_count = msg.receive_count - 1
+            twin.more().receive_count = extra.receive_count - 1
             twin.state = VISIBLE
             queue.visible += 1
-            heapq.heappush(queue.retention, (twin.sent_at, next(self._tie), twin))
+            queue.retention.add(twin, twin.sent_at, sent_now=True)
             store: StandardStore = queue.store  # type: ignore[assignment]
             store.push(twin, store.random_host())
         return receipt
@@ -951,22 +984,22 @@ class Engine:
         return base64.urlsafe_b64encode(raw).decode("ascii")
 
     def _snapshot(self, queue: Queue, msg: Message, receipt: str) -> Received:
-        system = {
-            "SenderId": SENDER_ID,
-            "SentTimestamp": str(int(msg.sent_at * 1000)),
-            "ApproximateReceiveCount": str(msg.receive_count),
-            "ApproximateFirstReceiveTimestamp": str(int((msg.first_receive_at or 0) * 1000)),
-        }
-        if msg.group_id is not None:
-            system["MessageGroupId"] = msg.group_id
-        if queue.fifo:
-            system["SequenceNumber"] = str(msg.sequence)
-            system["MessageDeduplicationId"] = msg.dedup_id or ""
-        if "AWSTraceHeader" in msg.system_attributes:
-            system["AWSTraceHeader"] = msg.system_attributes["AWSTraceHeader"]["StringValue"]
-        if msg.dlq_source_arn:
-            system["DeadLetterQueueSourceArn"] = msg.dlq_source_arn
-        return Received(msg.message_id, receipt, msg.body, msg.md5_body, msg.attributes, system)
+        extra = msg.more()  # a received message has one
+        trace = msg.system_attributes.get("AWSTraceHeader")
+        return Received(
+            msg.message_id,
+            receipt,
+            msg.body,
+            msg.md5_body,
+            msg.attributes,
+            msg.sent_at,
+            extra.receive_count,
+            extra.first_receive_at,
+            extra.group_id,
+            (extra.sequence, extra.dedup_id) if queue.fifo else None,
+            trace["StringValue"] if trace is not None else None,
+            extra.dlq_source_arn,
+        )
 
     def _replay_attempt(
         self, queue: Queue, attempt_id: str, now: float, timeout: int
@@ -999,17 +1032,18 @@ class Engine:
         queue.metrics.add("dead_lettered", now)
         queue.log(now, msg, "dead-lettered")
         moved = msg.copy()
-        moved.dlq_source_arn = self.arn(queue.name)
+        extra = moved.more()
+        extra.dlq_source_arn = self.arn(queue.name)
         if target.fifo:
-            moved.sequence = self._sequence(target)
+            extra.sequence = self._sequence(target)
             # AWS: the DLQ's copy takes the message id as its de-duplication id, so two messages
             # that shared a de-duplication id are both kept.
-            moved.dedup_id = msg.message_id
+            extra.dedup_id = msg.message_id
         self._tick(target, now)
         # AWS: a standard queue's message keeps its enqueue time in the DLQ (its retention runs
         # on), a FIFO queue's starts again when it is moved; SentTimestamp stays the send time.
         enqueued = now if target.fifo else moved.sent_at
-        heapq.heappush(target.retention, (enqueued, next(self._tie), moved))
+        target.retention.add(moved, enqueued)
         target.log(now, moved, "dead-lettered")
         self._add_visible(target, moved)
 
@@ -1109,16 +1143,16 @@ class Engine:
             queue.delayed -= 1
         msg.state = GONE
         msg.version += 1
-        queue.retention_gone += 1
-        if queue.retention_gone > 1024 and 2 * queue.retention_gone > len(queue.retention):
+        retention = queue.retention
+        retention.gone += 1
+        if retention.gone > 1024 and 2 * retention.gone > len(retention):
             # Deleted messages would otherwise stay referenced until their retention period ends:
             # drop them in one O(n) pass after at least n/2 deletions (amortised O(1) per delete).
-            queue.retention[:] = [e for e in queue.retention if e[2].state != GONE]
-            heapq.heapify(queue.retention)
-            queue.retention_gone = 0
-        for receipt in msg.receipts:
-            queue.receipts.pop(receipt, None)
-        msg.receipts.clear()
+            retention.compact()
+        if msg.extra is not None:
+            for receipt in msg.extra.receipts:
+                queue.receipts.pop(receipt, None)
+            msg.extra.receipts.clear()
         if queue.fifo:
             store: FifoStore = queue.store  # type: ignore[assignment]
             store.refresh(msg.group_id)  # type: ignore[arg-type]
@@ -1131,23 +1165,24 @@ class Engine:
         if self._running:
             self._run_moves(now)
         timers = queue.timers
-        heap = queue.retention
+        kept = queue.retention
         retention = queue.int_attr("MessageRetentionPeriod")
         woke = False
         while True:
             timer_due = timers[0][0] if timers else None
-            expiry_due = heap[0][0] + retention if heap else None
+            first = kept.first()
+            expiry_due = first + retention if first is not None else None
             if (
                 expiry_due is not None
                 and expiry_due <= now
                 and (timer_due is None or expiry_due < timer_due)
             ):
-                _, _, msg = heapq.heappop(heap)
+                _, msg = kept.pop()
                 if msg.state != GONE:
                     self._remove(queue, msg)
                     queue.metrics.add("expired", now)
                     queue.log(expiry_due, msg, "expired")
-                queue.retention_gone = max(0, queue.retention_gone - 1)  # its entry is gone now
+                kept.gone = max(0, kept.gone - 1)  # its entry is gone now
                 continue
             if timer_due is None or timer_due > now:
                 break
@@ -1238,3 +1273,58 @@ def _policy(text: str, arn: str) -> dict[str, Any]:
         statements = [statements]
     policy["Statement"] = [s for s in statements or [] if isinstance(s, dict)]
     return policy
+
+
+def _shape(attributes: dict[str, dict[str, Any]] | None) -> tuple[Any, ...]:
+    """A hashable key for a set of attributes, in the order given (the order replies keep)."""
+    if not attributes:
+        return ()
+    return tuple((name, tuple(attr.items())) for name, attr in attributes.items())
+
+
+_shared_attributes: dict[tuple[Any, ...], Attributes] = {}
+
+
+def _attributes(
+    message: dict[str, dict[str, Any]] | None,
+    system: dict[str, dict[str, Any]] | None,
+    trace_header: str | None,
+) -> Attributes | None:
+    """A message's attributes, checked, with their MD5s and size: one object shared by all
+    messages sent with equal attributes, so each set is checked and digested once and stored
+    once however many messages carry it. None when a message has none."""
+    if not message and not system and not trace_header:
+        return None
+    try:
+        key: tuple[Any, ...] | None = (_shape(message), _shape(system), trace_header)
+        found = _shared_attributes.get(key)  # type: ignore[arg-type]
+    except (TypeError, AttributeError):  # an unhashable value: checked (and refused) below
+        key = found = None
+    if found is not None:
+        return found
+    # copies: a caller that changes its dict later must not change the messages sharing it
+    attrs = {name: _copy(attr) for name, attr in (message or {}).items()}
+    sys_attrs = {name: _copy(attr) for name, attr in (system or {}).items()}
+    size = check.message_attributes(attrs)
+    check.message_attributes(sys_attrs, system=True)
+    md5_sys = md5_of_attributes(sys_attrs)  # the trace header is kept, but not digested
+    if trace_header and "AWSTraceHeader" not in sys_attrs:
+        sys_attrs = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
+    made = Attributes(attrs, sys_attrs, md5_of_attributes(attrs), md5_sys, size)
+    if key is not None:
+        if len(_shared_attributes) >= MAX_SHARED_ATTRIBUTES:
+            _shared_attributes.clear()
+        _shared_attributes[key] = made
+    return made
+
+
+def _copy(attr: Any) -> Any:
+    return dict(attr) if isinstance(attr, dict) else attr
+
+
+def _sent(
+    msg: Message, md5_body: str, attrs: Attributes | None, sequence: str | None
+) -> SendResult:
+    if attrs is None:
+        return SendResult(msg.message_id, md5_body, None, None, sequence)
+    return SendResult(msg.message_id, md5_body, attrs.md5_message, attrs.md5_system, sequence)

@@ -27,7 +27,6 @@ for a message back from flight), never the whole queue.
 from __future__ import annotations
 
 import heapq
-import itertools
 import math
 import random
 from collections import deque
@@ -48,9 +47,12 @@ class StandardStore:
         # appending keeps it sorted: O(1)), messages back from flight in a heap keyed by their
         # arrival order (the rarer case: O(log n)). A pop takes the older of the two fronts.
         # Entries of messages that left by other means go stale and are skipped when popped.
-        self._hosts: list[deque[Message]] = [deque() for _ in range(count)]
+        # A message's arrival order is its place in its host's deque, `_front[host]` being the
+        # number of the deque's first entry; it is stored on the message only when it leaves the
+        # deque (a message at rest keeps no number). One taken out of the middle leaves a None.
+        self._hosts: list[deque[Message | None]] = [deque() for _ in range(count)]
         self._returned: list[list[tuple[int, Message]]] = [[] for _ in range(count)]
-        self._arrivals = itertools.count()
+        self._front = [0] * count
         self._live = [0] * count
         self._weights = [0.5 + rng.random() for _ in range(count)]
         self._sample = count if strict_order else max(1, math.ceil(count * sample_fraction))
@@ -62,11 +64,11 @@ class StandardStore:
             if msg.receive_count == 0 and len(self._hosts) > 1:
                 host = self._rng.randrange(len(self._hosts))
         msg.host = host
-        if msg.order < 0:
-            msg.order = next(self._arrivals)
+        order = msg.order
+        if order < 0:
             self._hosts[host].append(msg)
         else:
-            heapq.heappush(self._returned[host], (msg.order, msg))
+            heapq.heappush(self._returned[host], (order, msg))
         self._live[host] += 1
 
     def random_host(self) -> int:
@@ -80,8 +82,10 @@ class StandardStore:
         """Remove one visible message from its host (rare: its visibility was changed after it
         had run out). O(host length), so it stays off the hot path."""
         fresh, heap = self._hosts[msg.host], self._returned[msg.host]
-        if any(m is msg for m in fresh):
-            fresh.remove(msg)
+        place = next((i for i, m in enumerate(fresh) if m is msg), None)
+        if place is not None:
+            fresh[place] = None
+            msg.more().order = self._front[msg.host] + place
         else:
             heap[:] = [entry for entry in heap if entry[1] is not msg]
             heapq.heapify(heap)
@@ -114,11 +118,17 @@ class StandardStore:
 
     def _pop(self, host: int) -> Message | None:
         fresh, heap = self._hosts[host], self._returned[host]
+        front = self._front
         while fresh or heap:
-            if heap and (not fresh or heap[0][0] < fresh[0].order):
+            if heap and (not fresh or heap[0][0] < front[host]):
                 msg = heapq.heappop(heap)[1]
             else:
                 msg = fresh.popleft()
+                front[host] += 1
+                if msg is None:
+                    continue
+                if msg.state == VISIBLE and msg.host == host:
+                    msg.more().order = front[host] - 1
             if msg.state == VISIBLE and msg.host == host:
                 self._live[host] -= 1
                 return msg

@@ -47,80 +47,127 @@ def service_model():
     return get_session().get_service_model("sqs")
 
 
-Check = Callable[[Any, str], Any]
+# Where a value sits in the request: "" (the request itself), a member name, or (parent, name).
+# Joined into dotted text ("Entries.2.MessageBody") only when an error message needs it, so a valid
+# request pays for no path strings.
+Where = str | tuple[Any, Any]
+Check = Callable[[Any, Where], Any]
+
+
+def _path(where: Where) -> str:
+    names: list[str] = []
+    while isinstance(where, tuple):
+        where, name = where
+        names.append(str(name))
+    if where:
+        names.append(where)
+    return ".".join(reversed(names))
 
 
 @cache
 def _checker(shape: Shape) -> Check:
-    """A validator for one model shape, built once (requests are checked on the hot path)."""
+    """A validator for one model shape, built once (requests are checked on the hot path).
+
+    It checks the parsed request in place, returning the same objects when they need no change
+    (the usual case: no copies on the hot path); members with no value or not in the model are
+    dropped (then a structure is copied), and base64 blobs are decoded."""
     kind = shape.type_name
     if kind == "structure":
         required = tuple(shape.required_members)
         members = {name: _checker(member) for name, member in shape.members.items()}
 
-        def check_structure(value: Any, path: str) -> dict[str, Any]:
+        def check_structure(value: Any, where: Where) -> dict[str, Any]:
             if not isinstance(value, dict):
-                raise invalid(f"{path or 'The request'} must be an object.")
+                raise invalid(f"{_path(where) or 'The request'} must be an object.")
             for name in required:
                 if value.get(name) is None:
                     raise missing(f"The request must contain the parameter {name}.")
-            return {
-                name: members[name](item, f"{path}.{name}" if path else name)
-                for name, item in value.items()
-                if item is not None and name in members
-            }
+            dropped = False
+            for name, item in value.items():
+                check = members.get(name)
+                if item is None or check is None:
+                    dropped = True
+                    continue
+                checked = check(item, (where, name) if where else name)
+                if checked is not item:
+                    value[name] = checked  # replacing a value while iterating is allowed
+            if dropped:
+                return {k: v for k, v in value.items() if v is not None and k in members}
+            return value
 
         return check_structure
     if kind == "list":
         item_check = _checker(shape.member)
 
-        def check_list(value: Any, path: str) -> list[Any]:
+        def check_list(value: Any, where: Where) -> list[Any]:
             if not isinstance(value, list):
-                raise invalid(f"Value for parameter {path} must be a list.")
-            return [item_check(item, f"{path}.{i + 1}") for i, item in enumerate(value)]
+                raise invalid(f"Value for parameter {_path(where)} must be a list.")
+            for i, item in enumerate(value):
+                checked = item_check(item, (where, i + 1))
+                if checked is not item:
+                    value[i] = checked
+            return value
 
         return check_list
     if kind == "map":
         key_check, value_check = _checker(shape.key), _checker(shape.value)
 
-        def check_map(value: Any, path: str) -> dict[Any, Any]:
+        def check_map(value: Any, where: Where) -> dict[Any, Any]:
             if not isinstance(value, dict):
-                raise invalid(f"Value for parameter {path} must be a map.")
-            return {
-                key_check(k, f"{path}.key"): value_check(v, f"{path}.{k}") for k, v in value.items()
-            }
+                raise invalid(f"Value for parameter {_path(where)} must be a map.")
+            out: dict[Any, Any] | None = None
+            for k, v in value.items():
+                checked_key = key_check(k, (where, "key"))
+                checked = value_check(v, (where, k))
+                if out is None and (checked_key is not k or checked is not v):
+                    out = {}  # something changed: build a new map (keys may differ)
+                    for earlier, item in value.items():
+                        if earlier is k:
+                            break
+                        out[earlier] = item
+                if out is not None:
+                    out[checked_key] = checked
+            return value if out is None else out
 
         return check_map
-    return _SCALARS.get(kind, lambda value, path: value)
+    return _SCALARS.get(kind, lambda value, where: value)
 
 
-def _check_string(value: Any, path: str) -> str:
+def _check_string(value: Any, where: Where) -> str:
     if not isinstance(value, str):
-        raise invalid(f"Value {_short(value)} for parameter {path} is invalid: must be a string.")
+        raise invalid(
+            f"Value {_short(value)} for parameter {_path(where)} is invalid: must be a string."
+        )
     return value
 
 
-def _check_integer(value: Any, path: str) -> int:
+def _check_integer(value: Any, where: Where) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid(f"Value {_short(value)} for parameter {path} is invalid: must be an integer.")
+        raise invalid(
+            f"Value {_short(value)} for parameter {_path(where)} is invalid: must be an integer."
+        )
     if not INT32[0] <= value <= INT32[1]:
-        raise invalid(f"Value {_short(value)} for parameter {path} is invalid: out of range.")
+        raise invalid(
+            f"Value {_short(value)} for parameter {_path(where)} is invalid: out of range."
+        )
     return value
 
 
-def _check_boolean(value: Any, path: str) -> bool:
+def _check_boolean(value: Any, where: Where) -> bool:
     if not isinstance(value, bool):
-        raise invalid(f"Value {_short(value)} for parameter {path} is invalid: must be a boolean.")
+        raise invalid(
+            f"Value {_short(value)} for parameter {_path(where)} is invalid: must be a boolean."
+        )
     return value
 
 
-def _check_blob(value: Any, path: str) -> bytes:
+def _check_blob(value: Any, where: Where) -> bytes:
     if not isinstance(value, str):
-        raise invalid(f"Value for parameter {path} must be base64 text.")
+        raise invalid(f"Value for parameter {_path(where)} must be base64 text.")
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise invalid(f"Value for parameter {path} is not valid base64.") from None
+        raise invalid(f"Value for parameter {_path(where)} is not valid base64.") from None
 
 
 _SCALARS: dict[str, Check] = {
@@ -199,9 +246,12 @@ def _request_id() -> list[tuple[bytes, bytes]]:
     return [(b"x-amzn-requestid", str(uuid.uuid4()).encode())]
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # built once: json.dumps(...) makes one per call
+
+
 def ok_reply(payload: dict[str, Any]) -> Reply:
     try:
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        body = _ENCODER.encode(payload).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate somewhere (e.g. in a tag): JSON can escape it
         body = json.dumps(payload).encode("ascii")
     return 200, [(b"content-type", CONTENT_TYPE.encode()), *_request_id()], body
@@ -466,7 +516,7 @@ class Dispatcher:
                         "The queue should either have ContentBasedDeduplication enabled or "
                         "MessageDeduplicationId provided explicitly"
                     )
-        total = sum(_entry_size(e) for e in entries)
+        total = _batch_size(entries)
         if total > check.MAX_BATCH_BYTES:
             raise SqsError(
                 "BatchRequestTooLong",
@@ -577,12 +627,34 @@ def _attributes_in(attrs: dict[str, dict[str, Any]] | None) -> dict[str, dict[st
         return None
     out = {}
     for name, attr in attrs.items():
+        if "DataType" in attr and attr.keys() <= _STORED_FIELDS:
+            out[name] = attr  # already as stored (the checker dropped members set to null)
+            continue
         kept = {"DataType": attr.get("DataType", "")}
         for key in ("StringValue", "BinaryValue"):
             if attr.get(key) is not None:
                 kept[key] = attr[key]
         out[name] = kept
     return out
+
+
+_STORED_FIELDS = frozenset({"DataType", "StringValue", "BinaryValue"})
+
+
+def _batch_size(entries: list[dict[str, Any]]) -> int:
+    """The bytes a batch counts against its limit. A text has at most 4 UTF-8 bytes per character,
+    so the exact count (an encode of every text) is needed only when that bound is over the limit."""
+    bound = 0
+    for entry in entries:
+        bound += len(entry.get("MessageBody", ""))
+        for name, attr in (entry.get("MessageAttributes") or {}).items():
+            value = attr.get("StringValue")
+            bound += len(name) + len(str(attr.get("DataType", ""))) + len(value or b"")
+            if not isinstance(value, str):
+                bound += len(attr.get("BinaryValue") or b"")
+    if 4 * bound <= check.MAX_BATCH_BYTES:
+        return bound  # a lower bound: only ever compared with the limit, which it is under
+    return sum(_entry_size(e) for e in entries)
 
 
 def _entry_size(entry: dict[str, Any]) -> int:

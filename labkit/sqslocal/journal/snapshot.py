@@ -30,10 +30,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from labkit.sqslocal.message import GONE, Message
+from labkit.sqslocal.message import GONE, HEAD, Message
 
 FORMAT = "labkit-sqs-snapshot"
-VERSION = 1
+# 2: messages stored compactly (message.py) and the retention index (retention.py); a version 1
+# snapshot holds the earlier message layout, which this engine cannot take, and is refused clearly.
+VERSION = 2
 _COUNT = re.compile(r"count\((-?\d+)\)")
 _LOCKS = (type(threading.Lock()), type(threading.RLock()))
 
@@ -78,20 +80,17 @@ def _rebuild(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
     return obj
 
 
-def _tombstone() -> Message:
-    """A message that has left its queue for good. The engine's heaps and group queues keep such a
-    message until it comes up and is skipped, reading nothing but its state (GONE is final and
-    never changed again), so the snapshot stores a few bytes instead of its body, and a load makes
-    one tombstone for all of them: disk use and start time follow the live messages."""
-    return Message("", "", "", {}, None, {}, None, 0.0, 0, state=GONE)
+def _tombstone(head: bytes = b"") -> Message:
+    """A message that has left its queue for good. The engine's indexes keep such a message until
+    it comes up and is skipped, reading nothing but its state (GONE is final and never changed
+    again) and its send time (the retention index's key), so the snapshot stores the head of its
+    record (id, MD5, send time: 40 bytes) instead of its body: disk use and start time follow the
+    live messages."""
+    return Message(head, state=GONE)
 
 
 class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == (__name__, "_tombstone"):
-            shared = _tombstone()
-            return lambda: shared
-        return super().find_class(module, name)
+    """The snapshot's reader (kept as a class: the place to map names of an older format)."""
 
 
 class _Pickler(pickle.Pickler):
@@ -99,7 +98,7 @@ class _Pickler(pickle.Pickler):
         names = _fields(type(obj))
         if names is not None:
             if type(obj) is Message and obj.state == GONE:
-                return _tombstone, ()
+                return _tombstone, (obj.data[:HEAD],)
             return _rebuild, (type(obj), names, tuple(getattr(obj, n) for n in names))
         if isinstance(obj, itertools.count):  # no longer picklable from Python 3.14 on
             match = _COUNT.fullmatch(repr(obj))
@@ -156,7 +155,10 @@ def read(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise SnapshotDamaged(f"{path} is damaged (no snapshot header)")
     if header.get("version") != VERSION:
-        raise SnapshotError(f"{path} has snapshot version {header.get('version')}, not {VERSION}")
+        raise SnapshotError(
+            f"{path} has snapshot version {header.get('version')}, not {VERSION} (written by "
+            "another version of the lab's SQS service)"
+        )
     body = data[end + 1 :]
     if len(body) != header.get("bytes") or hashlib.sha256(body).hexdigest() != header.get("sha256"):
         raise SnapshotDamaged(f"{path} is damaged (its SHA-256 does not match its header)")

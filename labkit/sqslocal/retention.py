@@ -1,0 +1,102 @@
+"""A queue's messages in the order their retention period runs out, at 8 bytes a message.
+
+Messages nearly always enter a queue in time order (a send is stamped "now"), so they go to the end
+of a deque keyed by their own send time: no entry object per message. The few that enter with an
+older time (a duplicate copy, a standard queue's dead-lettered copy, a clock that stepped back) go
+to a small heap of (time, tie, position, message) entries instead. Expiry takes the earlier of the
+two fronts. `position` remembers where in the deque's sequence a heap entry arrived, so the queue's
+arrival order (purge's log, a redrive task's order) is kept across both.
+
+Messages that leave early (deleted) stay as stale entries, skipped when they come up; `compact`
+drops them in one pass when they are most of the index (amortised O(1) per delete).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Iterator
+
+from labkit.sqslocal.message import GONE, Message
+
+
+class Retention:
+    def __init__(self) -> None:
+        self._in_order: deque[Message] = deque()
+        self._late: list[tuple[float, int, int, Message]] = []
+        self._popped = 0  # entries taken from the left of `_in_order` (positions stay absolute)
+        self._ties = 0
+        # the send times of the deque's last and first entries (read on every call: kept here
+        # rather than unpacked from the message's record each time)
+        self._tail = float("-inf")
+        self._head = float("-inf")
+        self.gone = 0  # entries whose message has left (compacted lazily)
+
+    def __len__(self) -> int:
+        return len(self._in_order) + len(self._late)
+
+    def add(self, msg: Message, enqueued: float, sent_now: bool = False) -> None:
+        """`sent_now`: the caller knows `enqueued` is the message's own send time."""
+        in_order = self._in_order
+        if (not in_order or self._tail <= enqueued) and (sent_now or enqueued == msg.sent_at):
+            if not in_order:
+                self._head = enqueued
+            in_order.append(msg)
+            self._tail = enqueued
+        else:
+            self._ties += 1
+            position = self._popped + len(in_order)
+            heapq.heappush(self._late, (enqueued, self._ties, position, msg))
+
+    def first(self) -> float | None:
+        """When the earliest entry was enqueued (None: empty)."""
+        in_order, late = self._in_order, self._late
+        if in_order:
+            front = self._head
+            return min(front, late[0][0]) if late else front
+        return late[0][0] if late else None
+
+    def pop(self) -> tuple[float, Message]:
+        """The earliest entry (time, message); call only when `first()` is not None."""
+        in_order, late = self._in_order, self._late
+        if in_order and (not late or self._head <= late[0][0]):
+            self._popped += 1
+            enqueued = self._head
+            msg = in_order.popleft()
+            if in_order:
+                self._head = in_order[0].sent_at
+            return enqueued, msg
+        enqueued, _, _, msg = heapq.heappop(late)
+        return enqueued, msg
+
+    def by_arrival(self) -> Iterator[tuple[float, Message]]:
+        """Every entry (enqueue time, message) in the order they entered, stale ones included."""
+        keyed = [((self._popped + i, 1, 0), m.sent_at, m) for i, m in enumerate(self._in_order)]
+        keyed += [((position, 0, tie), t, m) for t, tie, position, m in self._late]
+        keyed.sort(key=lambda entry: entry[0])
+        return ((t, m) for _, t, m in keyed)
+
+    def by_time(self) -> list[tuple[float, Message]]:
+        """Every entry (enqueue time, message) by time, then arrival, stale ones included."""
+        return sorted(self.by_arrival(), key=lambda entry: entry[0])
+
+    def compact(self) -> None:
+        """Drop the entries of messages that have left, keeping the order of the rest."""
+        if not self._late:  # the usual case: one pass over the deque, nothing to merge
+            kept = deque(m for m in self._in_order if m.state != GONE)
+            self.clear()
+            self._in_order = kept
+            if kept:
+                self._head, self._tail = kept[0].sent_at, kept[-1].sent_at
+            return
+        live = [(t, m) for t, m in self.by_arrival() if m.state != GONE]
+        self.clear()
+        for enqueued, msg in live:
+            self.add(msg, enqueued)
+
+    def clear(self) -> None:
+        self._in_order.clear()
+        self._late.clear()
+        self._popped = 0
+        self.gone = 0
+        self._tail = self._head = float("-inf")
