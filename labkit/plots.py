@@ -48,6 +48,41 @@ def _figure(figsize: tuple[float, float]) -> tuple[Figure, plt.Axes]:
     return fig, ax
 
 
+def _diagonal_length(series: Mapping[str, Sequence[int]], total: int | None) -> int:
+    """How far the in-order diagonal runs: the longest series or the highest number, whichever is more."""
+    longest = max((len(v) for v in series.values()), default=0)
+    top = total if total is not None else max((max(v) + 1 for v in series.values() if v), default=1)
+    return max(longest, top)
+
+
+def _delivered_again(values: Sequence[int]) -> list[tuple[int, int]]:
+    """``(arrival position, number)`` of every delivery of a number already seen."""
+    seen: set[int] = set()
+    again = []
+    for position, number in enumerate(values):
+        if number in seen:
+            again.append((position, number))
+        seen.add(number)
+    return again
+
+
+def _circle(
+    ax: plt.Axes, points: Sequence[tuple[int, int]], *, size: float, width: float, label: str
+) -> None:
+    """Red rings around the repeated deliveries (nothing, and no legend entry, when there are none)."""
+    if points:
+        ax.scatter(
+            [p for p, _ in points],
+            [n for _, n in points],
+            s=size,
+            facecolors="none",
+            edgecolors="#d62728",
+            linewidths=width,
+            label=label,
+            zorder=4,
+        )
+
+
 def arrival_order(
     numbers: Sequence[int] | Mapping[str, Sequence[int]],
     *,
@@ -62,9 +97,7 @@ def arrival_order(
     """
     series = {"received": list(numbers)} if not isinstance(numbers, Mapping) else dict(numbers)
     fig, ax = _figure((6.4, 4.2))
-    longest = max((len(v) for v in series.values()), default=0)
-    top = total if total is not None else max((max(v) + 1 for v in series.values() if v), default=1)
-    ideal = max(longest, top)
+    ideal = _diagonal_length(series, total)
     ax.plot(
         [0, ideal - 1], [0, ideal - 1], linestyle="--", color="#555555", label="in order (ideal)"
     )
@@ -73,22 +106,8 @@ def arrival_order(
         ax.scatter(
             range(len(values)), values, s=12, color=PALETTE[i % len(PALETTE)], label=name, zorder=3
         )
-        seen: set[int] = set()
-        for position, number in enumerate(values):
-            if number in seen:
-                repeats.append((position, number))
-            seen.add(number)
-    if repeats:
-        ax.scatter(
-            [p for p, _ in repeats],
-            [n for _, n in repeats],
-            s=70,
-            facecolors="none",
-            edgecolors="#d62728",
-            linewidths=1.5,
-            label="delivered again (duplicate)",
-            zorder=4,
-        )
+        repeats += _delivered_again(values)
+    _circle(ax, repeats, size=70, width=1.5, label="delivered again (duplicate)")
     ax.set_xlabel("arrival position")
     ax.set_ylabel("message number")
     ax.set_title(title)
@@ -404,30 +423,12 @@ def arrival_side_by_side(
         layout="constrained",
         squeeze=False,
     )
-    longest = max((len(v) for v in panels.values()), default=0)
-    top = total if total is not None else max((max(v) + 1 for v in panels.values() if v), default=1)
-    ideal = max(longest, top)
+    ideal = _diagonal_length(panels, total)
     for i, (ax, name) in enumerate(zip(axes[0], names, strict=False)):
         values = list(panels[name])
         ax.plot([0, ideal - 1], [0, ideal - 1], linestyle="--", color="#555555", label="in order")
         ax.scatter(range(len(values)), values, s=10, color=PALETTE[i % len(PALETTE)], zorder=3)
-        seen: set[int] = set()
-        again = []
-        for position, number in enumerate(values):
-            if number in seen:
-                again.append((position, number))
-            seen.add(number)
-        if again:
-            ax.scatter(
-                [p for p, _ in again],
-                [n for _, n in again],
-                s=60,
-                facecolors="none",
-                edgecolors="#d62728",
-                linewidths=1.4,
-                label="delivered again",
-                zorder=4,
-            )
+        _circle(ax, _delivered_again(values), size=60, width=1.4, label="delivered again")
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("arrival position")
         ax.grid(alpha=0.3)
