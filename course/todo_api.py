@@ -2,7 +2,7 @@
 
 Kept so `benchmarks/load_api.py` can race our Quart rebuild against the stack a student starts
 from, served the course's way: `gunicorn -w 2 'course.todo_api:create_app()'` (2 sync workers).
-Same contract as ours (DESIGN §6): `/api/v1/health`, `GET/POST /api/v1/todos` (`?completed`,
+Same contract as ours (docs/taskoverflow.md): `/api/v1/health`, `GET/POST /api/v1/todos` (`?completed`,
 `?window`), `GET/PUT/DELETE /api/v1/todos/<id>`. Like the course's code it trusts its input
 beyond the key checks (a wrong type is the database's problem): only the contract is copied, not
 our stricter validation.

@@ -13,7 +13,7 @@ resource "aws_cloudwatch_log_group" "taskoverflow" {
 locals {
   image = "${aws_ecr_repository.taskoverflow.repository_url}:${var.image_tag}"
 
-  # The names the application reads (DESIGN §3 and docs/deploying.md).
+  # The names the application reads from its environment (docs/deploying.md).
   app_environment = [
     { name = "DATABASE_URL", value = local.database_url },
     { name = "JOB_TRANSPORT", value = "sqs" },
