@@ -25,6 +25,7 @@ import httpx
 
 from labkit.config import Endpoints, endpoints, lab_dir
 from labkit.errors import LabError
+from labkit.sqslocal.lab_client import LabClient
 
 SERVICES = ("sqs", "redis", "taskoverflow")
 
@@ -115,17 +116,13 @@ class Lab:
         return self._clients["api"]
 
     # --- the local SQS service's lab extensions -------------------------------------------
-    def _lab_call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _lab(self) -> LabClient:
         if self.aws:
             raise LabError(
-                f"/_lab/{path} exists only on the local SQS service",
+                "/_lab/ exists only on the local SQS service",
                 hint="AWS has no such switch: skip this cell when running against AWS",
             )
-        url = f"{self.endpoints.sqs.rstrip('/')}/_lab/{path}"
-        response = httpx.request(method, url, timeout=10.0, **kwargs)
-        if response.status_code >= 400:
-            raise LabError(f"{method} /_lab/{path} → {response.status_code}: {response.text}")
-        return response.json() if response.content else None
+        return LabClient(self.endpoints.sqs)
 
     def reset(self, seed: int | None = None) -> Any:
         """Empty the local service (the course's queues come back) and re-seed its model.
@@ -135,29 +132,29 @@ class Lab:
         never claims a seed it did not use.
         """
         if seed is not None:
-            running = self._lab_call("GET", "config").get("seed")
+            running = self._lab().config().get("seed")
             if running != seed:
                 raise LabError(
                     f"the SQS service runs with seed {running}, not {seed}",
                     hint=f"set seed = {running} in the parameters cell, or restart the service "
                     f"with `labkit sqs serve --seed {seed}`",
                 )
-        return self._lab_call("POST", "reset")
+        return self._lab().reset()
 
     def metrics(self, queue: str) -> Any:
         """Per-queue counters like the console's monitoring tab: `totals` of sent, received,
         deleted, empty receives…, plus per-minute buckets and the current depth."""
-        return self._lab_call("GET", f"queues/{queue}/metrics")
+        return self._lab().metrics(queue)
 
     def events(self, queue: str) -> list[dict[str, Any]]:
         """Each message's life on one queue, oldest first: dicts with `time` (service clock),
         `message_id`, `event` (sent, received, visible, deleted, dead-lettered, moved, expired,
         purged), `receive_count` and `group_id` (FIFO, else None)."""
-        return self._lab_call("GET", f"queues/{queue}/events")["events"]
+        return self._lab().events(queue)
 
     def advance_clock(self, seconds: float) -> Any:
         """Move the local service's clock forward (e.g. past the 5-minute de-duplication window)."""
-        return self._lab_call("POST", "clock/advance", json={"seconds": seconds})
+        return self._lab().advance_clock(seconds)
 
     def close(self) -> None:
         for client in self._clients.values():
