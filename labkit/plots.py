@@ -140,33 +140,6 @@ def metrics_bars(
     return fig
 
 
-def metrics_lines(
-    series: Mapping[str, Sequence[tuple[float, float]]],
-    *,
-    title: str = "Queue metrics over time",
-    xlabel: str = "step",
-) -> Figure:
-    """Lines of (x, value) points per metric, like the console's graphs over time."""
-    fig, ax = _figure((6.4, 3.6))
-    for i, (name, points) in enumerate(series.items()):
-        xs = [p[0] for p in points]
-        ys = [p[1] for p in points]
-        ax.plot(
-            xs,
-            ys,
-            marker="o",
-            markersize=3,
-            label=METRIC_LABELS.get(name, name),
-            color=PALETTE[i % len(PALETTE)],
-        )
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("count")
-    ax.set_title(title)
-    ax.legend()
-    ax.grid(alpha=0.3)
-    return fig
-
-
 def who_got_what(
     counts: Mapping[str, Mapping[str, int]],
     *,
