@@ -554,7 +554,7 @@ def job_timeout_fixed(fixed_timeout: Any, status: Any, *, work_seconds: float) -
 
 
 # ----- 04 TaskOverflow's calendar --------------------------------------------------------------
-#: The task statuses the TaskOverflow API reports (DESIGN §6), and the two a job ends in.
+#: The task statuses the TaskOverflow API reports (its calendar-job contract), and the two a job ends in.
 API_STATUSES = ("PENDING", "STARTED", "SUCCESS", "FAILURE")
 API_FINAL = ("SUCCESS", "FAILURE")
 

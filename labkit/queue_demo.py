@@ -4,7 +4,7 @@ The CLI (`labkit queue`) and the notebooks share these, so what a student sees i
 in a notebook comes from the same code. Functions take a boto3 SQS client and a queue URL and
 return plain records; they print nothing (progress goes through an optional callback).
 
-Parity with the course's container (DESIGN §4): bodies `f"{prepend}Message {i}"`, a `client`
+The same messages as the course's container: bodies `f"{prepend}Message {i}"`, a `client`
 String message attribute, `MessageGroupId` on `.fifo` queues and no explicit de-duplication id
 (the FIFO queue de-duplicates on content). SendMessageBatch carries ten of these per call; each
 entry is still one message with exactly the attributes a single SendMessage would give it, and

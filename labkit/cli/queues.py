@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from labkit.cli.queue import AwsOption, EnvFileOption, client_for
+from labkit.cli.aws_options import AwsOption, EnvFileOption, client_for
 from labkit.errors import LabError
 
 queues_app = typer.Typer(

@@ -32,7 +32,8 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
 
 
 def next_free_port(start: int, host: str = LOOPBACK, tries: int = 100) -> int:
-    """`start` if free, else the next free port above it (DESIGN §3: "next free port if taken")."""
+    """`start` if free, else the next free port above it (a default port already in use
+    by something else moves the service up, never fails it)."""
     for port in range(start, min(start + tries, 65536)):
         if port_is_free(port, host):
             return port
