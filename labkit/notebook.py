@@ -29,6 +29,24 @@ from labkit.services.process import launch
 from labkit.services.specs import Instance
 from labkit.sqslocal.lab_client import LabClient
 
+__all__ = [
+    "JobStack",
+    "Lab",
+    "distinct",
+    "missing_services",
+    "setup",
+    "side_by_side",
+    "start_celery_worker",
+    "start_taskoverflow",
+    "start_worker",
+    "stop_process",
+    "stop_processes",
+    "wait_for",
+    "wait_ready",
+    "watch",
+    "with_redis_db",
+]
+
 SERVICES = ("sqs", "redis", "taskoverflow")
 
 

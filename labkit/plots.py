@@ -10,10 +10,25 @@ that pictures carry no wall-clock values.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+__all__ = [
+    "architecture",
+    "arrival_order",
+    "arrival_side_by_side",
+    "kill_timeline",
+    "message_lifecycle",
+    "metrics_bars",
+    "polling_requests",
+    "spans_from_observations",
+    "state_timeline",
+    "who_got_what",
+]
 
 #: The colours of the course's slides: one per client/subscriber, cycling.
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
@@ -43,7 +58,7 @@ STATE_COLOURS = {
 }
 
 
-def _figure(figsize: tuple[float, float]) -> tuple[Figure, plt.Axes]:
+def _figure(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     return fig, ax
 
@@ -67,7 +82,7 @@ def _delivered_again(values: Sequence[int]) -> list[tuple[int, int]]:
 
 
 def _circle(
-    ax: plt.Axes, points: Sequence[tuple[int, int]], *, size: float, width: float, label: str
+    ax: Axes, points: Sequence[tuple[int, int]], *, size: float, width: float, label: str
 ) -> None:
     """Red rings around the repeated deliveries (nothing, and no legend entry, when there are none)."""
     if points:
@@ -300,7 +315,7 @@ def polling_requests(
     return fig
 
 
-def _box(ax: plt.Axes, xy: tuple[float, float], text: str, colour: str) -> None:
+def _box(ax: Axes, xy: tuple[float, float], text: str, colour: str) -> None:
     x, y = xy
     ax.add_patch(
         FancyBboxPatch(
@@ -315,7 +330,7 @@ def _box(ax: plt.Axes, xy: tuple[float, float], text: str, colour: str) -> None:
     ax.text(x, y, text, ha="center", va="center", fontsize=9)
 
 
-def _arrow(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
+def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
     ax.add_patch(
         FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color="#333333", lw=1.2)
     )
@@ -428,7 +443,7 @@ def _lifecycle_step(kind: str, in_dlq: bool) -> tuple[str | None, bool]:
 
 
 def _lifecycle_spans(
-    events: Iterable[Mapping[str, object]],
+    events: Iterable[Mapping[str, Any]],
     labels: Mapping[str, str],
     dead_letter_queues: Iterable[str],
 ) -> tuple[dict[str, list[tuple[str, float, float, int]]], list[tuple[str, float, str]], float]:
@@ -438,7 +453,7 @@ def _lifecycle_spans(
     end comes before a start (dead-lettered from the source, then into the DLQ)."""
     dlqs = set(dead_letter_queues)
 
-    def step(event: Mapping[str, object]) -> tuple[str | None, bool]:
+    def step(event: Mapping[str, Any]) -> tuple[str | None, bool]:
         return _lifecycle_step(str(event["event"]), event.get("queue") in dlqs)
 
     ordered = sorted(events, key=lambda e: (float(e["time"]), not step(e)[1]))
@@ -468,7 +483,7 @@ def _lifecycle_spans(
 
 
 def message_lifecycle(
-    events: Iterable[Mapping[str, object]],
+    events: Iterable[Mapping[str, Any]],
     *,
     labels: Mapping[str, str] | None = None,
     dead_letter_queues: Iterable[str] = (),

@@ -17,7 +17,7 @@ import math
 import re
 import string
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -178,7 +178,7 @@ def iter_receive(
     delete: bool = True,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> Iterator[Received]:
+) -> Generator[Received, None, None]:
     """Long-poll the queue (ten per call) and yield each delivery, deleting it once yielded.
 
     Stops after `count` deliveries, or once `timeout` seconds pass without a message

@@ -90,7 +90,7 @@ def serve(
     run(SqsApp(engine), sock)
 
 
-def _lab(method: str, path: str, payload: dict | None = None) -> Any:
+def _lab(method: str, path: str, payload: object | None = None) -> Any:
     """Call a /_lab/ endpoint of the running service (found like every other lab client finds it)."""
     from labkit.config import endpoints
     from labkit.sqslocal.lab_client import LabClient

@@ -12,7 +12,8 @@ def free_port(host: str = LOOPBACK) -> int:
     """A port the OS says is free right now (bind to 0, read it back, release it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def port_is_free(port: int, host: str = LOOPBACK) -> bool:
