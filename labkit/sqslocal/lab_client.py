@@ -29,16 +29,18 @@ class LabCallError(LabError):
 class LabClient:
     """Calls `/_lab/…` on the service at `url`; every failure is a LabError naming what went wrong."""
 
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, *, timeout: float = 10.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self._transport = transport  # tests hand in an httpx.MockTransport
 
     def call(self, method: str, path: str, payload: object | None = None) -> Any:
         """One request; the decoded JSON reply (None for an empty one)."""
         try:
-            response = httpx.request(
-                method, f"{self.url}/_lab/{path}", json=payload, timeout=self.timeout
-            )
+            with httpx.Client(transport=self._transport, timeout=self.timeout) as http:
+                response = http.request(method, f"{self.url}/_lab/{path}", json=payload)
         except httpx.HTTPError:
             raise LabError(
                 f"the local SQS service does not answer at {self.url}",
