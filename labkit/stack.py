@@ -1,8 +1,9 @@
-"""The local stack: start, inspect and stop Valkey, the SQS service, TaskOverflow and one worker.
+"""The local stack: start, inspect and stop the services `labkit.services.specs` declares
+(Valkey, the SQS service, TaskOverflow and one worker), knowing none of them in particular.
 
 `up` starts only what is not already running (idempotent), on loopback ports (the port it had
-last time, else the service's usual port, else the next free port; `LABKIT_<SERVICE>_PORT` pins one, 0
-means "any free port"), waits until each service is healthy within a deadline, and records URLs,
+last time, else the service's usual port, else the next free port; `LABKIT_<SERVICE>_PORT` pins
+one, 0 means "any free port"), waits until each service is healthy within a deadline, and records URLs,
 ports and process identities in `<lab dir>/state.json` — the file `labkit.config.endpoints()` reads.
 A running API or worker whose Redis/SQS URL is no longer the stack's (Valkey came back on another
 port) is restarted. `down` stops exactly the processes recorded there (all, or the services named),
