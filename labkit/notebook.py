@@ -47,14 +47,16 @@ __all__ = [
     "with_redis_db",
 ]
 
-SERVICES = ("sqs", "redis", "taskoverflow")
+#: What a notebook may need: the services clients reach by URL (the worker is reached through them).
+SERVICES = tuple(spec.name for spec in specs.SERVICES if spec.url_env)
 
 
 def missing_services(needs: Iterable[str], ends: Endpoints | None = None) -> list[str]:
     """The services among ``needs`` that do not answer at their resolved endpoints."""
     ends = ends or endpoints()
-    urls = {"sqs": ends.sqs, "redis": ends.redis, "taskoverflow": ends.taskoverflow}
-    return [name for name in needs if not specs.by_name(name).ready(Instance(url=urls[name]))]
+    return [
+        name for name in needs if not specs.by_name(name).ready(Instance(url=getattr(ends, name)))
+    ]
 
 
 @dataclass
