@@ -369,7 +369,9 @@ def _databases(kind: str, tmp: Path) -> Iterator[Iterator[Database]]:
     if kind == "sqlite":
         yield sqlite_databases(tmp)
         return
-    from labkit.services.postgres import running_postgres
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # the test support code lives in the checkout, not the wheel
+    from tests.support.postgres import running_postgres
 
     with running_postgres() as pg:
         yield postgres_databases(pg.dsn, pg.host, pg.port, pg.user, pg.password)

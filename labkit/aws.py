@@ -165,7 +165,8 @@ def is_local(client: Any) -> bool:
 def describe_target(client: Any) -> str:
     """Where a client sends its calls, for messages: the local URL or `AWS (region)`."""
     if is_local(client):
-        return client.meta.endpoint_url
+        url: str = client.meta.endpoint_url
+        return url
     return f"AWS ({client.meta.region_name})"
 
 
@@ -230,7 +231,8 @@ def lab_errors(client: Any, queue: str | None = None) -> Iterator[None]:
 def queue_url(client: Any, name: str) -> str:
     """The URL of queue `name`; a LabError with a `labkit queues create` hint when it is missing."""
     with lab_errors(client, queue=name):
-        return client.get_queue_url(QueueName=name)["QueueUrl"]
+        url: str = client.get_queue_url(QueueName=name)["QueueUrl"]
+    return url
 
 
 def queue_name(url: str) -> str:

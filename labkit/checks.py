@@ -21,6 +21,34 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ParamSpec
 
+__all__ = [
+    "RIGHT",
+    "TODO",
+    "WRONG",
+    "Outcome",
+    "calendar_client",
+    "check",
+    "deadline_with_zone",
+    "failed_jobs",
+    "first_message",
+    "idle_polling",
+    "is_placeholder",
+    "job_timeout_fixed",
+    "not_done",
+    "poison_reaches_dlq",
+    "prediction",
+    "prediction_recorded",
+    "receive_loop",
+    "resent_messages_arrived",
+    "right",
+    "rq_job_polled",
+    "sqs_endpoint",
+    "visibility_covers_job",
+    "visibility_fix",
+    "worker_step_order",
+    "wrong",
+]
+
 RIGHT, WRONG, TODO = "✓", "✗", "…"
 
 P = ParamSpec("P")
@@ -554,7 +582,7 @@ def job_timeout_fixed(fixed_timeout: Any, status: Any, *, work_seconds: float) -
 
 
 # ----- 04 TaskOverflow's calendar --------------------------------------------------------------
-#: The task statuses the TaskOverflow API reports (DESIGN §6), and the two a job ends in.
+#: The task statuses the TaskOverflow API reports (its calendar-job contract), and the two a job ends in.
 API_STATUSES = ("PENDING", "STARTED", "SUCCESS", "FAILURE")
 API_FINAL = ("SUCCESS", "FAILURE")
 

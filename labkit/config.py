@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_SQS_URL = "http://127.0.0.1:9324"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -31,8 +32,9 @@ def lab_dir() -> Path:
     return Path(os.environ.get("LAB_DIR") or project_root() / ".lab")
 
 
-def state_file() -> Path:
-    return lab_dir() / "state.json"
+def state_file(lab: Path | None = None) -> Path:
+    """What `labkit up` recorded: URLs, ports, process identities, the settings it started with."""
+    return (lab or lab_dir()) / "state.json"
 
 
 def redis_password_file(lab: Path | None = None) -> Path:
@@ -54,11 +56,13 @@ def authenticated_redis_url(url: str, lab: Path | None = None) -> str:
     return with_password(url, redis_password(lab))
 
 
-def read_state() -> dict:
+def read_state(lab: Path | None = None) -> dict[str, Any]:
+    """The state file's contents; empty when there is none yet (or it is not a JSON object)."""
     try:
-        return json.loads(state_file().read_text())
+        data = json.loads(state_file(lab).read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 @dataclass(frozen=True)

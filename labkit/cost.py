@@ -13,6 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = [
+    "CHUNK_BYTES",
+    "PRICE_PER_MILLION",
+    "RequestMeter",
+    "billed_requests",
+    "cost_line",
+    "price",
+]
+
 PRICE_PER_MILLION = {"standard": 0.40, "fifo": 0.50}
 CHUNK_BYTES = 64 * 1024
 

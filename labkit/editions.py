@@ -131,7 +131,7 @@ def build(edition: Edition, source: Path, outdir: Path) -> list[Path]:
     transform = student_edition if edition == "student" else tutor_edition
     editions = {}  # every notebook transformed before anything is written: no half-built edition
     for path in paths:
-        nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)  # type: ignore[no-untyped-call]  # nbformat is unannotated
         try:
             editions[path.name] = transform(nb)
         except LabError as exc:
@@ -139,7 +139,7 @@ def build(edition: Edition, source: Path, outdir: Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, nb in editions.items():
-        nbformat.write(nb, outdir / name)
+        nbformat.write(nb, outdir / name)  # type: ignore[no-untyped-call]  # nbformat is unannotated
         written.append(outdir / name)
     for asset in _assets(source):
         target = outdir / asset.relative_to(source)
@@ -157,7 +157,8 @@ def strip_run_metadata(nb: NotebookNode) -> NotebookNode:
     """
     from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
-    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
+    coalesce = CoalesceStreamsPreprocessor()  # type: ignore[no-untyped-call]  # nbconvert is unannotated
+    nb, _ = coalesce.preprocess(nb, {})  # type: ignore[no-untyped-call]  # nbconvert is unannotated
     nb.metadata.pop("papermill", None)
     nb.metadata.get("language_info", {}).pop("version", None)
     for cell in nb.cells:
@@ -198,5 +199,5 @@ def execute(
     )
     duration = time.monotonic() - started
     if strip:
-        nbformat.write(strip_run_metadata(nb), target)
+        nbformat.write(strip_run_metadata(nb), target)  # type: ignore[no-untyped-call]  # nbformat is unannotated
     return duration

@@ -50,7 +50,7 @@ def sleep_for(seconds: float) -> float:
 
 def empty(queue: Queue) -> None:
     """Empty ``queue`` and its registries, so every run of the notebook starts from nothing."""
-    queue.empty()
+    queue.empty()  # type: ignore[no-untyped-call]  # RQ leaves Queue.empty unannotated
     for registry in (
         queue.started_job_registry,
         queue.finished_job_registry,

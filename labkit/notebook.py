@@ -11,7 +11,6 @@ services through the environment variables (`AWS_ENDPOINT_URL_SQS`, `REDIS_URL`,
 
 from __future__ import annotations
 
-import functools
 import os
 import subprocess
 import sys
@@ -25,57 +24,39 @@ import httpx
 
 from labkit.config import Endpoints, endpoints, lab_dir
 from labkit.errors import LabError
+from labkit.services import specs
+from labkit.services.process import launch
+from labkit.services.specs import Instance
+from labkit.sqslocal.lab_client import LabClient
 
-SERVICES = ("sqs", "redis", "taskoverflow")
+__all__ = [
+    "JobStack",
+    "Lab",
+    "distinct",
+    "missing_services",
+    "setup",
+    "side_by_side",
+    "start_celery_worker",
+    "start_taskoverflow",
+    "start_worker",
+    "stop_process",
+    "stop_processes",
+    "wait_for",
+    "wait_ready",
+    "watch",
+    "with_redis_db",
+]
 
-
-@functools.cache
-def _probe_client() -> httpx.Client:
-    """One client for every health probe. `httpx.get` builds a client, TLS context included, on
-    each call: tens of ms of CPU, so a loop polling that way every 0.1 s competes with the very
-    processes it waits for. No keep-alive: an idle pooled connection would hold up a server's
-    graceful shutdown."""
-    return httpx.Client(timeout=1.0, limits=httpx.Limits(max_keepalive_connections=0))
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return _probe_client().get(url).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _sqs_up(url: str) -> bool:
-    return _healthy(f"{url.rstrip('/')}/_lab/health")
-
-
-def _taskoverflow_up(url: str) -> bool:
-    return _healthy(f"{url.rstrip('/')}/api/v1/health")
-
-
-def _redis_up(url: str) -> bool:
-    import redis
-
-    client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
-    try:
-        return bool(client.ping())
-    except (redis.RedisError, OSError):
-        return False
-    finally:
-        client.close()
-
-
-_CHECKS: dict[str, Callable[[Endpoints], bool]] = {
-    "sqs": lambda e: _sqs_up(e.sqs),
-    "redis": lambda e: _redis_up(e.redis),
-    "taskoverflow": lambda e: _taskoverflow_up(e.taskoverflow),
-}
+#: What a notebook may need: the services clients reach by URL (the worker is reached through them).
+SERVICES = tuple(spec.name for spec in specs.SERVICES if spec.url_env)
 
 
 def missing_services(needs: Iterable[str], ends: Endpoints | None = None) -> list[str]:
     """The services among ``needs`` that do not answer at their resolved endpoints."""
     ends = ends or endpoints()
-    return [name for name in needs if not _CHECKS[name](ends)]
+    return [
+        name for name in needs if not specs.by_name(name).ready(Instance(url=getattr(ends, name)))
+    ]
 
 
 @dataclass
@@ -112,20 +93,17 @@ class Lab:
         if "api" not in self._clients:
             base = f"{self.endpoints.taskoverflow.rstrip('/')}/api/v1"
             self._clients["api"] = httpx.Client(base_url=base, timeout=10.0)
-        return self._clients["api"]
+        client: httpx.Client = self._clients["api"]
+        return client
 
     # --- the local SQS service's lab extensions -------------------------------------------
-    def _lab_call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _lab(self) -> LabClient:
         if self.aws:
             raise LabError(
-                f"/_lab/{path} exists only on the local SQS service",
+                "/_lab/ exists only on the local SQS service",
                 hint="AWS has no such switch: skip this cell when running against AWS",
             )
-        url = f"{self.endpoints.sqs.rstrip('/')}/_lab/{path}"
-        response = httpx.request(method, url, timeout=10.0, **kwargs)
-        if response.status_code >= 400:
-            raise LabError(f"{method} /_lab/{path} → {response.status_code}: {response.text}")
-        return response.json() if response.content else None
+        return LabClient(self.endpoints.sqs)
 
     def reset(self, seed: int | None = None) -> Any:
         """Empty the local service (the course's queues come back) and re-seed its model.
@@ -135,29 +113,29 @@ class Lab:
         never claims a seed it did not use.
         """
         if seed is not None:
-            running = self._lab_call("GET", "config").get("seed")
+            running = self._lab().config().get("seed")
             if running != seed:
                 raise LabError(
                     f"the SQS service runs with seed {running}, not {seed}",
                     hint=f"set seed = {running} in the parameters cell, or restart the service "
                     f"with `labkit sqs serve --seed {seed}`",
                 )
-        return self._lab_call("POST", "reset")
+        return self._lab().reset()
 
     def metrics(self, queue: str) -> Any:
         """Per-queue counters like the console's monitoring tab: `totals` of sent, received,
         deleted, empty receives…, plus per-minute buckets and the current depth."""
-        return self._lab_call("GET", f"queues/{queue}/metrics")
+        return self._lab().metrics(queue)
 
     def events(self, queue: str) -> list[dict[str, Any]]:
         """Each message's life on one queue, oldest first: dicts with `time` (service clock),
         `message_id`, `event` (sent, received, visible, deleted, dead-lettered, moved, expired,
         purged), `receive_count` and `group_id` (FIFO, else None)."""
-        return self._lab_call("GET", f"queues/{queue}/events")["events"]
+        return self._lab().events(queue)
 
     def advance_clock(self, seconds: float) -> Any:
         """Move the local service's clock forward (e.g. past the 5-minute de-duplication window)."""
-        return self._lab_call("POST", "clock/advance", json={"seconds": seconds})
+        return self._lab().advance_clock(seconds)
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -214,7 +192,7 @@ def start_worker(
     burst: bool = True,
     simple: bool = True,
     log: Path | None = None,
-) -> subprocess.Popen:
+) -> subprocess.Popen[bytes]:
     """Start an RQ worker as a separate process (as in production), listening on ``queue``.
 
     ``simple`` runs each job inside the worker process (RQ's SimpleWorker) instead of forking a
@@ -229,18 +207,10 @@ def start_worker(
     if simple:
         argv += ["--worker-class", "rq.worker.SimpleWorker"]
     argv.append(queue)
-    env = dict(os.environ)
-    out = log.open("ab") if log else subprocess.DEVNULL
-    try:
-        return subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env
-        )
-    finally:
-        if log:
-            out.close()  # type: ignore[union-attr]
+    return launch(argv, env=os.environ, log=log)
 
 
-def wait_for(processes: Iterable[subprocess.Popen], timeout: float = 30.0) -> list[int]:
+def wait_for(processes: Iterable[subprocess.Popen[bytes]], timeout: float = 30.0) -> list[int]:
     """Wait for burst workers to finish; stop (and report) any still running at the deadline."""
     stop = time.monotonic() + timeout
     codes = []
@@ -285,7 +255,7 @@ def distinct(states: Iterable[str]) -> list[str]:
     return out
 
 
-def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> int:
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> int:
     """Stop a worker this notebook started (SIGTERM: a warm shutdown; SIGKILL after ``timeout``)."""
     from labkit.services.process import terminate
 
@@ -314,7 +284,7 @@ def start_celery_worker(
     env: dict[str, str] | None = None,
     deadline: float = 120.0,
     log: Path | None = None,
-) -> subprocess.Popen:
+) -> subprocess.Popen[bytes]:
     """Start a Celery worker for ``app`` (``module:attribute``) as a separate process.
 
     ``--pool solo`` runs tasks in the worker process itself (no forked children), and gossip,
@@ -325,18 +295,7 @@ def start_celery_worker(
     argv = [sys.executable, "-c", _CELERY_WITH_DEADLINE, f"{deadline:g}", "-A", app, "worker"]
     argv += ["--pool", "solo", "--hostname", f"{name}@%h", "--loglevel", "INFO"]
     argv += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-    out = log.open("ab") if log else subprocess.DEVNULL
-    try:
-        return subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-        )
-    finally:
-        if log:
-            out.close()  # type: ignore[union-attr]
+    return launch(argv, env={**os.environ, **(env or {})}, log=log)
 
 
 def side_by_side(columns: dict[str, str]) -> Any:
@@ -350,14 +309,11 @@ def side_by_side(columns: dict[str, str]) -> Any:
         f"<td style='vertical-align:top'><pre style='font-size:85%'>{escape(code)}</pre></td>"
         for code in columns.values()
     )
-    return HTML(f"<table><tr>{head}</tr><tr>{cells}</tr></table>")
+    table = f"<table><tr>{head}</tr><tr>{cells}</tr></table>"
+    return HTML(table)  # type: ignore[no-untyped-call]  # IPython ships no annotations for HTML
 
 
 # --- notebook 05: a TaskOverflow of the notebook's own, and workers it may kill ---------------
-#: What a calendar worker writes to its log once it listens (RQ registers itself in Redis instead).
-_SQS_WORKER_READY = "worker on "
-
-
 @dataclass
 class JobStack:
     """One TaskOverflow API with its own port, SQLite file and ``JOB_TRANSPORT``, and the calendar
@@ -369,8 +325,8 @@ class JobStack:
     database: Path
     env: dict[str, str]
     directory: Path
-    server: subprocess.Popen
-    workers: dict[str, subprocess.Popen] = field(default_factory=dict)
+    server: subprocess.Popen[bytes]
+    workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def api(self) -> httpx.Client:
         """An HTTP client whose base URL is this API's `/api/v1`."""
@@ -379,7 +335,7 @@ class JobStack:
     def log(self, name: str) -> Path:
         return self.directory / f"{self.transport}-{name}.log"
 
-    def start_worker(self, name: str, **env: Any) -> subprocess.Popen:
+    def start_worker(self, name: str, **env: Any) -> subprocess.Popen[bytes]:
         """`taskoverflow worker` on this stack's transport; ``env`` adds settings (e.g. a delay)."""
         if name in self.workers and self.workers[name].poll() is None:
             raise LabError(f"worker {name!r} is already running")
@@ -392,7 +348,7 @@ class JobStack:
 
     def is_ready(self) -> bool:
         """The API answers and every worker started so far listens (or has already exited)."""
-        if not _taskoverflow_up(self.url):
+        if not specs.TASKOVERFLOW.ready(Instance(url=self.url)):
             return False
         return all(self._worker_ready(name) for name in self.workers)
 
@@ -400,18 +356,7 @@ class JobStack:
         proc = self.workers[name]
         if proc.poll() is not None:
             return True  # killed or finished: nothing to wait for
-        if self.transport == "sqs":
-            return _SQS_WORKER_READY in self.log(name).read_text(errors="replace")
-        import redis
-        from rq import Worker
-
-        conn = redis.Redis.from_url(self.env["REDIS_URL"], socket_timeout=1)
-        try:
-            return any(w.pid == proc.pid for w in Worker.all(connection=conn))
-        except (redis.RedisError, OSError):
-            return False
-        finally:
-            conn.close()
+        return specs.WORKER.ready(Instance(pid=proc.pid, log=self.log(name), env=self.env))
 
     def log_lines(self, name: str, containing: str) -> list[str]:
         """Worker ``name``'s log messages that mention ``containing``, without the timestamp,
@@ -429,7 +374,7 @@ class JobStack:
                 return name
         return None
 
-    def processes(self) -> list[subprocess.Popen]:
+    def processes(self) -> list[subprocess.Popen[bytes]]:
         return [*self.workers.values(), self.server]
 
     def stop(self) -> None:
@@ -437,19 +382,10 @@ class JobStack:
         stop_processes(self.processes())
 
 
-def _spawn(args: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen:
-    """`python -m taskoverflow.cli ARGS`, output to ``log``; it dies with the kernel (Linux)."""
-    from labkit.services.process import die_with_parent
-
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "taskoverflow.cli", *args],
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent(),  # a crashed kernel leaves no server or worker behind
-        )
+def _spawn(args: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`python -m taskoverflow.cli ARGS`, output to ``log``; it dies with the kernel (Linux), so a
+    crashed kernel leaves no server or worker behind."""
+    return launch([sys.executable, "-m", "taskoverflow.cli", *args], env=env, log=log, tied=True)
 
 
 def start_taskoverflow(
@@ -522,7 +458,7 @@ def _tail(log: Path, lines: int = 3) -> str:
         return f"no log at {log}"
 
 
-def stop_processes(processes: Iterable[subprocess.Popen], timeout: float = 10.0) -> None:
+def stop_processes(processes: Iterable[subprocess.Popen[bytes]], timeout: float = 10.0) -> None:
     """SIGTERM each once (a second SIGTERM tells a worker to quit mid-job), wait for all of
     them together, and SIGKILL what is still running after ``timeout``."""
     running = [p for p in processes if p.poll() is None]

@@ -10,10 +10,25 @@ that pictures carry no wall-clock values.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+__all__ = [
+    "architecture",
+    "arrival_order",
+    "arrival_side_by_side",
+    "kill_timeline",
+    "message_lifecycle",
+    "metrics_bars",
+    "polling_requests",
+    "spans_from_observations",
+    "state_timeline",
+    "who_got_what",
+]
 
 #: The colours of the course's slides: one per client/subscriber, cycling.
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
@@ -43,7 +58,7 @@ STATE_COLOURS = {
 }
 
 
-def _figure(figsize: tuple[float, float]) -> tuple[Figure, plt.Axes]:
+def _figure(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     return fig, ax
 
@@ -67,7 +82,7 @@ def _delivered_again(values: Sequence[int]) -> list[tuple[int, int]]:
 
 
 def _circle(
-    ax: plt.Axes, points: Sequence[tuple[int, int]], *, size: float, width: float, label: str
+    ax: Axes, points: Sequence[tuple[int, int]], *, size: float, width: float, label: str
 ) -> None:
     """Red rings around the repeated deliveries (nothing, and no legend entry, when there are none)."""
     if points:
@@ -137,33 +152,6 @@ def metrics_bars(
     ax.set_title(title)
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
-    return fig
-
-
-def metrics_lines(
-    series: Mapping[str, Sequence[tuple[float, float]]],
-    *,
-    title: str = "Queue metrics over time",
-    xlabel: str = "step",
-) -> Figure:
-    """Lines of (x, value) points per metric, like the console's graphs over time."""
-    fig, ax = _figure((6.4, 3.6))
-    for i, (name, points) in enumerate(series.items()):
-        xs = [p[0] for p in points]
-        ys = [p[1] for p in points]
-        ax.plot(
-            xs,
-            ys,
-            marker="o",
-            markersize=3,
-            label=METRIC_LABELS.get(name, name),
-            color=PALETTE[i % len(PALETTE)],
-        )
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("count")
-    ax.set_title(title)
-    ax.legend()
-    ax.grid(alpha=0.3)
     return fig
 
 
@@ -327,7 +315,7 @@ def polling_requests(
     return fig
 
 
-def _box(ax: plt.Axes, xy: tuple[float, float], text: str, colour: str) -> None:
+def _box(ax: Axes, xy: tuple[float, float], text: str, colour: str) -> None:
     x, y = xy
     ax.add_patch(
         FancyBboxPatch(
@@ -342,7 +330,7 @@ def _box(ax: plt.Axes, xy: tuple[float, float], text: str, colour: str) -> None:
     ax.text(x, y, text, ha="center", va="center", fontsize=9)
 
 
-def _arrow(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
+def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
     ax.add_patch(
         FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color="#333333", lw=1.2)
     )
@@ -455,7 +443,7 @@ def _lifecycle_step(kind: str, in_dlq: bool) -> tuple[str | None, bool]:
 
 
 def _lifecycle_spans(
-    events: Iterable[Mapping[str, object]],
+    events: Iterable[Mapping[str, Any]],
     labels: Mapping[str, str],
     dead_letter_queues: Iterable[str],
 ) -> tuple[dict[str, list[tuple[str, float, float, int]]], list[tuple[str, float, str]], float]:
@@ -465,7 +453,7 @@ def _lifecycle_spans(
     end comes before a start (dead-lettered from the source, then into the DLQ)."""
     dlqs = set(dead_letter_queues)
 
-    def step(event: Mapping[str, object]) -> tuple[str | None, bool]:
+    def step(event: Mapping[str, Any]) -> tuple[str | None, bool]:
         return _lifecycle_step(str(event["event"]), event.get("queue") in dlqs)
 
     ordered = sorted(events, key=lambda e: (float(e["time"]), not step(e)[1]))
@@ -495,7 +483,7 @@ def _lifecycle_spans(
 
 
 def message_lifecycle(
-    events: Iterable[Mapping[str, object]],
+    events: Iterable[Mapping[str, Any]],
     *,
     labels: Mapping[str, str] | None = None,
     dead_letter_queues: Iterable[str] = (),

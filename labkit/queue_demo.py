@@ -4,7 +4,7 @@ The CLI (`labkit queue`) and the notebooks share these, so what a student sees i
 in a notebook comes from the same code. Functions take a boto3 SQS client and a queue URL and
 return plain records; they print nothing (progress goes through an optional callback).
 
-Parity with the course's container (DESIGN §4): bodies `f"{prepend}Message {i}"`, a `client`
+The same messages as the course's container: bodies `f"{prepend}Message {i}"`, a `client`
 String message attribute, `MessageGroupId` on `.fifo` queues and no explicit de-duplication id
 (the FIFO queue de-duplicates on content). SendMessageBatch carries ten of these per call; each
 entry is still one message with exactly the attributes a single SendMessage would give it, and
@@ -17,7 +17,7 @@ import math
 import re
 import string
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -178,7 +178,7 @@ def iter_receive(
     delete: bool = True,
     clock: Callable[[], float] = time.monotonic,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> Iterator[Received]:
+) -> Generator[Received, None, None]:
     """Long-poll the queue (ten per call) and yield each delivery, deleting it once yielded.
 
     Stops after `count` deliveries, or once `timeout` seconds pass without a message

@@ -1,8 +1,9 @@
-"""The local stack: start, inspect and stop Valkey, the SQS service, TaskOverflow and one worker.
+"""The local stack: start, inspect and stop the services `labkit.services.specs` declares
+(Valkey, the SQS service, TaskOverflow and one worker), knowing none of them in particular.
 
 `up` starts only what is not already running (idempotent), on loopback ports (the port it had
-last time, else the DESIGN §3 default, else the next free port; `LABKIT_<SERVICE>_PORT` pins one, 0
-means "any free port"), waits until each service is healthy within a deadline, and records URLs,
+last time, else the service's usual port, else the next free port; `LABKIT_<SERVICE>_PORT` pins
+one, 0 means "any free port"), waits until each service is healthy within a deadline, and records URLs,
 ports and process identities in `<lab dir>/state.json` — the file `labkit.config.endpoints()` reads.
 A running API or worker whose Redis/SQS URL is no longer the stack's (Valkey came back on another
 port) is restarted. `down` stops exactly the processes recorded there (all, or the services named),
@@ -23,82 +24,51 @@ import contextlib
 import fcntl
 import json
 import os
-import shutil
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import httpx
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from labkit.config import (
     Endpoints,
-    authenticated_redis_url,
     endpoints,
     lab_dir,
-    redis_password_file,
+    read_state,
+    state_file,
 )
 from labkit.errors import LabError
-from labkit.services.ports import LOOPBACK, free_port, next_free_port, port_is_free
+from labkit.services.ports import free_port, next_free_port, port_is_free
 from labkit.services.process import ProcessRecord, is_running, live_process, spawn_detached, stop
-from labkit.services.secrets import (
-    fingerprint,
-    make_private,
-    private_file,
-    read_or_create_password,
-    redact,
+from labkit.services.secrets import fingerprint, make_private, private_file, redact
+from labkit.services.specs import SERVICES, Instance, ServiceSpec
+
+__all__ = ["down", "ensure_up", "is_running_entry", "shown_url", "status", "up"]
+
+# Started phase by phase: the services told where the stores are (`wired`) need their URLs, and
+# the worker a live Valkey.
+PHASES = (
+    tuple(spec for spec in SERVICES if not spec.wired),
+    tuple(spec for spec in SERVICES if spec.wired),
 )
-from labkit.services.valkey import password_config, ping, valkey_command
+# The settings of the caller's environment that some service is started with, and what each
+# service assumes when one is unset.
+SETTINGS = tuple(dict.fromkeys(name for spec in SERVICES for name in spec.settings))
+SETTING_DEFAULTS = {k: v for spec in SERVICES for k, v in spec.setting_defaults.items()}
 
-# Settings given to `labkit up` that change how services behave; recorded so a later `up` can say
-# that the running stack was started with other values.
-BEHAVIOUR_ENV = ("JOB_TRANSPORT", "ICAL_DELAY_SECONDS", "DATABASE_URL")
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    name: str
-    default_port: int | None  # None: the service listens on nothing (the worker)
-    health_path: str | None = None  # HTTP health endpoint, for HTTP services
-
-    @property
-    def port_env(self) -> str:
-        return f"LABKIT_{self.name.upper()}_PORT"
-
-
-REDIS = ServiceSpec("redis", 6379)
-SQS = ServiceSpec("sqs", 9324, "/_lab/health")
-TASKOVERFLOW = ServiceSpec("taskoverflow", 6400, "/api/v1/health")
-WORKER = ServiceSpec("worker", None)
-SERVICES = (REDIS, SQS, TASKOVERFLOW, WORKER)
-# Started phase by phase: the API and the worker need the stores' URLs (and the worker a live Redis).
-PHASES = ((REDIS, SQS), (TASKOVERFLOW, WORKER))
-# Services told where Valkey and the SQS service are when they start (restarted when that changes).
-DEPENDANTS = (TASKOVERFLOW, WORKER)
+Json = dict[str, Any]
 
 
 # ---------------------------------------------------------------- state file
 
 
-def _state_path(lab: Path) -> Path:
-    return lab / "state.json"
-
-
-def _read_state(lab: Path) -> dict:
-    try:
-        data = json.loads(_state_path(lab).read_text())
-        return data if isinstance(data, dict) else {}
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-
-
-def _write_state(lab: Path, state: dict) -> None:
+def _write_state(lab: Path, state: Mapping[str, Any]) -> None:
     """Atomic replace (a reader never sees half a file), readable by the owner only."""
-    private_file(_state_path(lab), json.dumps(state, indent=2, sort_keys=True) + "\n")
+    private_file(state_file(lab), json.dumps(state, indent=2, sort_keys=True) + "\n")
 
 
 @contextlib.contextmanager
@@ -114,138 +84,58 @@ def _locked(lab: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _record(entry: Mapping | None) -> ProcessRecord | None:
+def _record(entry: Mapping[str, Any] | None) -> ProcessRecord | None:
     return ProcessRecord.from_json(entry) if entry else None
 
 
-# ---------------------------------------------------------------- commands and health
+# ---------------------------------------------------------------- what a service is given and how it is seen
 
 
-def _entry_point(name: str) -> str:
-    """The console script installed next to this Python (the venv), else the one on PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
-    if found := shutil.which(name):
-        return found
-    raise LabError(f"`{name}` command not found", hint="install the lab: `make install`")
+def _client_url(spec: ServiceSpec, lab: Path, services: Mapping[str, Any]) -> str | None:
+    """Where clients reach `spec` (Valkey's URL with its password: never printed or stored)."""
+    url = services.get(spec.name, {}).get("url")
+    return spec.client_url(url, lab) if url else None
 
 
-def _command(spec: ServiceSpec, port: int | None, lab: Path) -> list[str]:
-    if spec is REDIS:
-        assert port is not None
-        data = lab / "valkey"
-        data.mkdir(parents=True, exist_ok=True, mode=0o700)
-        password = read_or_create_password(redis_password_file(lab))
-        config = lab / "secrets" / "valkey.conf"
-        private_file(config, password_config(password))
-        return valkey_command(port, data, persistent=True, config_file=config)
-    if spec is SQS:
-        argv = [_entry_point("labkit"), "sqs", "serve", "--host", LOOPBACK, "--port", str(port)]
-        if seed := os.environ.get("LABKIT_SQS_SEED"):
-            argv += ["--seed", seed]
-        (lab / "sqs").mkdir(parents=True, exist_ok=True, mode=0o700)
-        return [*argv, "--data-dir", str(lab / "sqs")]  # accepted messages survive a restart
-    if spec is TASKOVERFLOW:
-        return [_entry_point("taskoverflow"), "serve", "--host", LOOPBACK, "--port", str(port)]
-    return [_entry_point("taskoverflow"), "worker"]
-
-
-def _url(spec: ServiceSpec, port: int | None) -> str | None:
-    if port is None:
-        return None
-    if spec is REDIS:
-        return f"redis://{LOOPBACK}:{port}/0"
-    return f"http://{LOOPBACK}:{port}"
-
-
-def _http_ok(url: str, timeout: float = 1.0) -> bool:
-    try:
-        return httpx.get(url, timeout=timeout).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _worker_ready(pid: int, redis_url: str | None, transport: str) -> bool:
-    """An RQ worker is ready once it has registered itself in Redis under its own PID."""
-    if transport != "rq" or not redis_url:
-        return True  # other transports register nowhere: alive is all we can check
-    import redis
-    from rq import Worker
-
-    conn = redis.Redis.from_url(redis_url, socket_timeout=1)
-    try:
-        return any(worker.pid == pid for worker in Worker.all(connection=conn))
-    except (redis.RedisError, OSError):
-        return False
-    finally:
-        conn.close()
-
-
-def _redis_url(lab: Path, services: Mapping) -> str | None:
-    """The stack's Valkey URL with its password (for clients; never printed or stored)."""
-    url = services.get("redis", {}).get("url")
-    return authenticated_redis_url(url, lab) if url else None
-
-
-def _healthy(
-    spec: ServiceSpec, entry: Mapping, lab: Path, services: Mapping, transport: str
-) -> bool:
-    """Ready to be used: answers its health check (the API: its HTTP health route answers)."""
-    if spec is REDIS:
-        return ping(authenticated_redis_url(entry["url"], lab))
-    if spec.health_path:
-        return _http_ok(entry["url"] + spec.health_path)
-    return _worker_ready(int(entry["pid"]), _redis_url(lab, services), transport)
-
-
-def _problem(
-    spec: ServiceSpec, entry: Mapping, lab: Path, services: Mapping, transport: str
-) -> str | None:
-    """Why a running service cannot do its job (None: it can), checked from what it reaches."""
-    # (with Valkey stopped the health check below says more than an address comparison)
-    if spec in DEPENDANTS and "redis" in services and _stale(entry, lab, services):
-        return "started with another Redis/SQS address than the stack's; `labkit up` restarts it"
-    if spec is TASKOVERFLOW:
-        try:
-            reply = httpx.get(entry["url"] + spec.health_path, timeout=5.0)
-        except httpx.HTTPError as exc:
-            return f"not answering ({type(exc).__name__})"
-        if reply.status_code != 200:
-            return f"health check answered {reply.status_code}"
-        try:
-            body = reply.json()
-        except ValueError:
-            return "health check answered no JSON"
-        if body.get("status") != "ok":
-            failing = [
-                f"{name}: {body[name]}"
-                for name in ("database", "job_queue")
-                if body.get(name) != "ok"
-            ]
-            return redact("; ".join(failing) or f"status {body.get('status')!r}")
-        return None
-    if spec is WORKER and transport == "rq" and not ping(_redis_url(lab, services) or ""):
-        return "cannot reach Redis"
-    if _healthy(spec, entry, lab, services, transport):
-        return None
-    return {REDIS: "not answering PING", WORKER: "not registered in Redis"}.get(
-        spec, "not answering"
+def _instance(
+    spec: ServiceSpec,
+    entry: Mapping[str, Any],
+    lab: Path,
+    services: Mapping[str, Any],
+    settings: Mapping[str, str],
+) -> Instance:
+    log = entry.get("log")
+    return Instance(
+        url=_client_url(spec, lab, services),
+        pid=int(entry["pid"]) if "pid" in entry else None,
+        log=Path(log) if log else None,
+        env={**_service_env(lab, services), **settings},
     )
 
 
-def _service_env(lab: Path, services: Mapping) -> dict[str, str]:
-    """The caller's environment (ICAL_DELAY_SECONDS, DATABASE_URL, JOB_TRANSPORT…) plus where the
-    stack's own services are — those always win, so the API and worker talk to this stack."""
+def _problem(
+    spec: ServiceSpec,
+    entry: Mapping[str, Any],
+    lab: Path,
+    services: Mapping[str, Any],
+    settings: Mapping[str, str],
+) -> str | None:
+    """Why a running service cannot do its job (None: it can), checked from what it reaches."""
+    # (with Valkey stopped the service's own check says more than an address comparison)
+    if spec.wired and any(s.name in services for s in PHASES[0]) and _stale(entry, lab, services):
+        return "started with another Redis/SQS address than the stack's; `labkit up` restarts it"
+    return spec.problem(_instance(spec, entry, lab, services, settings))
+
+
+def _service_env(lab: Path, services: Mapping[str, Any]) -> dict[str, str]:
+    """The caller's environment (the services' settings among it) plus where the stack's own
+    services are — those always win, so the API and worker talk to this stack."""
     env = dict(os.environ)
     env["LAB_DIR"] = str(lab)
     env["PYTHONUNBUFFERED"] = "1"
-    if url := _redis_url(lab, services):
-        env["REDIS_URL"] = url
-    if url := services.get("sqs", {}).get("url"):
-        env["AWS_ENDPOINT_URL_SQS"] = url
-    if url := services.get("taskoverflow", {}).get("url"):
-        env["TASKOVERFLOW_URL"] = url
+    for spec in SERVICES:
+        if spec.url_env and (url := _client_url(spec, lab, services)):
+            env[spec.url_env] = url
     env.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
     if "AWS_ACCESS_KEY_ID" not in env and not Path("~/.aws/credentials").expanduser().exists():
         # boto3 signs every request; the local SQS service accepts any key.
@@ -254,14 +144,14 @@ def _service_env(lab: Path, services: Mapping) -> dict[str, str]:
     return env
 
 
-def _wiring(lab: Path, services: Mapping) -> str:
-    """A digest of the stack's own addresses the API and worker are given (REDIS_URL with its
-    password, AWS_ENDPOINT_URL_SQS): when it changes (Valkey came back on another port), a running
-    API or worker still talks to the old address and must be restarted."""
-    return fingerprint(json.dumps([_redis_url(lab, services), services.get("sqs", {}).get("url")]))
+def _wiring(lab: Path, services: Mapping[str, Any]) -> str:
+    """A digest of the stores' addresses the wired services are given (Valkey's URL with its
+    password, the SQS service's URL): when it changes (Valkey came back on another port), a
+    running API or worker still talks to the old address and must be restarted."""
+    return fingerprint(json.dumps([_client_url(spec, lab, services) for spec in PHASES[0]]))
 
 
-def _stale(entry: Mapping | None, lab: Path, services: Mapping) -> bool:
+def _stale(entry: Mapping[str, Any] | None, lab: Path, services: Mapping[str, Any]) -> bool:
     """True when a running API/worker was started with other stack addresses than the current —
     or by a labkit that recorded none (before Valkey had a password): restarted once, it gets
     the password too."""
@@ -309,7 +199,7 @@ def _tail(log: Path, lines: int = 3) -> str:
 @dataclass
 class _Starting:
     spec: ServiceSpec
-    proc: subprocess.Popen | None  # None: was already running
+    proc: subprocess.Popen[bytes] | None  # None: was already running
     started_at: float
 
 
@@ -318,7 +208,7 @@ def up(
     console: Console | None = None,
     quiet: bool = False,
     only: Iterable[str] | None = None,
-) -> dict:
+) -> Json:
     """Start every service that is not running, wait until all are healthy; return the state.
 
     `only` limits this to some services (e.g. `["sqs"]` for the SQS notebooks); default: all.
@@ -331,13 +221,13 @@ def up(
     console = console or Console(stderr=True, quiet=quiet)
     wanted = _select(only)
     with _locked(lab):
-        state = _read_state(lab)
-        services: dict = dict(state.get("services", {}))
-        ports: dict = dict(state.get("ports", {}))
-        config = {k: os.environ[k] for k in BEHAVIOUR_ENV if k in os.environ}
-        transport = os.environ.get(
-            "JOB_TRANSPORT", state.get("config", {}).get("JOB_TRANSPORT", "rq")
-        )
+        state = read_state(lab)
+        services: Json = dict(state.get("services", {}))
+        ports: Json = dict(state.get("ports", {}))
+        config = {k: os.environ[k] for k in SETTINGS if k in os.environ}
+        # what the services run with: a setting the caller leaves unset keeps its recorded value
+        recorded = state.get("config", {})
+        settings = {k: recorded.get(k, v) for k, v in SETTING_DEFAULTS.items()} | config
         deadline = time.monotonic() + timeout
         started: list[str] = []
         running_before = [s.name for s in SERVICES if is_running_entry(services.get(s.name))]
@@ -345,9 +235,8 @@ def up(
 
         def save() -> None:
             state.update(services=services, ports=ports, lab_dir=str(lab))
-            state["config"] = {
-                k: redact(v) for k, v in {**config, "JOB_TRANSPORT": transport}.items()
-            }
+            kept = {k: settings[k] for k in SETTING_DEFAULTS}
+            state["config"] = {k: redact(v) for k, v in {**config, **kept}.items()}
             state["config_fingerprints"] = {k: fingerprint(v) for k, v in config.items()}
             _write_state(lab, state)
 
@@ -364,13 +253,14 @@ def up(
                     for spec in phase:
                         entry = services.get(spec.name)
                         if is_running_entry(entry):
-                            if spec in DEPENDANTS and _stale(entry, lab, services):
+                            if spec.wired and _stale(entry, lab, services):
                                 console.print(
                                     f"[yellow]restarting {spec.name}[/yellow]: its Redis/SQS "
                                     "address changed",
                                     highlight=False,
                                 )
-                                stop(_record(entry))  # type: ignore[arg-type]
+                                if record := _record(entry):
+                                    stop(record)
                             elif spec.name in wanted:
                                 waiting.append(_Starting(spec, None, time.monotonic()))
                                 continue
@@ -380,12 +270,12 @@ def up(
                             continue
                         previous = (entry or {}).get("port") or ports.get(spec.name)
                         port = _choose_port(spec, previous)
-                        url = _url(spec, port)
+                        url = spec.url(port)
                         if url:  # the env of this phase's services must include their own URL
                             services[spec.name] = {"url": url, "port": port}
                             ports[spec.name] = port
                         log = lab / "logs" / f"{spec.name}.log"
-                        argv = _command(spec, port, lab)
+                        argv = spec.command(port, lab)
                         env = _service_env(lab, services)
                         proc, record = spawn_detached(argv, log, env, cwd=lab)
                         services[spec.name] = {
@@ -393,12 +283,12 @@ def up(
                             **record.to_json(),
                             "log": str(log),
                             "started_at": time.time(),
-                            **({"wiring": _wiring(lab, services)} if spec in DEPENDANTS else {}),
+                            **({"wiring": _wiring(lab, services)} if spec.wired else {}),
                         }
                         started.append(spec.name)
                         save()  # recorded at once, so `down` can always stop it
                         waiting.append(_Starting(spec, proc, time.monotonic()))
-                    _wait_healthy(waiting, lab, services, transport, deadline, timeout, progress)
+                    _wait_healthy(waiting, lab, services, settings, deadline, timeout, progress)
         except BaseException:
             for name in reversed(started):
                 record = _record(services.get(name))
@@ -427,7 +317,7 @@ def _select(only: Iterable[str] | None) -> set[str]:
     return chosen
 
 
-def is_running_entry(entry: Mapping | None) -> bool:
+def is_running_entry(entry: Mapping[str, Any] | None) -> bool:
     record = _record(entry)
     return record is not None and is_running(record)
 
@@ -435,13 +325,13 @@ def is_running_entry(entry: Mapping | None) -> bool:
 def _wait_healthy(
     waiting: list[_Starting],
     lab: Path,
-    services: Mapping,
-    transport: str,
+    services: Mapping[str, Any],
+    settings: Mapping[str, str],
     deadline: float,
     timeout: float,
     progress: Progress,
 ) -> None:
-    tasks = {}
+    tasks: dict[str, TaskID] = {}
     for item in waiting:
         entry = services[item.spec.name]
         where = shown_url(item.spec.name, entry.get("url"), lab) or f"pid {entry['pid']}"
@@ -461,7 +351,7 @@ def _wait_healthy(
                     f"{spec.name} exited (status {code}) while starting; see its log: {log}",
                     hint=_tail(Path(log)) or None,
                 )
-            if _healthy(spec, entry, lab, services, transport):
+            if spec.ready(_instance(spec, entry, lab, services, settings)):
                 where = shown_url(spec.name, entry.get("url"), lab) or f"pid {entry['pid']}"
                 progress.update(
                     tasks[spec.name],
@@ -482,14 +372,15 @@ def _wait_healthy(
 
 
 def shown_url(name: str, url: str | None, lab: Path | None = None) -> str | None:
-    """A service's URL as printed: Valkey's with its password masked (`redis://:***@…`)."""
-    if url and name == REDIS.name:
-        return redact(authenticated_redis_url(url, lab or lab_dir().resolve()))
-    return url
+    """A service's URL as printed: one with a password has it masked (`redis://:***@…`)."""
+    if url is None:
+        return None
+    spec = next(spec for spec in SERVICES if spec.name == name)
+    return redact(spec.client_url(url, lab or lab_dir().resolve()))
 
 
 def _warn_config_drift(
-    console: Console, state: Mapping, new: Mapping[str, str], running: list[str]
+    console: Console, state: Mapping[str, Any], new: Mapping[str, str], running: list[str]
 ) -> None:
     """Say which settings the running services were started with, when `new` differs.
 
@@ -505,7 +396,7 @@ def _warn_config_drift(
         elif key in shown:  # a state file from before fingerprints (values stored in clear)
             changed = redact(shown[key]) != redact(value)
         else:
-            changed = key != "JOB_TRANSPORT"
+            changed = key not in SETTING_DEFAULTS  # a default was never fingerprinted
         if changed:
             console.print(
                 f"[yellow]note:[/yellow] the running services were started with "
@@ -528,15 +419,15 @@ def down(
     wanted = _select(only)
     stopped: list[str] = []
     with _locked(lab):
-        state = _read_state(lab)
+        state = read_state(lab)
         services = dict(state.get("services", {}))
         ports = dict(state.get("ports", {}))
         for spec in reversed(SERVICES):
             if spec.name not in wanted:
                 continue
-            entry = services.pop(spec.name, None)
-            if isinstance((entry or {}).get("port"), int):
-                ports[spec.name] = entry["port"]  # type: ignore[index]
+            entry = services.pop(spec.name, None) or {}
+            if isinstance(entry.get("port"), int):
+                ports[spec.name] = entry["port"]
             record = _record(entry)
             if record is None:
                 continue
@@ -547,28 +438,28 @@ def down(
                 console.print(f"[dim]{spec.name} was not running[/dim]")
         state["services"] = services
         state["ports"] = ports
-        if _state_path(lab).exists():
+        if state_file(lab).exists():
             _write_state(lab, state)
     if not stopped:
         console.print("nothing to stop")
     return stopped
 
 
-def status(check_health: bool = True) -> dict:
+def status(check_health: bool = True) -> Json:
     """What the state file says, checked against reality: per service url, pid, running, healthy,
     and `problem` — why a running service cannot do its job (e.g. the API cannot reach Redis)."""
     lab = lab_dir().resolve()
-    state = _read_state(lab)
+    state = read_state(lab)
     services = state.get("services", {})
-    transport = state.get("config", {}).get("JOB_TRANSPORT", "rq")
-    report: dict = {spec.name: None for spec in SERVICES if spec.default_port is not None}
+    settings = {**SETTING_DEFAULTS, **state.get("config", {})}
+    report: Json = {spec.name: None for spec in SERVICES if spec.default_port is not None}
     report.update(lab_dir=str(lab), services={})
     for spec in SERVICES:
         entry = services.get(spec.name)
         running = is_running_entry(entry)
         problem = None
         if running and check_health:
-            problem = _problem(spec, entry, lab, services, transport)  # type: ignore[arg-type]
+            problem = _problem(spec, entry or {}, lab, services, settings)
         report["services"][spec.name] = {
             "url": (entry or {}).get("url"),
             "pid": (entry or {}).get("pid"),
@@ -588,13 +479,3 @@ def ensure_up(
     """For notebooks: start the stack if needed, wait until healthy, return where everything is."""
     up(timeout=deadline, quiet=quiet, only=only)
     return endpoints()
-
-
-def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
-    """Poll `check` until it is true or `timeout` seconds pass (for tests and notebooks)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(interval)
-    return check()

@@ -18,9 +18,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from labkit.cli import notebooks, queue, queues, sqs, stack
+    from labkit.cli import notebooks, queue_demo, queues, sqs, stack
 
-    for module in (sqs, queue, queues, stack, notebooks):
+    for module in (sqs, queue_demo, queues, stack, notebooks):
         module.register(app)
 
 

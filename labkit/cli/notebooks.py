@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from labkit.config import project_root
+
+if TYPE_CHECKING:
+    from labkit.editions import Edition
 
 notebooks_app = typer.Typer(
     help="Build the student or tutor edition of the notebooks.", no_args_is_help=True
@@ -21,10 +24,10 @@ SourceOption = Annotated[
 OutArgument = Annotated[Path, typer.Argument(help="folder to write the edition to")]
 
 
-def _build(edition: str, outdir: Path, source: Path | None) -> None:
+def _build(edition: Edition, outdir: Path, source: Path | None) -> None:
     from labkit.editions import build
 
-    written = build(edition, source or project_root() / "notebooks", outdir)  # type: ignore[arg-type]
+    written = build(edition, source or project_root() / "notebooks", outdir)
     Console().print(f"{edition} edition: {len(written)} notebooks written to {outdir}")
 
 

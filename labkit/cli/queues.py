@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from labkit.cli.queue import AwsOption, EnvFileOption, client_for
+from labkit.cli.aws_options import AwsOption, EnvFileOption, client_for
 from labkit.errors import LabError
 
 queues_app = typer.Typer(
@@ -167,9 +167,9 @@ def _queue_arn(client: Any, name: str) -> str:
 
     url = queue_url(client, name)
     with lab_errors(client, queue=name):
-        return client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
+        reply = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    arn: str = reply["Attributes"]["QueueArn"]
+    return arn
 
 
 def _move_status(task: dict[str, Any]) -> str:
@@ -257,8 +257,8 @@ def apply(
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("action")
     table.add_column("url", overflow="fold")
-    for item in applied:
-        table.add_row(item.name, item.action, item.url)
+    for queue in applied:
+        table.add_row(queue.name, queue.action, queue.url)
     Console().print(table)
 
 

@@ -90,25 +90,12 @@ def serve(
     run(SqsApp(engine), sock)
 
 
-def _lab(method: str, path: str, payload: dict | None = None) -> Any:
+def _lab(method: str, path: str, payload: object | None = None) -> Any:
     """Call a /_lab/ endpoint of the running service (found like every other lab client finds it)."""
-    import httpx
-
     from labkit.config import endpoints
+    from labkit.sqslocal.lab_client import LabClient
 
-    url = endpoints().sqs.rstrip("/")
-    try:
-        response = httpx.request(method, f"{url}/_lab/{path}", json=payload, timeout=10.0)
-    except httpx.HTTPError:
-        raise LabError(
-            f"the local SQS service does not answer at {url}",
-            hint="start it with `labkit sqs serve` (or `labkit up`), or set AWS_ENDPOINT_URL_SQS",
-        ) from None
-    if response.status_code == 404 and "error" not in response.text:
-        raise LabError(f"{url} is not the lab's SQS service (no /_lab/ endpoints)")
-    if response.status_code >= 400:
-        raise LabError(response.json().get("error", response.text))
-    return response.json()
+    return LabClient(endpoints().sqs).call(method, path, payload)
 
 
 @sqs_app.command()

@@ -12,7 +12,8 @@ def free_port(host: str = LOOPBACK) -> int:
     """A port the OS says is free right now (bind to 0, read it back, release it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def port_is_free(port: int, host: str = LOOPBACK) -> bool:
@@ -32,7 +33,8 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
 
 
 def next_free_port(start: int, host: str = LOOPBACK, tries: int = 100) -> int:
-    """`start` if free, else the next free port above it (DESIGN §3: "next free port if taken")."""
+    """`start` if free, else the next free port above it (a default port already in use
+    by something else moves the service up, never fails it)."""
     for port in range(start, min(start + tries, 65536)):
         if port_is_free(port, host):
             return port

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import psutil
 
@@ -30,24 +31,61 @@ class ProcessRecord:
     create_time: float
     cmdline: list[str]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: Mapping) -> ProcessRecord | None:
+    def from_json(cls, data: Mapping[str, Any]) -> ProcessRecord | None:
         try:
             return cls(int(data["pid"]), float(data["create_time"]), list(data.get("cmdline", [])))
         except (KeyError, TypeError, ValueError):
             return None
 
 
+def launch(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log: Path | None = None,
+    cwd: Path | None = None,
+    detached: bool = False,
+    tied: bool = False,
+) -> subprocess.Popen[bytes]:
+    """Start a service or worker process — the one way the lab does — and return its handle.
+
+    Output (stdout and stderr) is appended to `log` (created 0600: it holds job data), else
+    dropped; stdin is closed. `detached` starts it in a new session, private files and all, so it
+    outlives us and a Ctrl-C here does not reach it (`labkit up`). `tied` asks Linux to stop it
+    when this process dies (a notebook kernel's or a test's workers).
+    """
+    out: IO[bytes] | int = subprocess.DEVNULL
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        out = os.fdopen(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab")
+    try:
+        return subprocess.Popen(
+            list(argv),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=detached,
+            close_fds=True,
+            umask=0o077 if detached else -1,
+            preexec_fn=die_with_parent() if tied else None,
+        )
+    finally:
+        if not isinstance(out, int):
+            out.close()
+
+
 def spawn_detached(
     argv: Sequence[str], log_file: Path, env: Mapping[str, str], cwd: Path | None = None
-) -> tuple[subprocess.Popen, ProcessRecord]:
-    """Start `argv` in a new session (so it outlives us and Ctrl-C here does not reach it).
+) -> tuple[subprocess.Popen[bytes], ProcessRecord]:
+    """Start `argv` detached (see `launch`) and record who it is, so `stop` can find it again.
 
-    The log and every file the service creates are private to the user (0600: umask 077): they
-    hold message bodies, todos and job data.
+    A line marking the start goes to the log first: one log holds every run of a service.
     """
     log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -55,18 +93,7 @@ def spawn_detached(
         log.write(
             f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting: {' '.join(argv)}\n".encode()
         )
-        log.flush()
-        proc = subprocess.Popen(
-            list(argv),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=dict(env),
-            cwd=cwd,
-            start_new_session=True,
-            close_fds=True,
-            umask=0o077,
-        )
+    proc = launch(argv, env=env, log=log_file, cwd=cwd, detached=True)
     try:
         create_time = psutil.Process(proc.pid).create_time()
     except psutil.Error:  # already gone: record something that can never match
@@ -115,7 +142,7 @@ def stop(record: ProcessRecord, timeout: float = 10.0) -> bool:
     return True
 
 
-def terminate(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+def terminate(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
     """Stop a child we started ourselves: SIGTERM, then SIGKILL if it is still there after `timeout`."""
     if proc.poll() is not None:
         return

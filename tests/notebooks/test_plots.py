@@ -201,12 +201,6 @@ def test_architecture_names_both_halves():
     assert "SQS queue (05)" in texts and "calendar_jobs" in texts
 
 
-def test_metrics_lines_one_line_per_metric():
-    fig = plots.metrics_lines({"sent": [(0, 0), (1, 10)], "empty_receives": [(0, 0), (1, 3)]})
-    ax = fig.axes[0]
-    assert [line.get_label() for line in ax.lines] == ["messages sent", "empty receives"]
-
-
 def test_polling_requests_climbs_one_step_per_request_and_marks_the_arrival():
     runs = {"short": [(0.0, 0), (0.5, 0), (1.0, 0), (2.0, 1)], "long": [(0.0, 1)]}
     fig = plots.polling_requests(runs, arrived_at=2.0)

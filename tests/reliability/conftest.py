@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 from taskoverflow.app import create_app
 
+from labkit.services.process import launch
+
 API = "/api/v1"
 
 
@@ -45,12 +47,12 @@ def rq_app(tmp_path: Path, redis_clean: str):
 
 class WorkerProcs:
     def __init__(self) -> None:
-        self.procs: list[subprocess.Popen] = []
+        self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, settings: dict[str, Any], *, burst: bool = False) -> subprocess.Popen:
+    def start(self, settings: dict[str, Any], *, burst: bool = False) -> subprocess.Popen[bytes]:
         env = {**os.environ, **{k: str(v) for k, v in settings.items()}}
         args = [sys.executable, "-m", "taskoverflow.cli", "worker"] + (["--burst"] if burst else [])
-        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = launch(args, env=env, tied=True)
         self.procs.append(proc)
         return proc
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from labkit.sqslocal.lab_client import LabCallError
+
 STD = "csse6400_prac"
 
 
@@ -83,6 +85,6 @@ def test_event_log_over_http_and_through_the_notebook_helper(sqs: Any, sqs_serve
     assert lab.events(STD) == events
     sqs_server.reset()
     assert lab.events(STD) == []
-    with pytest.raises(urllib.error.HTTPError) as err:
+    with pytest.raises(LabCallError) as err:
         sqs_server.lab("GET", "queues/nope/events")
-    assert err.value.code == 404
+    assert err.value.status == 404

