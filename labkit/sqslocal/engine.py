@@ -187,6 +187,19 @@ class Queue:
     def fifo(self) -> bool:
         return self.store.kind == FifoStore.kind
 
+    @staticmethod
+    def upgrade_saved(saved: dict[str, Any]) -> dict[str, Any]:
+        """A queue from a snapshot written when its FIFO windows (de-duplication ids, receive
+        attempts, the sequence counter) were kept here: they move into its FIFO store."""
+        store = saved.get("store")
+        if isinstance(store, FifoStore) and "dedup" in saved:
+            store.dedup = saved["dedup"]
+            store.dedup_order = saved["dedup_order"]
+            store.attempts = saved["attempts"]
+            store.attempt_order = saved["attempt_order"]
+            store.next_sequence = saved["next_sequence"]
+        return saved
+
     @property
     def depth(self) -> int:
         return self.visible + self.inflight + self.delayed

@@ -27,6 +27,7 @@ import os
 import pickle
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -59,23 +60,27 @@ def _fields(cls: type) -> tuple[str, ...] | None:
 
 
 def _rebuild(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
-    """A dataclass object from its saved fields, with defaults for fields added since."""
-    obj = cls.__new__(cls)
+    """A dataclass object from its saved fields, with defaults for fields added since.
+
+    A class that reorganised its fields may define `upgrade_saved(saved) -> saved` to carry an
+    older snapshot's fields over to where they live now (see `engine.Queue`)."""
+    obj = object.__new__(cls)
+    pairs: Iterable[tuple[str, Any]] = zip(names, values, strict=True)
     if names != _fields(cls):
-        saved = dict(zip(names, values, strict=True))
-        names, values = [], []  # type: ignore[assignment]
+        saved = dict(pairs)
+        upgrade = getattr(cls, "upgrade_saved", None)
+        if upgrade is not None:
+            saved = upgrade(saved)
+        kept: list[tuple[str, Any]] = []
         for f in dataclasses.fields(cls):
             if f.name in saved:
-                value = saved[f.name]
+                kept.append((f.name, saved[f.name]))
             elif f.default is not dataclasses.MISSING:
-                value = f.default
+                kept.append((f.name, f.default))
             elif f.default_factory is not dataclasses.MISSING:
-                value = f.default_factory()
-            else:
-                continue
-            names.append(f.name)  # type: ignore[attr-defined]
-            values.append(value)  # type: ignore[attr-defined]
-    for name, value in zip(names, values, strict=True):
+                kept.append((f.name, f.default_factory()))
+        pairs = kept
+    for name, value in pairs:
         object.__setattr__(obj, name, value)
     return obj
 
@@ -89,8 +94,18 @@ def _tombstone(head: bytes = b"") -> Message:
     return Message(head, state=GONE)
 
 
+# Classes that moved since a snapshot may have been written: (module, name) then -> now
+_MOVED = {
+    ("labkit.sqslocal.model", "StandardStore"): ("labkit.sqslocal.standard", "StandardStore"),
+}
+
+
 class _Unpickler(pickle.Unpickler):
-    """The snapshot's reader (kept as a class: the place to map names of an older format)."""
+    """The snapshot's reader: maps the names of classes that moved since an older snapshot."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        module, name = _MOVED.get((module, name), (module, name))
+        return super().find_class(module, name)
 
 
 class _Pickler(pickle.Pickler):
