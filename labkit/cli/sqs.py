@@ -72,7 +72,7 @@ def serve(
         seed=seed, hosts=hosts, duplicate_rate=duplicate_rate, strict_order=strict_order
     )
     try:
-        engine = build_engine(config, data_dir, fsync)
+        engine, journal = build_engine(config, data_dir, fsync)
     except ValueError as exc:  # data written with other knobs, or a snapshot not to be trusted
         sock.close()
         raise LabError(str(exc), hint=getattr(exc, "hint", None)) from None
@@ -82,12 +82,12 @@ def serve(
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     print(f"SQS service listening on http://{shown}:{bound_port}", flush=True)
-    replayed = getattr(engine, "replayed", None)
-    if replayed:
-        print(f"replayed {replayed} journaled calls from {data_dir}", file=sys.stderr, flush=True)
-    for note in getattr(engine, "notes", ()):
-        print(note, file=sys.stderr, flush=True)
-    run(SqsApp(engine), sock)
+    if journal is not None:
+        if journal.replayed:
+            print(f"replayed {journal.replayed} journaled calls from {data_dir}", file=sys.stderr)
+        for note in journal.notes:
+            print(note, file=sys.stderr, flush=True)
+    run(SqsApp(engine, journal), sock)
 
 
 def _lab(method: str, path: str, payload: dict | None = None) -> Any:

@@ -20,14 +20,14 @@ import json
 import random
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from hashlib import md5
 from typing import Any
 
 from labkit.sqslocal import moves
 from labkit.sqslocal import validation as check
-from labkit.sqslocal.changes import changes_state
+from labkit.sqslocal.changes import Recorder, changes_state, reads_state
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.fifo import FifoStore
 from labkit.sqslocal.md5 import md5_of_attributes
@@ -210,7 +210,8 @@ def _name_from_arn(arn: str) -> str:
 
 
 class Engine:
-    """All queues of one service. Every public method reads the clock once and is one atomic step."""
+    """All queues of one service. Every public call that reads the clock is one step at one
+    instant (`changes_state`, `reads_state`), so a recorded call replays to the same state."""
 
     def __init__(
         self,
@@ -219,6 +220,9 @@ class Engine:
         config: EngineConfig | None = None,
     ) -> None:
         self.clock = clock
+        self.step_time: float | None = None  # the clock's reading for the call running now
+        self.step_unchanged = False  # the call running now found nothing to change
+        self.recorder: Recorder | None = None  # told of every call (the journal, if any)
         self.rng = rng
         self.config = config or EngineConfig()
         self.offset = 0.0
@@ -260,9 +264,26 @@ class Engine:
             self.on_visible(name)
         return self.offset
 
-    def now(self) -> float:
-        return self.clock() + self.offset
+    def replay(self, t: float, action: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+        """Run a recorded call again at the instant it first ran (a journal's replay).
 
+        LookupError: `action` is none of the engine's calls."""
+        public = not action.startswith("_") and action != "replay"
+        method = getattr(self, action, None) if public else None
+        if not callable(method):
+            raise LookupError(action)
+        self.step_time = t
+        try:
+            method(*args, **kwargs)
+        finally:
+            self.step_time = None
+
+    def now(self) -> float:
+        """The service's time: one instant throughout a call (see `changes`), plus the lab offset."""
+        at = self.step_time
+        return (self.clock() if at is None else at) + self.offset
+
+    @reads_state
     def metrics(self, name: str) -> dict[str, Any]:
         queue = self._queue(name)
         self._tick(queue, self.now())
@@ -276,6 +297,7 @@ class Engine:
             "groups": queue.store.group_count(),
         }
 
+    @reads_state
     def events(self, name: str) -> list[dict[str, Any]]:
         """What happened to each message of a queue, oldest first (the last MAX_EVENTS events).
 
@@ -434,6 +456,7 @@ class Engine:
         queue.store.clear()
         queue.visible = queue.inflight = queue.delayed = 0
 
+    @reads_state
     def get_queue_attributes(self, name: str, names: Iterable[str] | None = None) -> dict[str, str]:
         queue = self._queue(name)
         now = self.now()
@@ -598,6 +621,7 @@ class Engine:
         self._run_moves(now)
         return task.handle
 
+    @reads_state
     def list_message_move_tasks(
         self, source_arn: str, max_results: int | None = None
     ) -> list[dict[str, Any]]:
@@ -824,6 +848,7 @@ class Engine:
         if queue.inflight >= limit:
             raise SqsError("OverLimit", f"Too many messages in flight (limit {limit}).")
         out: Delivered = []
+        visible_before = queue.visible
         dlq = self._dead_letter_target(queue)
         while len(out) < max_number:
             batch = store.take(max_number - len(out), long_poll)
@@ -842,6 +867,8 @@ class Engine:
         if not out:
             if count_empty:
                 queue.metrics.add("empty_receives", now)
+            # nothing taken (none dead-lettered either): a journal need not keep this receive
+            self.step_unchanged = queue.visible == visible_before
             return []
         queue.metrics.add("received", now, len(out))
         if attempt_id is not None:

@@ -15,7 +15,7 @@ import random
 import socket
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from labkit.sqslocal.engine import Engine, EngineConfig
@@ -23,27 +23,31 @@ from labkit.sqslocal.errors import SqsError
 from labkit.sqslocal.protocol import Dispatcher, error_reply
 from labkit.sqslocal.query import error_reply as query_error_reply
 
+if TYPE_CHECKING:
+    from labkit.sqslocal.journal import Journal
+
 MAX_BODY = 8 * 1024 * 1024  # a 1 MiB batch, JSON-escaped, is at most about 3 MiB
 JSON = [(b"content-type", b"application/json")]
 
 
 def build_engine(
     config: EngineConfig, data_dir: Path | None = None, fsync: str | None = None
-) -> Engine:
+) -> tuple[Engine, Journal | None]:
+    """The service's engine; with a data dir, also the journal that keeps (and restored) its state."""
     engine = Engine(time.time, random.Random(config.seed), config)
     if data_dir is None:
-        return engine
-    from labkit.sqslocal.journal import DEFAULT_FSYNC, FsyncPolicy, JournaledEngine
+        return engine, None
+    from labkit.sqslocal.journal import DEFAULT_FSYNC, FsyncPolicy, Journal
 
-    policy = FsyncPolicy(fsync or DEFAULT_FSYNC)
-    return JournaledEngine(engine, data_dir, policy)  # type: ignore[return-value]
+    return engine, Journal(engine, data_dir, FsyncPolicy(fsync or DEFAULT_FSYNC))
 
 
 class SqsApp:
     """The ASGI application: one engine, one dispatcher, all in the event loop's thread."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, journal: Journal | None = None) -> None:
         self.engine = engine
+        self.journal = journal  # closed (compacted) on a clean shutdown
         self.dispatcher = Dispatcher(engine)
         self.dispatcher.warm_up()
         self.started = time.time()
@@ -244,6 +248,5 @@ def serve(app: SqsApp, sock: socket.socket) -> None:
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
-        close = getattr(app.engine, "close", None)  # a journal compacts on a clean shutdown
-        if close is not None:
-            close()
+        if app.journal is not None:
+            app.journal.close()  # compacts: the next start only loads a snapshot

@@ -127,7 +127,9 @@ def engine_state(engine: Any) -> dict[str, Any]:
     return {
         name: value
         for name, value in vars(engine).items()
-        if not callable(value) and not isinstance(value, _LOCKS) and name != "config"
+        if not callable(value)
+        and not isinstance(value, _LOCKS)
+        and name not in ("config", "recorder", "step_time")
     }
 
 
