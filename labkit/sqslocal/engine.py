@@ -28,6 +28,7 @@ from typing import Any
 from labkit.sqslocal import moves
 from labkit.sqslocal import validation as check
 from labkit.sqslocal.changes import Recorder, changes_state, reads_state
+from labkit.sqslocal.config import EngineConfig
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.fifo import FifoStore
 from labkit.sqslocal.md5 import md5_of_attributes
@@ -66,23 +67,6 @@ _UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & (2**128 - 1)
 _UUID_SET = (0x8000 << 48) | (4 << 76)
 BUCKET_SECONDS = 60
 MAX_BUCKETS = 120
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Knobs of the service. Defaults show disorder and the odd duplicate on a 100-message demo."""
-
-    seed: int = 6400
-    hosts: int = 5
-    duplicate_rate: float = 0.01
-    strict_order: bool = False
-    short_poll_fraction: float = 0.6
-    account_id: str = "000000000000"
-    region: str = "us-east-1"
-    initial_queues: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-        ("csse6400_prac", ()),
-        ("csse6400_prac.fifo", (("FifoQueue", "true"), ("ContentBasedDeduplication", "true"))),
-    )
 
 
 @dataclass(frozen=True)
@@ -242,7 +226,7 @@ class Engine:
     # ----- lab extensions -------------------------------------------------------------------
     @changes_state
     def reset(self) -> None:
-        """Back to the initial state: the course's queues, empty, RNG reseeded, clock offset 0."""
+        """Back to the initial state: the configured queues, empty; RNG reseeded; clock offset 0."""
         self.rng.seed(self.config.seed)
         self.offset = 0.0
         self.queues = {}
@@ -331,7 +315,7 @@ class Engine:
 
     # ----- queues -------------------------------------------------------------------------
     def arn(self, name: str) -> str:
-        return f"arn:aws:sqs:{self.config.region}:{self.config.account_id}:{name}"
+        return self.config.arn(name)
 
     @changes_state
     def create_queue(

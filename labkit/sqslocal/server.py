@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from labkit.sqslocal.engine import Engine, EngineConfig
+from labkit.sqslocal.config import EngineConfig, shown
+from labkit.sqslocal.engine import Engine
 from labkit.sqslocal.errors import SqsError
 from labkit.sqslocal.protocol import Dispatcher, error_reply
 from labkit.sqslocal.query import error_reply as query_error_reply
@@ -138,14 +139,7 @@ class SqsApp:
                     "uptime": time.time() - self.started,
                 }
             case "GET", ["config"]:
-                c = engine.config
-                return {
-                    "seed": c.seed,
-                    "hosts": c.hosts,
-                    "duplicate_rate": c.duplicate_rate,
-                    "strict_order": c.strict_order,
-                    "short_poll_fraction": c.short_poll_fraction,
-                }
+                return shown(engine.config)
             case "GET", ["clock"]:
                 return {"now": engine.now(), "offset": engine.offset}
             case "POST", ["clock", "advance"]:

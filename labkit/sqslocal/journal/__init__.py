@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labkit.sqslocal.changes import Step
+from labkit.sqslocal.config import replayed
 from labkit.sqslocal.journal import legacy, snapshot
 from labkit.sqslocal.journal.files import (
     DEFAULT_FSYNC,
@@ -82,7 +83,6 @@ VERSION = 2
 # its AOF): about 3,700 records, which replay in about half a second even on a busy 2-core machine
 # (benchmarks/sqs_journal.py), while a compaction of a small state costs a few milliseconds.
 COMPACT_BYTES = 512 * 1024
-KNOBS = ("seed", "hosts", "duplicate_rate", "strict_order", "short_poll_fraction")
 
 logger = logging.getLogger(__name__)
 
@@ -121,10 +121,6 @@ class CountingRandom(random.Random):
         super().setstate(state)
 
 
-def config_of(engine: Engine) -> dict[str, Any]:
-    return {knob: getattr(engine.config, knob) for knob in KNOBS}
-
-
 class Journal:
     """Keeps an engine's state in `data_dir`: loads and replays what is there, then records the
     engine's calls as its `recorder` until `close`."""
@@ -141,7 +137,7 @@ class Journal:
         self._fsync = FsyncPolicy(fsync)
         self._compact_bytes = compact_bytes
         self._none_by_default: dict[str, frozenset[str]] = {}
-        self._knobs = config_of(engine)
+        self._knobs = replayed(engine.config)  # saved with the journal, checked on restart
         self._generation = 0
         self._snapshot_bytes = 0
         self._file: AppendFile | None = None

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from labkit.sqslocal.changes import state_changing_actions
-from labkit.sqslocal.engine import Engine, EngineConfig
+from labkit.sqslocal.engine import Engine
 from labkit.sqslocal.errors import SqsError
 from labkit.sqslocal.journal import (
     JOURNAL_FILE,
@@ -28,7 +28,7 @@ from labkit.sqslocal.journal import (
     snapshot,
 )
 from labkit.sqslocal.journal.records import decode_record, encode_record
-from tests.unit.sqslocal.conftest import FakeClock
+from tests.unit.sqslocal.conftest import FakeClock, course_config
 from tests.unit.sqslocal.state import fingerprint, journal_of, journalled
 
 STD = "csse6400_prac"
@@ -37,7 +37,7 @@ BINARY = {"b": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xff"}}
 
 
 def fresh(clock: FakeClock, seed: int = 5) -> Engine:
-    return Engine(clock, random.Random(seed), EngineConfig(seed=seed, duplicate_rate=0.3))
+    return Engine(clock, random.Random(seed), course_config(seed=seed, duplicate_rate=0.3))
 
 
 def restart(data_dir: Path, clock: FakeClock, seed: int = 5, crash: bool = True) -> Engine:

@@ -15,9 +15,9 @@ import shutil
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from labkit.sqslocal.engine import Engine, EngineConfig
+from labkit.sqslocal.engine import Engine
 from labkit.sqslocal.protocol import Dispatcher
-from tests.unit.sqslocal.conftest import FakeClock
+from tests.unit.sqslocal.conftest import FakeClock, course_config
 from tests.unit.sqslocal.state import fingerprint, journal_of, journalled, scratch_dir
 from tests.unit.sqslocal.test_fuzz import ACTIONS, KEYS, QUEUE_URLS
 
@@ -35,7 +35,7 @@ requests = st.tuples(st.sampled_from(ACTIONS), st.dictionaries(keys, values, max
 
 
 def engine(clock: FakeClock) -> Engine:
-    return Engine(clock, random.Random(3), EngineConfig(seed=3))
+    return Engine(clock, random.Random(3), course_config(seed=3))
 
 
 REDRIVE = {

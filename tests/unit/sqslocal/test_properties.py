@@ -16,8 +16,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from labkit.sqslocal.engine import Engine, EngineConfig
-from tests.unit.sqslocal.conftest import FakeClock
+from labkit.sqslocal.engine import Engine
+from tests.unit.sqslocal.conftest import FakeClock, course_config
 from tests.unit.sqslocal.state import fingerprint, journal_of, journalled, scratch_dir
 
 STD = "csse6400_prac"
@@ -43,7 +43,7 @@ class EngineMachine(RuleBasedStateMachine):
 
     def new_engine(self) -> Engine:
         return Engine(
-            self.clock, random.Random(1), EngineConfig(seed=1, duplicate_rate=0.1, hosts=4)
+            self.clock, random.Random(1), course_config(seed=1, duplicate_rate=0.1, hosts=4)
         )
 
     @rule(clean=st.booleans())
