@@ -55,7 +55,7 @@ def _with_settings(command: Callable[..., None]) -> Callable[..., None]:
         command(config=config, **options)
 
     signature = own.replace(parameters=parameters)
-    with_config.__signature__ = signature  # type: ignore[attr-defined]  # read by typer
+    with_config.__dict__["__signature__"] = signature  # what typer reads the options from
     with_config.__annotations__ = {p.name: p.annotation for p in parameters}
     return with_config
 

@@ -48,6 +48,20 @@ from labkit.sqslocal.retention import Retention
 from labkit.sqslocal.standard import StandardStore
 from labkit.sqslocal.store import Delivered, Store
 
+__all__ = [
+    "EVENT_NAMES",
+    "MAX_EVENTS",
+    "METRIC_NAMES",
+    "SENDER_ID",
+    "Engine",
+    "EngineConfig",
+    "Metrics",
+    "Queue",
+    "Received",
+    "SendResult",
+]
+
+
 SENDER_ID = "AIDALABKITLOCALSENDER"
 METRIC_NAMES = ("sent", "received", "deleted", "empty_receives", "dead_lettered", "expired")
 EVENT_NAMES = (
@@ -553,22 +567,25 @@ class Engine:
         self,
         source_arn: str,
         destination_arn: str | None = None,
-        max_per_second: int | None = None,
+        max_per_second: object = None,  # checked here: any JSON value may arrive
     ) -> str:
         """Start moving a dead-letter queue's messages back to their sources (or to a destination)."""
         now = self.now()
         self._run_moves(now)
         region, account = self.config.region, self.config.account_id
         source_name = moves.parse_arn(source_arn, "SourceArn", region, account)
-        if max_per_second is not None and (
-            isinstance(max_per_second, bool)
-            or not isinstance(max_per_second, int)
-            or not 1 <= max_per_second <= moves.MAX_RATE
-        ):
-            raise invalid(
-                "Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: You must "
-                f"enter a number that's between 1 and {moves.MAX_RATE}."
-            )
+        rate: int | None = None
+        if max_per_second is not None:
+            if (
+                isinstance(max_per_second, bool)
+                or not isinstance(max_per_second, int)
+                or not 1 <= max_per_second <= moves.MAX_RATE
+            ):
+                raise invalid(
+                    "Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: You "
+                    f"must enter a number that's between 1 and {moves.MAX_RATE}."
+                )
+            rate = max_per_second
         source = self.queues.get(source_name)
         if source is None:
             raise moves.not_found("SourceArn")
@@ -595,7 +612,7 @@ class Engine:
             source=source_name,
             source_arn=self.arn(source_name),
             destination_arn=destination_arn,
-            rate=max_per_second,
+            rate=rate,
             started=now,
             pending=pending,
             to_move=len(pending),
@@ -1097,14 +1114,17 @@ def _encryption(attrs: dict[str, str], given: dict[str, str]) -> None:
 
 def _policy(text: str, arn: str) -> dict[str, Any]:
     """A queue's policy document to add to (a new one, with AWS's default Id, when it has none)."""
-    policy: Any = None
+    loaded: Any = None
     if text:
         try:
-            policy = json.loads(text)
+            loaded = json.loads(text)
         except ValueError:
-            policy = None
-    if not isinstance(policy, dict):
-        policy = {"Version": "2012-10-17", "Id": f"{arn}/SQSDefaultPolicy"}
+            loaded = None
+    policy: dict[str, Any] = (
+        loaded
+        if isinstance(loaded, dict)
+        else {"Version": "2012-10-17", "Id": f"{arn}/SQSDefaultPolicy"}
+    )
     statements = policy.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]
@@ -1132,9 +1152,11 @@ def _attributes(
     once however many messages carry it. None when a message has none."""
     if not message and not system and not trace_header:
         return None
+    key: tuple[Any, ...] | None
+    found: Attributes | None
     try:
-        key: tuple[Any, ...] | None = (_shape(message), _shape(system), trace_header)
-        found = _shared_attributes.get(key)  # type: ignore[arg-type]
+        key = (_shape(message), _shape(system), trace_header)
+        found = _shared_attributes.get(key)
     except (TypeError, AttributeError):  # an unhashable value: checked (and refused) below
         key = found = None
     if found is not None:

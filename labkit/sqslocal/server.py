@@ -1,7 +1,7 @@
 """HTTP edge of the local SQS service: a raw ASGI app served by uvicorn (httptools + uvloop).
 
-Why raw ASGI and not a framework: measured on the lab machine (DESIGN §9), a do-nothing ASGI app on
-uvicorn keeps up with boto3 itself, and every framework layer costs throughput on the hot path
+Why raw ASGI and not a framework: measured on the lab's 2-core machine, a do-nothing ASGI app on
+uvicorn keeps up with boto3 itself (benchmarks/sqs_throughput.py), and every framework layer costs throughput on the hot path
 (SendMessageBatch, ReceiveMessage, DeleteMessageBatch). The app only routes: AWS JSON requests (with
 `X-Amz-Target`) go to `protocol.Dispatcher`, form-encoded query-protocol requests (`Action=…`) to the
 same dispatcher through `query.py`, and a few lab-only endpoints live under `/_lab/` (see
@@ -23,6 +23,15 @@ from labkit.sqslocal.engine import Engine
 from labkit.sqslocal.errors import SqsError
 from labkit.sqslocal.protocol import Dispatcher, error_reply
 from labkit.sqslocal.query import error_reply as query_error_reply
+
+__all__ = [
+    "MAX_BODY",
+    "SqsApp",
+    "bind",
+    "build_engine",
+    "serve",
+]
+
 
 if TYPE_CHECKING:
     from labkit.sqslocal.journal import Journal
@@ -99,7 +108,7 @@ class SqsApp:
 
     async def query(
         self, scope: dict[str, Any], headers: dict[bytes, bytes], body: bytes, too_big: bool
-    ) -> tuple[int, list, bytes]:
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """A legacy query-protocol request: parameters from the URL and the form body."""
         if too_big:
             return query_error_reply(
@@ -117,7 +126,9 @@ class SqsApp:
         return await self.dispatcher.handle_query(params, scope["path"], host, trace)
 
     # ----- /_lab/ -----------------------------------------------------------------------------
-    def lab(self, method: str, path: str, body: bytes) -> tuple[int, list, bytes]:
+    def lab(
+        self, method: str, path: str, body: bytes
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         parts = [p for p in path.split("/") if p][1:]
         try:
             result = self._lab_route(method, parts, body)
@@ -183,7 +194,7 @@ def _json_body(body: bytes) -> dict[str, Any]:
     return payload
 
 
-def _json(status: int, payload: Any) -> tuple[int, list, bytes]:
+def _json(status: int, payload: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     return status, JSON, json.dumps(payload).encode()
 
 

@@ -220,6 +220,7 @@ class StandardStore:
     def _pop(self, host: int) -> Message | None:
         fresh, heap = self._hosts[host], self._returned[host]
         front = self._front
+        msg: Message | None
         while fresh or heap:
             if heap and (not fresh or heap[0][0] < front[host]):
                 msg = heapq.heappop(heap)[1]

@@ -18,7 +18,6 @@ that has left its queue is stored as a tombstone (see `_tombstone`).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import io
 import itertools
@@ -32,6 +31,18 @@ from pathlib import Path
 from typing import Any
 
 from labkit.sqslocal.message import GONE, HEAD, Message
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "SnapshotDamaged",
+    "SnapshotError",
+    "engine_state",
+    "read",
+    "restore",
+    "write",
+]
+
 
 FORMAT = "labkit-sqs-snapshot"
 # 2: messages stored compactly (message.py) and the retention index (retention.py); a version 1
@@ -51,12 +62,21 @@ class SnapshotDamaged(SnapshotError):
     """A snapshot whose bytes are not what was written (checksum, length or header)."""
 
 
-@functools.cache
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
 def _fields(cls: type) -> tuple[str, ...] | None:
     """The field names of a dataclass type (None for other types); cached, asked once per object."""
-    if not dataclasses.is_dataclass(cls):
-        return None
-    return tuple(f.name for f in dataclasses.fields(cls))
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        names = (
+            tuple(f.name for f in dataclasses.fields(cls))
+            if dataclasses.is_dataclass(cls)
+            else None
+        )
+        _FIELDS[cls] = names
+        return names
 
 
 def _rebuild(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
@@ -64,7 +84,7 @@ def _rebuild(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
 
     A class that reorganised its fields may define `upgrade_saved(saved) -> saved` to carry an
     older snapshot's fields over to where they live now (see `engine.Queue`)."""
-    obj = object.__new__(cls)
+    obj: object = object.__new__(cls)
     pairs: Iterable[tuple[str, Any]] = zip(names, values, strict=True)
     if names != _fields(cls):
         saved = dict(pairs)
