@@ -69,8 +69,10 @@ def serve(
     queues: Annotated[
         Path | None,
         typer.Option(
-            help="A Terraform directory (e.g. terraform/): the service creates the aws_sqs_queue "
-            "resources declared there, with their attributes, at start and on every reset."
+            help="A Terraform directory: the service creates the aws_sqs_queue resources declared "
+            "there, with their attributes, at start and on every reset. Default: the project's "
+            "terraform/ when there is one (the course's queues), else none.",
+            show_default=False,
         ),
     ] = None,
     data_dir: Annotated[
@@ -89,12 +91,15 @@ def serve(
     ] = DEFAULT_FSYNC,
 ) -> None:
     """Serve the AWS JSON SQS API on HOST:PORT, with the queues declared in --queues."""
+    from labkit.config import project_root
     from labkit.sqslocal.errors import SqsError
     from labkit.sqslocal.server import SqsApp, bind, build_engine
     from labkit.sqslocal.server import serve as run
 
     if not 0 <= port <= 65535:
         raise LabError(f"port {port} is not a TCP port", hint="use 1-65535, or 0 for a free one")
+    if queues is None and (project_root() / "terraform").is_dir():
+        queues = project_root() / "terraform"
     if queues is not None:
         config = dataclasses.replace(config, initial_queues=declared_queues(queues, config))
     try:
