@@ -4,11 +4,15 @@ Pure on purpose: time comes from an injected clock (plus a lab offset that `adva
 chance from an injected, seeded `random.Random`, so a run is reproducible, tests need no sleeps and a
 journal of calls replays to the same state. The server only translates HTTP to these calls.
 
+A queue's messages live in a `Store` (store.py) picked once, when the queue is created, by its
+kind; the rules that differ between standard and FIFO queues live in the stores, so the engine's
+calls read the same for both kinds.
+
 Cost per operation does not grow with queue depth: visible messages are indexed per virtual host
 (standard, see `standard.py`) or per group (FIFO, see `fifo.py`); delayed and in-flight messages sit
 in a timer heap keyed by the time they become visible; retention in a heap keyed by send time;
-de-duplication ids and receive attempts in dicts expired from time-ordered deques; receipt handles
-in a dict. Work that has come due is done lazily at the start of each call.
+FIFO de-duplication ids and receive attempts in dicts expired from time-ordered deques; receipt
+handles in a dict. Work that has come due is done lazily at the start of each call.
 """
 
 from __future__ import annotations
