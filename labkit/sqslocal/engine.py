@@ -236,6 +236,7 @@ class Engine:
         self.move_tasks: list[MoveTask] = []  # every task started since the last reset
         self._running: list[MoveTask] = []
         self._moving = False
+        self._shared_weights: list[float] | None = None  # see reset
         # Called with a queue name when a waiting receive should look again: a message became
         # visible, or the next delayed/in-flight message will become visible sooner than before.
         self.on_visible: Callable[[str], None] = lambda name: None
@@ -252,8 +253,15 @@ class Engine:
         self.deleted = {}
         self.move_tasks = []
         self._running = []
-        for name, attrs in self.config.initial_queues:
-            self.create_queue(name, dict(attrs))
+        # The queues the service starts with share one set of standard host weights, drawn when
+        # the first of them is created: declaring more queues (in Terraform) leaves the seeded
+        # story of the others as it was. A queue created later draws its own.
+        self._shared_weights = []
+        try:
+            for name, attrs in self.config.initial_queues:
+                self.create_queue(name, dict(attrs))
+        finally:
+            self._shared_weights = None
 
     @changes_state
     def advance(self, seconds: float) -> float:
@@ -377,12 +385,17 @@ class Engine:
         if kind is FifoStore:
             store = FifoStore()
         else:
-            store = StandardStore(
+            shared = self._shared_weights
+            standard = StandardStore(
                 self.rng,
                 self.config.hosts,
                 self.config.short_poll_fraction,
                 self.config.strict_order,
+                shared or None,
             )
+            if shared is not None and not shared:
+                shared.extend(standard.weights)
+            store = standard
         self.queues[name] = Queue(
             name=name,
             attributes=attrs,

@@ -51,15 +51,26 @@ class StandardStore:
     one_sample_per_receive: ClassVar[bool] = True  # what makes short polls come back short
 
     def __init__(
-        self, rng: random.Random, hosts: int, sample_fraction: float, strict_order: bool
+        self,
+        rng: random.Random,
+        hosts: int,
+        sample_fraction: float,
+        strict_order: bool,
+        weights: list[float] | None = None,
     ) -> None:
+        """`weights`: the hosts' weights, when they are shared with other queues (else drawn)."""
         self._rng = rng
         self.strict_order = strict_order
         count = 1 if strict_order else max(1, hosts)
-        self._build(count, count if strict_order else max(1, math.ceil(count * sample_fraction)))
+        sample = count if strict_order else max(1, math.ceil(count * sample_fraction))
+        self._build(count, sample, weights)
 
-    def _build(self, count: int, sample: int) -> None:
-        """Empty hosts, each with a fixed random weight (drawn here, in host order)."""
+    @property
+    def weights(self) -> list[float]:
+        return list(self._weights)
+
+    def _build(self, count: int, sample: int, weights: list[float] | None = None) -> None:
+        """Empty hosts, each with a fixed random weight (drawn here, in host order, unless given)."""
         rng = self._rng
         # Per host, messages in arrival order: first arrivals in a deque (they come in order, so
         # appending keeps it sorted: O(1)), messages back from flight in a heap keyed by their
@@ -72,7 +83,10 @@ class StandardStore:
         self._returned: list[list[tuple[int, Message]]] = [[] for _ in range(count)]
         self._front = [0] * count
         self._live = [0] * count
-        self._weights = [0.5 + rng.random() for _ in range(count)]
+        if weights is not None and len(weights) == count:
+            self._weights = list(weights)
+        else:
+            self._weights = [0.5 + rng.random() for _ in range(count)]
         self._sample = sample
 
     @staticmethod
