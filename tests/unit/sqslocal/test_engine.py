@@ -510,3 +510,18 @@ def test_deleted_messages_are_not_kept_until_retention_ends(engine: Engine) -> N
         engine.send_message(STD, f"Message {i}")
     drain(engine, STD, polls=1000)
     assert len(engine.queues[STD].retention) < 1500
+
+
+def test_more_declared_queues_leave_the_seeded_story_as_it_was(clock: FakeClock) -> None:
+    """Terraform may declare more queues; a lesson's seeded order on its own queue stays put."""
+
+    def story(queues: tuple) -> list[list[str]]:
+        engine = Engine(FakeClock(clock.t), random.Random(9), EngineConfig(initial_queues=queues))
+        for i in range(40):
+            engine.send_message(STD, f"m{i}")
+        return [[m.body for m in engine.receive_message(STD, 10)] for _ in range(8)]
+
+    alone = ((STD, ()),)
+    more = ((STD, ()), ("other", ()), ("other.fifo", (("FifoQueue", "true"),)), ("last", ()))
+    assert story(alone) == story(more)
+    assert any(len(batch) < 10 for batch in story(more))  # short polls: the model is still there
