@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.sqslocal.engine import Engine, EngineConfig
-from labkit.sqslocal.journal import COMPACT_BYTES, CountingRandom, JournaledEngine
+from labkit.sqslocal.journal import COMPACT_BYTES, CountingRandom, Journal
 from labkit.sqslocal.protocol import Dispatcher
 
 OLD_FORMAT_COMMIT = "72490b1"  # the last commit with the first journal format
@@ -58,7 +58,7 @@ class Clock:
 
 
 def new_engine(clock: Clock) -> Engine:
-    return Engine(clock, CountingRandom(6400), EngineConfig())
+    return Engine(clock, CountingRandom(6400), EngineConfig(initial_queues=((QUEUE, ()),)))
 
 
 def lifecycles(engine: Any, messages: int) -> float:
@@ -108,20 +108,23 @@ def timed(build: Callable[[], Any]) -> tuple[float, Any]:
 def measure_new(messages: int, scratch: Path) -> dict[str, float]:
     data = scratch / "new"
     clock = Clock()
-    live = JournaledEngine(new_engine(clock), data)
+    live = new_engine(clock)
+    live_journal = Journal(live, data)
     run_seconds = lifecycles(live, messages)
-    written = live.written
+    written = live_journal.written
     crashed = scratch / "new-crashed"
     shutil.copytree(data, crashed)  # as a SIGKILL would leave it
-    live.close()
-    start, _ = timed(lambda: JournaledEngine(new_engine(Clock(clock.t)), data))
+    live_journal.close()
+    start, _ = timed(lambda: Journal(new_engine(Clock(clock.t)), data))
 
     # The worst case: a crash just before a compaction (a snapshot + a journal at the bound).
     worst = scratch / "new-worst"
-    engine = JournaledEngine(new_engine(Clock(clock.t)), worst, compact_bytes=10**12)
-    while engine.written < COMPACT_BYTES:
+    engine = new_engine(Clock(clock.t))
+    worst_journal = Journal(engine, worst, compact_bytes=10**12)
+    while worst_journal.written < COMPACT_BYTES:
         lifecycles(engine, 1000)
-    engine._file.close()
+    assert worst_journal._file is not None
+    worst_journal._file.close()
     journal = worst / "sqs-journal.log"
     kept, size = [], 0
     for line in journal.read_bytes().splitlines(keepends=True):
@@ -130,15 +133,13 @@ def measure_new(messages: int, scratch: Path) -> dict[str, float]:
         kept.append(line)
         size += len(line)
     journal.write_bytes(b"".join(kept))
-    worst_start, worst_engine = timed(lambda: JournaledEngine(new_engine(Clock(clock.t)), worst))
+    worst_start, worst_engine = timed(lambda: Journal(new_engine(Clock(clock.t)), worst))
     return {
         "run": run_seconds,
         "journal written": written,
         "at rest": dir_bytes(data),
         "start": start,
-        "start after a crash": timed(lambda: JournaledEngine(new_engine(Clock(clock.t)), crashed))[
-            0
-        ],
+        "start after a crash": timed(lambda: Journal(new_engine(Clock(clock.t)), crashed))[0],
         "worst start": worst_start,
         "worst start records": worst_engine.replayed,
     }

@@ -51,6 +51,7 @@ def engine_bytes(n: int, with_attributes: bool) -> dict[str, float]:
     from labkit.sqslocal.engine import Engine
 
     engine = Engine(time.time, random.Random(1))
+    engine.create_queue("csse6400_prac")
     attributes = ATTRIBUTES if with_attributes else None
     engine.send_message("csse6400_prac", body(-1), message_attributes=attributes)  # warm up
     gc.collect()

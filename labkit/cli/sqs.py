@@ -3,40 +3,78 @@ AWS_ENDPOINT_URL_SQS); `labkit sqs reset|advance|metrics` drive its lab extensio
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import functools
+import inspect
+import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from labkit.errors import LabError
+from labkit.sqslocal.config import EngineConfig, QueueDeclaration, settings
 from labkit.sqslocal.journal.files import DEFAULT_FSYNC, FsyncPolicy
+
+__all__ = ["declared_queues", "register", "sqs_app"]
 
 sqs_app = typer.Typer(
     help="The local SQS service.", no_args_is_help=True, pretty_exceptions_enable=False
 )
 
 
+def _with_settings(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` with one option per `EngineConfig` setting, handed to it as `config`.
+
+    The options are derived from the settings' declaration (default, help, range), so a new
+    setting needs no edit here."""
+    own = inspect.signature(command, eval_str=True)
+    parameters = [p for p in own.parameters.values() if p.name != "config"]
+    names: list[str] = []
+    for declared, meta in settings():
+        bounds: dict[str, Any] = {}
+        if declared.type in ("int", "float"):
+            bounds = {"min": meta.minimum, "max": meta.maximum}
+        option = typer.Option(*([meta.flag] if meta.flag else []), help=meta.help, **bounds)
+        parameters.append(
+            inspect.Parameter(
+                declared.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=declared.default,
+                annotation=Annotated[type(declared.default), option],
+            )
+        )
+        names.append(declared.name)
+
+    @functools.wraps(command)
+    def with_config(**options: Any) -> None:
+        config = EngineConfig(**{name: options.pop(name) for name in names})
+        command(config=config, **options)
+
+    signature = own.replace(parameters=parameters)
+    with_config.__dict__["__signature__"] = signature  # what typer reads the options from
+    with_config.__annotations__ = {p.name: p.annotation for p in parameters}
+    return with_config
+
+
 @sqs_app.command()
+@_with_settings
 def serve(
+    config: EngineConfig,
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 9324,
-    seed: Annotated[int, typer.Option(help="Seed of the teaching model's RNG.")] = 6400,
-    hosts: Annotated[
-        int,
-        typer.Option(help="Virtual hosts a standard queue spreads messages over.", min=1, max=64),
-    ] = 5,
-    duplicate_rate: Annotated[
-        float,
+    queues: Annotated[
+        Path | None,
         typer.Option(
-            help="Chance a received standard message is left behind to come again.", min=0, max=1
+            help="A Terraform directory: the service creates the aws_sqs_queue resources declared "
+            "there, with their attributes, at start and on every reset. Default: the project's "
+            "terraform/ when there is one (the course's queues), else none.",
+            show_default=False,
         ),
-    ] = 0.01,
-    strict_order: Annotated[
-        bool,
-        typer.Option("--strict-order", help="Standard queues deliver in send order (no model)."),
-    ] = False,
+    ] = None,
     data_dir: Annotated[
         Path | None,
         typer.Option(
@@ -52,13 +90,18 @@ def serve(
         ),
     ] = DEFAULT_FSYNC,
 ) -> None:
-    """Serve the AWS JSON SQS API on HOST:PORT, starting with the course's two queues."""
-    from labkit.sqslocal.engine import EngineConfig
+    """Serve the AWS JSON SQS API on HOST:PORT, with the queues declared in --queues."""
+    from labkit.config import project_root
+    from labkit.sqslocal.errors import SqsError
     from labkit.sqslocal.server import SqsApp, bind, build_engine
     from labkit.sqslocal.server import serve as run
 
     if not 0 <= port <= 65535:
         raise LabError(f"port {port} is not a TCP port", hint="use 1-65535, or 0 for a free one")
+    if queues is None and (project_root() / "terraform").is_dir():
+        queues = project_root() / "terraform"
+    if queues is not None:
+        config = dataclasses.replace(config, initial_queues=declared_queues(queues, config))
     try:
         sock = bind(host, port)
     except OSError as exc:
@@ -68,11 +111,11 @@ def serve(
                 hint="is the SQS service already running (`labkit status`)? or pick --port",
             ) from None
         raise LabError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    config = EngineConfig(
-        seed=seed, hosts=hosts, duplicate_rate=duplicate_rate, strict_order=strict_order
-    )
     try:
-        engine = build_engine(config, data_dir, fsync)
+        engine, journal = build_engine(config, data_dir, fsync)
+    except SqsError as exc:  # a declared queue the service refuses
+        sock.close()
+        raise LabError(f"--queues {queues}: {exc.message}") from None
     except ValueError as exc:  # data written with other knobs, or a snapshot not to be trusted
         sock.close()
         raise LabError(str(exc), hint=getattr(exc, "hint", None)) from None
@@ -82,15 +125,33 @@ def serve(
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     print(f"SQS service listening on http://{shown}:{bound_port}", flush=True)
-    replayed = getattr(engine, "replayed", None)
-    if replayed:
-        print(f"replayed {replayed} journaled calls from {data_dir}", file=sys.stderr, flush=True)
-    for note in getattr(engine, "notes", ()):
-        print(note, file=sys.stderr, flush=True)
-    run(SqsApp(engine), sock)
+    if journal is not None:
+        if journal.replayed:
+            print(f"replayed {journal.replayed} journaled calls from {data_dir}", file=sys.stderr)
+        for note in journal.notes:
+            print(note, file=sys.stderr, flush=True)
+    run(SqsApp(engine, journal), sock)
 
 
-def _lab(method: str, path: str, payload: object | None = None) -> Any:
+def declared_queues(directory: Path, config: EngineConfig) -> tuple[QueueDeclaration, ...]:
+    """The aws_sqs_queue resources of a Terraform directory as the service creates them:
+    dead-letter queues first, redrive policies pointing at this service's ARNs."""
+    from labkit.terraform import queue_specs
+
+    if not directory.is_dir():
+        raise LabError(f"--queues {directory}: no such directory", hint="give terraform/")
+    declared: list[QueueDeclaration] = []
+    for spec in queue_specs(directory, region=config.region):
+        attributes = dict(spec.attributes)
+        if spec.dead_letter_target is not None:
+            policy = json.loads(attributes["RedrivePolicy"])
+            policy["deadLetterTargetArn"] = config.arn(spec.dead_letter_target)
+            attributes["RedrivePolicy"] = json.dumps(policy, separators=(",", ":"))
+        declared.append((spec.name, tuple(attributes.items())))
+    return tuple(declared)
+
+
+def _lab(method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
     """Call a /_lab/ endpoint of the running service (found like every other lab client finds it)."""
     from labkit.config import endpoints
     from labkit.sqslocal.lab_client import LabClient
@@ -100,7 +161,7 @@ def _lab(method: str, path: str, payload: object | None = None) -> Any:
 
 @sqs_app.command()
 def reset() -> None:
-    """Back to the start: only the course's queues, empty; RNG reseeded; clock offset 0."""
+    """Back to the start: only the queues it was started with, empty; RNG reseeded; clock offset 0."""
     result = _lab("POST", "reset")
     print(f"reset: queues {', '.join(result['queues'])}")
 

@@ -4,11 +4,15 @@ Pure on purpose: time comes from an injected clock (plus a lab offset that `adva
 chance from an injected, seeded `random.Random`, so a run is reproducible, tests need no sleeps and a
 journal of calls replays to the same state. The server only translates HTTP to these calls.
 
+A queue's messages live in a `Store` (store.py) picked once, when the queue is created, by its
+kind; the rules that differ between standard and FIFO queues live in the stores, so the engine's
+calls read the same for both kinds.
+
 Cost per operation does not grow with queue depth: visible messages are indexed per virtual host
-(standard, see `model.py`) or per group (FIFO, see `fifo.py`); delayed and in-flight messages sit
+(standard, see `standard.py`) or per group (FIFO, see `fifo.py`); delayed and in-flight messages sit
 in a timer heap keyed by the time they become visible; retention in a heap keyed by send time;
-de-duplication ids and receive attempts in dicts expired from time-ordered deques; receipt handles
-in a dict. Work that has come due is done lazily at the start of each call.
+FIFO de-duplication ids and receive attempts in dicts expired from time-ordered deques; receipt
+handles in a dict. Work that has come due is done lazily at the start of each call.
 """
 
 from __future__ import annotations
@@ -20,14 +24,15 @@ import json
 import random
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from hashlib import md5, sha256
+from hashlib import md5
 from typing import Any
 
 from labkit.sqslocal import moves
 from labkit.sqslocal import validation as check
-from labkit.sqslocal.changes import changes_state
+from labkit.sqslocal.changes import Recorder, changes_state, reads_state
+from labkit.sqslocal.config import EngineConfig
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.fifo import FifoStore
 from labkit.sqslocal.md5 import md5_of_attributes
@@ -42,9 +47,24 @@ from labkit.sqslocal.message import (
     format_id,
     pack,
 )
-from labkit.sqslocal.model import StandardStore
 from labkit.sqslocal.moves import MoveTask
 from labkit.sqslocal.retention import Retention
+from labkit.sqslocal.standard import StandardStore
+from labkit.sqslocal.store import Delivered, Store
+
+__all__ = [
+    "EVENT_NAMES",
+    "MAX_EVENTS",
+    "METRIC_NAMES",
+    "SENDER_ID",
+    "Engine",
+    "EngineConfig",
+    "Metrics",
+    "Queue",
+    "Received",
+    "SendResult",
+]
+
 
 SENDER_ID = "AIDALABKITLOCALSENDER"
 METRIC_NAMES = ("sent", "received", "deleted", "empty_receives", "dead_lettered", "expired")
@@ -65,23 +85,6 @@ _UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & (2**128 - 1)
 _UUID_SET = (0x8000 << 48) | (4 << 76)
 BUCKET_SECONDS = 60
 MAX_BUCKETS = 120
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Knobs of the service. Defaults show disorder and the odd duplicate on a 100-message demo."""
-
-    seed: int = 6400
-    hosts: int = 5
-    duplicate_rate: float = 0.01
-    strict_order: bool = False
-    short_poll_fraction: float = 0.6
-    account_id: str = "000000000000"
-    region: str = "us-east-1"
-    initial_queues: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-        ("csse6400_prac", ()),
-        ("csse6400_prac.fifo", (("FifoQueue", "true"), ("ContentBasedDeduplication", "true"))),
-    )
 
 
 @dataclass(frozen=True)
@@ -153,11 +156,10 @@ class Metrics:
 @dataclass
 class Queue:
     name: str
-    fifo: bool
     attributes: dict[str, str]
     created: float
     modified: float
-    store: StandardStore | FifoStore
+    store: Store  # chosen once, by the queue's kind, when the queue is created
     tags: dict[str, str] = field(default_factory=dict)
     timers: list[tuple[float, int, int, Message]] = field(default_factory=list)
     retention: Retention = field(default_factory=Retention)
@@ -165,12 +167,7 @@ class Queue:
     visible: int = 0
     inflight: int = 0
     delayed: int = 0
-    dedup: dict[str, tuple[float, str, str | None]] = field(default_factory=dict)
-    dedup_order: deque[tuple[float, str]] = field(default_factory=deque)
-    attempts: dict[str, tuple[float, list[tuple[Message, str]]]] = field(default_factory=dict)
-    attempt_order: deque[tuple[float, str]] = field(default_factory=deque)
     purged_at: float | None = None
-    next_sequence: int = 1
     metrics: Metrics = field(default_factory=Metrics)
     # (time, message id, event, receive_count, group_id), oldest first; see Engine.events. The id
     # is kept as its 16 bytes and shown as text only when the events are read.
@@ -189,6 +186,23 @@ class Queue:
         return int(self.attributes[name])
 
     @property
+    def fifo(self) -> bool:
+        return self.store.kind == FifoStore.kind
+
+    @staticmethod
+    def upgrade_saved(saved: dict[str, Any]) -> dict[str, Any]:
+        """A queue from a snapshot written when its FIFO windows (de-duplication ids, receive
+        attempts, the sequence counter) were kept here: they move into its FIFO store."""
+        store = saved.get("store")
+        if isinstance(store, FifoStore) and "dedup" in saved:
+            store.dedup = saved["dedup"]
+            store.dedup_order = saved["dedup_order"]
+            store.attempts = saved["attempts"]
+            store.attempt_order = saved["attempt_order"]
+            store.next_sequence = saved["next_sequence"]
+        return saved
+
+    @property
     def depth(self) -> int:
         return self.visible + self.inflight + self.delayed
 
@@ -198,7 +212,8 @@ def _name_from_arn(arn: str) -> str:
 
 
 class Engine:
-    """All queues of one service. Every public method reads the clock once and is one atomic step."""
+    """All queues of one service. Every public call that reads the clock is one step at one
+    instant (`changes_state`, `reads_state`), so a recorded call replays to the same state."""
 
     def __init__(
         self,
@@ -207,6 +222,9 @@ class Engine:
         config: EngineConfig | None = None,
     ) -> None:
         self.clock = clock
+        self.step_time: float | None = None  # the clock's reading for the call running now
+        self.step_unchanged = False  # the call running now found nothing to change
+        self.recorder: Recorder | None = None  # told of every call (the journal, if any)
         self.rng = rng
         self.config = config or EngineConfig()
         self.offset = 0.0
@@ -218,6 +236,7 @@ class Engine:
         self.move_tasks: list[MoveTask] = []  # every task started since the last reset
         self._running: list[MoveTask] = []
         self._moving = False
+        self._shared_weights: list[float] | None = None  # see reset
         # Called with a queue name when a waiting receive should look again: a message became
         # visible, or the next delayed/in-flight message will become visible sooner than before.
         self.on_visible: Callable[[str], None] = lambda name: None
@@ -226,7 +245,7 @@ class Engine:
     # ----- lab extensions -------------------------------------------------------------------
     @changes_state
     def reset(self) -> None:
-        """Back to the initial state: the course's queues, empty, RNG reseeded, clock offset 0."""
+        """Back to the initial state: the configured queues, empty; RNG reseeded; clock offset 0."""
         self.rng.seed(self.config.seed)
         self.offset = 0.0
         self.queues = {}
@@ -234,8 +253,15 @@ class Engine:
         self.deleted = {}
         self.move_tasks = []
         self._running = []
-        for name, attrs in self.config.initial_queues:
-            self.create_queue(name, dict(attrs))
+        # The queues the service starts with share one set of standard host weights, drawn when
+        # the first of them is created: declaring more queues (in Terraform) leaves the seeded
+        # story of the others as it was. A queue created later draws its own.
+        self._shared_weights = []
+        try:
+            for name, attrs in self.config.initial_queues:
+                self.create_queue(name, dict(attrs))
+        finally:
+            self._shared_weights = None
 
     @changes_state
     def advance(self, seconds: float) -> float:
@@ -248,9 +274,26 @@ class Engine:
             self.on_visible(name)
         return self.offset
 
-    def now(self) -> float:
-        return self.clock() + self.offset
+    def replay(self, t: float, action: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+        """Run a recorded call again at the instant it first ran (a journal's replay).
 
+        LookupError: `action` is none of the engine's calls."""
+        public = not action.startswith("_") and action != "replay"
+        method = getattr(self, action, None) if public else None
+        if not callable(method):
+            raise LookupError(action)
+        self.step_time = t
+        try:
+            method(*args, **kwargs)
+        finally:
+            self.step_time = None
+
+    def now(self) -> float:
+        """The service's time: one instant throughout a call (see `changes`), plus the lab offset."""
+        at = self.step_time
+        return (self.clock() if at is None else at) + self.offset
+
+    @reads_state
     def metrics(self, name: str) -> dict[str, Any]:
         queue = self._queue(name)
         self._tick(queue, self.now())
@@ -261,9 +304,10 @@ class Engine:
             "visible": queue.visible,
             "in_flight": queue.inflight,
             "delayed": queue.delayed,
-            "groups": len(queue.store.groups) if isinstance(queue.store, FifoStore) else None,
+            "groups": queue.store.group_count(),
         }
 
+    @reads_state
     def events(self, name: str) -> list[dict[str, Any]]:
         """What happened to each message of a queue, oldest first (the last MAX_EVENTS events).
 
@@ -297,7 +341,7 @@ class Engine:
 
     # ----- queues -------------------------------------------------------------------------
     def arn(self, name: str) -> str:
-        return f"arn:aws:sqs:{self.config.region}:{self.config.account_id}:{name}"
+        return self.config.arn(name)
 
     @changes_state
     def create_queue(
@@ -308,12 +352,9 @@ class Engine:
     ) -> str:
         check.queue_name(name)
         fifo = name.endswith(".fifo")
+        kind = FifoStore if fifo else StandardStore  # the one place a queue's kind is decided
         given = check.queue_attributes(attributes or {}, fifo=fifo, creating=True)
-        if fifo and given.get("FifoQueue") != "true":
-            # As on SQS: a .fifo name alone is not enough, the FifoQueue attribute must say so.
-            raise invalid(
-                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
-            )
+        kind.check_new(given)
         given.pop("FifoQueue", None)
         now = self.now()
         existing = self.queues.get(name)
@@ -328,37 +369,35 @@ class Engine:
             del self.deleted[name]
         if existing is not None:
             for key, value in given.items():
-                if existing.attributes.get(key, self._default(key, fifo)) != value:
+                default = check.DEFAULT_ATTRIBUTES.get(key, kind.defaults.get(key))
+                if existing.attributes.get(key, default) != value:
                     raise SqsError(
                         "QueueNameExists",
                         f"A queue already exists with the same name and a different value for attribute {key}",
                     )
             return name
-        attrs = dict(check.DEFAULT_ATTRIBUTES)
-        if fifo:
-            attrs.update(
-                ContentBasedDeduplication="false",
-                DeduplicationScope="queue",
-                FifoThroughputLimit="perQueue",
-            )
-        attrs.update(given)
+        attrs = {**check.DEFAULT_ATTRIBUTES, **kind.defaults, **given}
         _encryption(attrs, given)
-        self._check_fifo_combination(attrs, fifo)
+        kind.check_attributes(attrs)
         if attrs.get("RedrivePolicy"):
-            self._check_dlq(attrs["RedrivePolicy"], fifo)
-        store: StandardStore | FifoStore
-        if fifo:
+            self._check_dlq(attrs["RedrivePolicy"], kind.kind)
+        store: Store
+        if kind is FifoStore:
             store = FifoStore()
         else:
-            store = StandardStore(
+            shared = self._shared_weights
+            standard = StandardStore(
                 self.rng,
                 self.config.hosts,
                 self.config.short_poll_fraction,
                 self.config.strict_order,
+                shared or None,
             )
+            if shared is not None and not shared:
+                shared.extend(standard.weights)
+            store = standard
         self.queues[name] = Queue(
             name=name,
-            fifo=fifo,
             attributes=attrs,
             created=now,
             modified=now,
@@ -367,38 +406,13 @@ class Engine:
         )
         return name
 
-    @staticmethod
-    def _default(key: str, fifo: bool) -> str | None:
-        if key in check.DEFAULT_ATTRIBUTES:
-            return check.DEFAULT_ATTRIBUTES[key]
-        if fifo:
-            return {
-                "ContentBasedDeduplication": "false",
-                "DeduplicationScope": "queue",
-                "FifoThroughputLimit": "perQueue",
-            }.get(key)
-        return None
-
-    @staticmethod
-    def _check_fifo_combination(attrs: dict[str, str], fifo: bool) -> None:
-        if (
-            fifo
-            and attrs.get("FifoThroughputLimit") == "perMessageGroupId"
-            and attrs.get("DeduplicationScope") != "messageGroup"
-        ):
-            raise SqsError(
-                "InvalidAttributeValue",
-                "Invalid value for the parameter FifoThroughputLimit. Reason: perMessageGroupId "
-                "requires DeduplicationScope messageGroup.",
-            )
-
-    def _check_dlq(self, policy: str, fifo: bool) -> None:
+    def _check_dlq(self, policy: str, kind: str) -> None:
         target = self.queues.get(_name_from_arn(json.loads(policy)["deadLetterTargetArn"]))
         if target is None:
             raise invalid(
                 "Value for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
             )
-        if target.fifo != fifo:
+        if target.store.kind != kind:
             raise invalid(
                 "Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target owner queue "
                 "type must match the source queue type (standard or FIFO)."
@@ -454,21 +468,10 @@ class Engine:
         queue.retention.clear()
         queue.timers.clear()
         queue.receipts.clear()
-        queue.attempts.clear()
-        queue.attempt_order.clear()
-        queue.dedup.clear()  # as on SQS: an id used before the purge is accepted again
-        queue.dedup_order.clear()
+        queue.store.clear()
         queue.visible = queue.inflight = queue.delayed = 0
-        if queue.fifo:
-            queue.store = FifoStore()
-        else:
-            queue.store = StandardStore(
-                self.rng,
-                self.config.hosts,
-                self.config.short_poll_fraction,
-                self.config.strict_order,
-            )
 
+    @reads_state
     def get_queue_attributes(self, name: str, names: Iterable[str] | None = None) -> dict[str, str]:
         queue = self._queue(name)
         now = self.now()
@@ -489,9 +492,8 @@ class Engine:
             CreatedTimestamp=str(int(queue.created)),
             LastModifiedTimestamp=str(int(queue.modified)),
             QueueArn=self.arn(name),
+            **queue.store.implied_attributes,
         )
-        if queue.fifo:
-            values["FifoQueue"] = "true"
         if not queue.attributes.get("KmsMasterKeyId"):
             values.pop("KmsDataKeyReusePeriodSeconds", None)  # only shown with a KMS key
         return {k: v for k, v in values.items() if k in wanted and v != ""}
@@ -503,9 +505,9 @@ class Engine:
         given.pop("FifoQueue", None)  # FifoQueue=true on a FIFO queue changes nothing
         merged = {**queue.attributes, **given}
         _encryption(merged, given)
-        self._check_fifo_combination(merged, queue.fifo)
+        queue.store.check_attributes(merged)
         if given.get("RedrivePolicy"):
-            self._check_dlq(given["RedrivePolicy"], queue.fifo)
+            self._check_dlq(given["RedrivePolicy"], queue.store.kind)
         queue.attributes = merged
         queue.modified = self.now()
 
@@ -582,22 +584,25 @@ class Engine:
         self,
         source_arn: str,
         destination_arn: str | None = None,
-        max_per_second: int | None = None,
+        max_per_second: object = None,  # checked here: any JSON value may arrive
     ) -> str:
         """Start moving a dead-letter queue's messages back to their sources (or to a destination)."""
         now = self.now()
         self._run_moves(now)
         region, account = self.config.region, self.config.account_id
         source_name = moves.parse_arn(source_arn, "SourceArn", region, account)
-        if max_per_second is not None and (
-            isinstance(max_per_second, bool)
-            or not isinstance(max_per_second, int)
-            or not 1 <= max_per_second <= moves.MAX_RATE
-        ):
-            raise invalid(
-                "Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: You must "
-                f"enter a number that's between 1 and {moves.MAX_RATE}."
-            )
+        rate: int | None = None
+        if max_per_second is not None:
+            if (
+                isinstance(max_per_second, bool)
+                or not isinstance(max_per_second, int)
+                or not 1 <= max_per_second <= moves.MAX_RATE
+            ):
+                raise invalid(
+                    "Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: You "
+                    f"must enter a number that's between 1 and {moves.MAX_RATE}."
+                )
+            rate = max_per_second
         source = self.queues.get(source_name)
         if source is None:
             raise moves.not_found("SourceArn")
@@ -610,7 +615,7 @@ class Engine:
                 raise moves.not_found("DestinationArn")
             if target is source:
                 raise invalid("Source queue and destination queue cannot be the same.")
-            if target.fifo != source.fifo:
+            if target.store.kind != source.store.kind:
                 raise invalid("The destination queue must be the same type as the source queue.")
         if any(task.source == source_name for task in self._running):
             raise invalid(
@@ -624,7 +629,7 @@ class Engine:
             source=source_name,
             source_arn=self.arn(source_name),
             destination_arn=destination_arn,
-            rate=max_per_second,
+            rate=rate,
             started=now,
             pending=pending,
             to_move=len(pending),
@@ -634,6 +639,7 @@ class Engine:
         self._run_moves(now)
         return task.handle
 
+    @reads_state
     def list_message_move_tasks(
         self, source_arn: str, max_results: int | None = None
     ) -> list[dict[str, Any]]:
@@ -735,10 +741,7 @@ class Engine:
             moved.extra.receive_count = 0
             moved.extra.first_receive_at = None
             moved.extra.dlq_source_arn = None
-        if target.fifo:
-            extra = moved.more()
-            extra.sequence = self._sequence(target)
-            extra.dedup_id = moved.message_id
+        target.store.adopt(moved, self.rng)
         target.retention.add(moved, when, sent_now=True)
         target.log(when, moved, "moved")
         self._add_visible(target, moved)
@@ -772,80 +775,24 @@ class Engine:
             )
         if delay_seconds is not None:
             check.int_in("DelaySeconds", delay_seconds, 0, 900)
-        if queue.fifo:
-            return self._send_fifo(queue, now, encoded, delay_seconds, attrs, group_id, dedup_id)
-        if dedup_id is not None:
-            raise invalid(
-                "The request include parameter MessageDeduplicationId that is not valid for this queue type"
-            )
-        if group_id is not None:
-            check.dedup_id(group_id, "MessageGroupId")  # fair queues: accepted, no ordering
-        delay = queue.int_attr("DelaySeconds") if delay_seconds is None else delay_seconds
-        msg, md5_body = self._new_message(encoded, attrs, now)
-        if group_id is not None:
-            msg.more().group_id = group_id
-        self._enqueue(queue, msg, now, delay)
-        return _sent(msg, md5_body, attrs, None)
-
-    def _send_fifo(
-        self,
-        queue: Queue,
-        now: float,
-        body: bytes,
-        delay_seconds: int | None,
-        attrs: Attributes | None,
-        group_id: str | None,
-        dedup_id: str | None,
-    ) -> SendResult:
-        if delay_seconds:  # 0 is accepted: only a real per-message delay is refused
-            raise invalid(
-                "Value "
-                f"{delay_seconds} for parameter DelaySeconds is invalid. Reason: The request include "
-                "parameter that is not valid for this queue type."
-            )
-        if not group_id:
-            raise missing("The request must contain the parameter MessageGroupId.")
-        check.dedup_id(group_id, "MessageGroupId")
-        if dedup_id is None:
-            if queue.attributes.get("ContentBasedDeduplication") != "true":
-                raise invalid(
-                    "The queue should either have ContentBasedDeduplication enabled or "
-                    "MessageDeduplicationId provided explicitly"
-                )
-            dedup_id = sha256(body).hexdigest()
-        else:
-            check.dedup_id(dedup_id)
-        self._expire_dedup(queue, now)
-        key = dedup_id
-        if queue.attributes.get("DeduplicationScope") == "messageGroup":
-            key = f"{group_id}\x00{dedup_id}"
-        seen = queue.dedup.get(key)
-        if seen is not None:
+        store = queue.store
+        admitted = store.admit(queue.attributes, encoded, delay_seconds, group_id, dedup_id, now)
+        if admitted.duplicate_of is not None:
             # Accepted but not enqueued: SQS answers as if it had sent the first message again.
-            md5_body = md5(body, usedforsecurity=False).hexdigest()
+            message_id, sequence = admitted.duplicate_of
+            md5_body = md5(encoded, usedforsecurity=False).hexdigest()
             return SendResult(
-                seen[1],
+                message_id,
                 md5_body,
                 attrs.md5_message if attrs is not None else None,
                 attrs.md5_system if attrs is not None else None,
-                seen[2],
+                sequence,
             )
-        msg, md5_body = self._new_message(body, attrs, now)
-        extra = msg.more()
-        extra.group_id = group_id
-        extra.dedup_id = dedup_id
-        extra.sequence = self._sequence(queue)
-        expires = now + check.DEDUP_INTERVAL
-        queue.dedup[key] = (expires, msg.message_id, str(extra.sequence))
-        queue.dedup_order.append((expires, key))
-        self._enqueue(queue, msg, now, queue.int_attr("DelaySeconds"))
-        return _sent(msg, md5_body, attrs, str(extra.sequence))
-
-    def _sequence(self, queue: Queue) -> int:
-        # 20-digit, strictly increasing numbers like SQS's (not consecutive there either).
-        value = 18_000_000_000_000_000_000 + queue.next_sequence * 1000 + self.rng.randrange(1000)
-        queue.next_sequence += 1
-        return value
+        msg, md5_body = self._new_message(encoded, attrs, now)
+        sequence = store.stamp(msg, admitted, now, self.rng)
+        delay = queue.int_attr("DelaySeconds") if admitted.delay is None else admitted.delay
+        self._enqueue(queue, msg, now, delay)
+        return _sent(msg, md5_body, attrs, sequence)
 
     def _new_id(self) -> bytes:
         """A random (version 4) UUID's 16 bytes, drawn from the engine's RNG."""
@@ -867,8 +814,7 @@ class Engine:
             msg.state = DELAYED
             queue.delayed += 1
             self._set_timer(queue, msg, now + delay)
-            if queue.fifo:
-                queue.store.add(msg)  # type: ignore[union-attr]
+            queue.store.add(msg)
         else:
             self._add_visible(queue, msg)
 
@@ -876,10 +822,7 @@ class Engine:
         """Put a new message straight into its queue's visible store and wake long polls."""
         msg.state = VISIBLE
         queue.visible += 1
-        if queue.fifo:
-            queue.store.add(msg)  # type: ignore[union-attr]
-        else:
-            queue.store.push(msg)  # type: ignore[union-attr]
+        queue.store.add(msg)
         self.on_visible(queue.name)
 
     def _set_timer(self, queue: Queue, msg: Message, due: float) -> None:
@@ -912,24 +855,21 @@ class Engine:
             else visibility_timeout
         )
         self._tick(queue, now)
+        store = queue.store
         if attempt_id is not None:
-            if not queue.fifo:
-                attempt_id = None  # SQS ignores it on standard queues
-            else:
-                check.dedup_id(attempt_id, "ReceiveRequestAttemptId")
-                replay = self._replay_attempt(queue, attempt_id, now, timeout)
-                if replay is not None:
-                    return replay
-        limit = check.MAX_INFLIGHT_FIFO if queue.fifo else check.MAX_INFLIGHT_STANDARD
+            replayed = store.replay_attempt(attempt_id, now)
+            if replayed is not None:
+                for msg, _ in replayed:
+                    self._set_timer(queue, msg, now + timeout)
+                return [self._snapshot(queue, msg, receipt) for msg, receipt in replayed]
+        limit = store.max_inflight
         if queue.inflight >= limit:
             raise SqsError("OverLimit", f"Too many messages in flight (limit {limit}).")
-        out: list[tuple[Message, str]] = []
+        out: Delivered = []
+        visible_before = queue.visible
         dlq = self._dead_letter_target(queue)
         while len(out) < max_number:
-            if queue.fifo:
-                batch = queue.store.take(max_number - len(out))  # type: ignore[union-attr]
-            else:
-                batch = queue.store.take(max_number - len(out), long_poll)  # type: ignore[union-attr]
+            batch = store.take(max_number - len(out), long_poll)
             if not batch:
                 break
             for msg in batch:
@@ -940,17 +880,17 @@ class Engine:
                     self._dead_letter(queue, msg, dlq[0], now)
                     continue
                 out.append((msg, self._deliver(queue, msg, now, timeout)))
-            if not queue.fifo:
-                break  # one sampling per attempt: that is what makes short polls come back short
+            if store.one_sample_per_receive:
+                break
         if not out:
             if count_empty:
                 queue.metrics.add("empty_receives", now)
+            # nothing taken (none dead-lettered either): a journal need not keep this receive
+            self.step_unchanged = queue.visible == visible_before
             return []
         queue.metrics.add("received", now, len(out))
         if attempt_id is not None:
-            expires = now + check.RECEIVE_ATTEMPT_INTERVAL
-            queue.attempts[attempt_id] = (expires, out)
-            queue.attempt_order.append((expires, attempt_id))
+            store.remember_attempt(attempt_id, out, now)
         return [self._snapshot(queue, msg, receipt) for msg, receipt in out]
 
     def _deliver(self, queue: Queue, msg: Message, now: float, timeout: int) -> str:
@@ -964,18 +904,10 @@ class Engine:
         extra.receipts.append(receipt)
         queue.receipts[receipt] = msg
         self._set_timer(queue, msg, now + timeout)
-        if (
-            not queue.fifo
-            and self.config.duplicate_rate > 0
-            and self.rng.random() < self.config.duplicate_rate
-        ):
-            twin = msg.copy()
-            twin.more().receive_count = extra.receive_count - 1
-            twin.state = VISIBLE
+        twin = queue.store.left_behind(msg, self.config.duplicate_rate)
+        if twin is not None:
             queue.visible += 1
             queue.retention.add(twin, twin.sent_at, sent_now=True)
-            store: StandardStore = queue.store  # type: ignore[assignment]
-            store.push(twin, store.random_host())
         return receipt
 
     def _receipt(self, name: str, message_id: str) -> str:
@@ -996,25 +928,10 @@ class Engine:
             extra.receive_count,
             extra.first_receive_at,
             extra.group_id,
-            (extra.sequence, extra.dedup_id) if queue.fifo else None,
+            queue.store.sequencing(msg),
             trace["StringValue"] if trace is not None else None,
             extra.dlq_source_arn,
         )
-
-    def _replay_attempt(
-        self, queue: Queue, attempt_id: str, now: float, timeout: int
-    ) -> list[Received] | None:
-        self._expire_attempts(queue, now)
-        cached = queue.attempts.get(attempt_id)
-        if cached is None:
-            return None
-        delivered = cached[1]
-        if not all(m.state == INFLIGHT and m.receipts[-1] == r for m, r in delivered):
-            del queue.attempts[attempt_id]
-            return None
-        for msg, _ in delivered:
-            self._set_timer(queue, msg, now + timeout)
-        return [self._snapshot(queue, msg, receipt) for msg, receipt in delivered]
 
     def _dead_letter_target(self, queue: Queue) -> tuple[Queue, int] | None:
         policy = queue.attributes.get("RedrivePolicy")
@@ -1032,18 +949,11 @@ class Engine:
         queue.metrics.add("dead_lettered", now)
         queue.log(now, msg, "dead-lettered")
         moved = msg.copy()
-        extra = moved.more()
-        extra.dlq_source_arn = self.arn(queue.name)
-        if target.fifo:
-            extra.sequence = self._sequence(target)
-            # AWS: the DLQ's copy takes the message id as its de-duplication id, so two messages
-            # that shared a de-duplication id are both kept.
-            extra.dedup_id = msg.message_id
+        moved.more().dlq_source_arn = self.arn(queue.name)
+        target.store.adopt(moved, self.rng)
         self._tick(target, now)
-        # AWS: a standard queue's message keeps its enqueue time in the DLQ (its retention runs
-        # on), a FIFO queue's starts again when it is moved; SentTimestamp stays the send time.
-        enqueued = now if target.fifo else moved.sent_at
-        target.retention.add(moved, enqueued)
+        # SentTimestamp stays the send time; the retention start depends on the DLQ's kind
+        target.retention.add(moved, target.store.dead_letter_enqueued_at(moved, now))
         target.log(now, moved, "dead-lettered")
         self._add_visible(target, moved)
 
@@ -1065,18 +975,6 @@ class Engine:
             )
         return None
 
-    @staticmethod
-    def _current(msg: Message, receipt: str) -> bool:
-        """Whether a receipt handle is the one of the message's current receive, still in flight."""
-        return msg.state == INFLIGHT and msg.receipts[-1] == receipt
-
-    @staticmethod
-    def _expired(receipt: str) -> SqsError:
-        return invalid(
-            f"Value {receipt} for parameter ReceiptHandle is invalid. Reason: The receipt handle "
-            "has expired."
-        )
-
     @changes_state
     def delete_message(self, name: str, receipt: str) -> None:
         queue = self._queue(name)
@@ -1085,9 +983,7 @@ class Engine:
         msg = self._lookup_receipt(queue, receipt)
         if msg is None or msg.state == GONE:
             return  # deleting a message twice succeeds, as on SQS
-        if queue.fifo and not self._current(msg, receipt):
-            # FIFO: only the current receive may delete; the message stays for its next consumer.
-            raise self._expired(receipt)
+        queue.store.check_receipt(msg, receipt)
         self._remove(queue, msg)
         queue.metrics.add("deleted", now)
         queue.log(now, msg, "deleted")
@@ -1107,8 +1003,7 @@ class Engine:
                 f"Value {receipt} for parameter ReceiptHandle is invalid. Reason: Message does not "
                 "exist or is not available for visibility timeout change."
             )
-        if queue.fifo and not self._current(msg, receipt):
-            raise self._expired(receipt)
+        queue.store.check_receipt(msg, receipt)
         if now + timeout - msg.received_at > 43_200:
             raise invalid(
                 f"Value {timeout} for parameter VisibilityTimeout is invalid. Reason: Total "
@@ -1123,20 +1018,18 @@ class Engine:
             self._tick(queue, now)
 
     def _hide(self, queue: Queue, msg: Message) -> None:
-        """A visible standard message goes back in flight (its visibility was changed again)."""
-        store: StandardStore = queue.store  # type: ignore[assignment]
-        store.take_out(msg)
+        """A visible message goes back in flight (its visibility was changed again)."""
         queue.visible -= 1
         queue.inflight += 1
         msg.state = INFLIGHT
+        queue.store.hidden(msg)
 
     # ----- internal state changes ------------------------------------------------------------
     def _remove(self, queue: Queue, msg: Message) -> None:
         """A message leaves the queue for good (deleted, expired, dead-lettered)."""
-        if msg.state == VISIBLE:
+        was_visible = msg.state == VISIBLE
+        if was_visible:
             queue.visible -= 1
-            if not queue.fifo:
-                queue.store.discard(msg)  # type: ignore[union-attr]
         elif msg.state == INFLIGHT:
             queue.inflight -= 1
         elif msg.state == DELAYED:
@@ -1153,11 +1046,8 @@ class Engine:
             for receipt in msg.extra.receipts:
                 queue.receipts.pop(receipt, None)
             msg.extra.receipts.clear()
-        if queue.fifo:
-            store: FifoStore = queue.store  # type: ignore[assignment]
-            store.refresh(msg.group_id)  # type: ignore[arg-type]
-            if msg.group_id in store.ready:
-                self.on_visible(queue.name)  # the group is unblocked: wake long polls
+        if queue.store.removed(msg, was_visible):
+            self.on_visible(queue.name)  # e.g. a FIFO group is unblocked: wake long polls
 
     def _tick(self, queue: Queue, now: float) -> None:
         """Do what has come due, in the order it came due: delays and visibility timeouts end,
@@ -1196,29 +1086,10 @@ class Engine:
                 queue.log(timer_due, msg, "visible")
             msg.state = VISIBLE
             queue.visible += 1
-            if queue.fifo:
-                queue.store.refresh(msg.group_id)  # type: ignore[union-attr,arg-type]
-            else:
-                queue.store.push(msg)  # type: ignore[union-attr]
+            queue.store.became_visible(msg)
             woke = True
         if woke:
             self.on_visible(queue.name)
-
-    def _expire_dedup(self, queue: Queue, now: float) -> None:
-        order = queue.dedup_order
-        while order and order[0][0] <= now:
-            expires, key = order.popleft()
-            entry = queue.dedup.get(key)
-            if entry is not None and entry[0] == expires:
-                del queue.dedup[key]
-
-    def _expire_attempts(self, queue: Queue, now: float) -> None:
-        order = queue.attempt_order
-        while order and order[0][0] <= now:
-            expires, key = order.popleft()
-            entry = queue.attempts.get(key)
-            if entry is not None and entry[0] == expires:
-                del queue.attempts[key]
 
 
 def _page(
@@ -1260,14 +1131,17 @@ def _encryption(attrs: dict[str, str], given: dict[str, str]) -> None:
 
 def _policy(text: str, arn: str) -> dict[str, Any]:
     """A queue's policy document to add to (a new one, with AWS's default Id, when it has none)."""
-    policy: Any = None
+    loaded: Any = None
     if text:
         try:
-            policy = json.loads(text)
+            loaded = json.loads(text)
         except ValueError:
-            policy = None
-    if not isinstance(policy, dict):
-        policy = {"Version": "2012-10-17", "Id": f"{arn}/SQSDefaultPolicy"}
+            loaded = None
+    policy: dict[str, Any] = (
+        loaded
+        if isinstance(loaded, dict)
+        else {"Version": "2012-10-17", "Id": f"{arn}/SQSDefaultPolicy"}
+    )
     statements = policy.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]
@@ -1295,9 +1169,11 @@ def _attributes(
     once however many messages carry it. None when a message has none."""
     if not message and not system and not trace_header:
         return None
+    key: tuple[Any, ...] | None
+    found: Attributes | None
     try:
-        key: tuple[Any, ...] | None = (_shape(message), _shape(system), trace_header)
-        found = _shared_attributes.get(key)  # type: ignore[arg-type]
+        key = (_shape(message), _shape(system), trace_header)
+        found = _shared_attributes.get(key)
     except (TypeError, AttributeError):  # an unhashable value: checked (and refused) below
         key = found = None
     if found is not None:

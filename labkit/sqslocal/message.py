@@ -17,6 +17,20 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+__all__ = [
+    "DELAYED",
+    "GONE",
+    "HEAD",
+    "INFLIGHT",
+    "VISIBLE",
+    "Attributes",
+    "Extra",
+    "Message",
+    "format_id",
+    "pack",
+]
+
+
 DELAYED, VISIBLE, INFLIGHT, GONE = range(4)
 
 _ID, _MD5, _SENT = slice(0, 16), slice(16, 32), 32
@@ -93,7 +107,8 @@ class Message:
 
     @property
     def sent_at(self) -> float:
-        return _TIME.unpack_from(self.data, _SENT)[0]
+        sent: float = _TIME.unpack_from(self.data, _SENT)[0]
+        return sent
 
     @property
     def body(self) -> str:

@@ -32,6 +32,20 @@ from labkit.sqslocal.engine import Engine, Received
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.md5 import md5_of_attributes
 
+__all__ = [
+    "CONTENT_TYPE",
+    "TARGET_PREFIX",
+    "TRACE_KEY",
+    "Dispatcher",
+    "Reply",
+    "Waiters",
+    "error_reply",
+    "ok_reply",
+    "queue_name_from_url",
+    "service_model",
+]
+
+
 CONTENT_TYPE = "application/x-amz-json-1.0"
 TRACE_KEY = "__trace"  # where a request's X-Amzn-Trace-Id header travels to the send handlers
 TARGET_PREFIX = "AmazonSQS."
@@ -42,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 
 @cache
-def service_model():
+def service_model() -> Any:  # a botocore ServiceModel (botocore ships no type information)
     """botocore's SQS model (loaded once; it is what boto3 itself serialises from)."""
     return get_session().get_service_model("sqs")
 
@@ -264,7 +278,9 @@ class Dispatcher:
         self.engine = engine
         self.waiters = waiters or Waiters()
         engine.on_visible = self.waiters.notify
-        self._handlers: dict[str, Callable[[dict[str, Any], str], Awaitable[dict] | dict]] = {
+        self._handlers: dict[
+            str, Callable[[dict[str, Any], str], Awaitable[dict[str, Any]] | dict[str, Any]]
+        ] = {
             "CreateQueue": self.create_queue,
             "GetQueueUrl": self.get_queue_url,
             "ListQueues": self.list_queues,
@@ -361,7 +377,9 @@ class Dispatcher:
                 SqsError("InternalFailure", "The request processing has failed.")
             )
 
-    def _handler(self, action: str) -> Callable[[dict[str, Any], str], Awaitable[dict] | dict]:
+    def _handler(
+        self, action: str
+    ) -> Callable[[dict[str, Any], str], Awaitable[dict[str, Any]] | dict[str, Any]]:
         handler = self._handlers.get(action)
         if handler is None:
             if action in service_model().operation_names:
@@ -374,7 +392,7 @@ class Dispatcher:
     async def _run(
         self,
         action: str,
-        handler: Callable[[dict[str, Any], str], Awaitable[dict] | dict],
+        handler: Callable[[dict[str, Any], str], Awaitable[dict[str, Any]] | dict[str, Any]],
         payload: dict[str, Any],
         host: str,
         trace: str | None,
@@ -385,9 +403,9 @@ class Dispatcher:
         if trace:
             request[TRACE_KEY] = trace
         result = handler(request, host)
-        if asyncio.iscoroutine(result):
-            result = await result
-        return result  # type: ignore[return-value]
+        if isinstance(result, dict):
+            return result
+        return await result
 
     # ----- helpers ---------------------------------------------------------------------------
     def _url(self, host: str, name: str) -> str:
@@ -399,14 +417,14 @@ class Dispatcher:
         return name
 
     # ----- queues ----------------------------------------------------------------------------
-    def create_queue(self, r: dict[str, Any], host: str) -> dict:
+    def create_queue(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         name = self.engine.create_queue(r["QueueName"], r.get("Attributes"), r.get("tags"))
         return {"QueueUrl": self._url(host, name)}
 
-    def get_queue_url(self, r: dict[str, Any], host: str) -> dict:
+    def get_queue_url(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         return {"QueueUrl": self._url(host, self.engine.get_queue(r["QueueName"]))}
 
-    def list_queues(self, r: dict[str, Any], host: str) -> dict:
+    def list_queues(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         names, token = self.engine.list_queues(
             r.get("QueueNamePrefix", ""), r.get("MaxResults"), r.get("NextToken")
         )
@@ -417,35 +435,35 @@ class Dispatcher:
             out["NextToken"] = token
         return out
 
-    def delete_queue(self, r: dict[str, Any], host: str) -> dict:
+    def delete_queue(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.delete_queue(self._name(r))
         return {}
 
-    def purge_queue(self, r: dict[str, Any], host: str) -> dict:
+    def purge_queue(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.purge_queue(self._name(r))
         return {}
 
-    def get_queue_attributes(self, r: dict[str, Any], host: str) -> dict:
+    def get_queue_attributes(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         attrs = self.engine.get_queue_attributes(self._name(r), r.get("AttributeNames"))
         return {"Attributes": attrs} if attrs else {}
 
-    def set_queue_attributes(self, r: dict[str, Any], host: str) -> dict:
+    def set_queue_attributes(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.set_queue_attributes(self._name(r), r["Attributes"])
         return {}
 
-    def tag_queue(self, r: dict[str, Any], host: str) -> dict:
+    def tag_queue(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.tag_queue(self._name(r), r["Tags"])
         return {}
 
-    def untag_queue(self, r: dict[str, Any], host: str) -> dict:
+    def untag_queue(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.untag_queue(self._name(r), r["TagKeys"])
         return {}
 
-    def list_queue_tags(self, r: dict[str, Any], host: str) -> dict:
+    def list_queue_tags(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         tags = self.engine.list_queue_tags(self._name(r))
         return {"Tags": tags} if tags else {}
 
-    def list_dead_letter_source_queues(self, r: dict[str, Any], host: str) -> dict:
+    def list_dead_letter_source_queues(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         names, token = self.engine.list_dead_letter_source_queues(
             self._name(r), r.get("MaxResults"), r.get("NextToken")
         )
@@ -454,25 +472,25 @@ class Dispatcher:
             out["NextToken"] = token
         return out
 
-    def add_permission(self, r: dict[str, Any], host: str) -> dict:
+    def add_permission(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.add_permission(self._name(r), r["Label"], r["AWSAccountIds"], r["Actions"])
         return {}
 
-    def remove_permission(self, r: dict[str, Any], host: str) -> dict:
+    def remove_permission(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.remove_permission(self._name(r), r["Label"])
         return {}
 
     # ----- message move tasks ----------------------------------------------------------------
-    def start_message_move_task(self, r: dict[str, Any], host: str) -> dict:
+    def start_message_move_task(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         handle = self.engine.start_message_move_task(
             r["SourceArn"], r.get("DestinationArn"), r.get("MaxNumberOfMessagesPerSecond")
         )
         return {"TaskHandle": handle}
 
-    def list_message_move_tasks(self, r: dict[str, Any], host: str) -> dict:
+    def list_message_move_tasks(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         return {"Results": self.engine.list_message_move_tasks(r["SourceArn"], r.get("MaxResults"))}
 
-    def cancel_message_move_task(self, r: dict[str, Any], host: str) -> dict:
+    def cancel_message_move_task(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         moved = self.engine.cancel_message_move_task(r["TaskHandle"])
         return {"ApproximateNumberOfMessagesMoved": moved}
 
@@ -497,10 +515,10 @@ class Dispatcher:
             out["SequenceNumber"] = result.sequence_number
         return out
 
-    def send_message(self, r: dict[str, Any], host: str) -> dict:
+    def send_message(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         return self._send(self._name(r), r, r.get(TRACE_KEY))
 
-    def send_message_batch(self, r: dict[str, Any], host: str) -> dict:
+    def send_message_batch(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         name = self._name(r)
         entries = r["Entries"]
         check.batch_entry_ids([e["Id"] for e in entries], "SendMessageBatchRequestEntry")
@@ -526,7 +544,7 @@ class Dispatcher:
         trace = r.get(TRACE_KEY)
         return self._batch(entries, lambda e: self._send(name, e, trace))
 
-    async def receive_message(self, r: dict[str, Any], host: str) -> dict:
+    async def receive_message(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         name = self._name(r)
         queue = self.engine.queues[name]
         wait = r.get("WaitTimeSeconds")
@@ -564,35 +582,35 @@ class Dispatcher:
             ]
         }
 
-    def delete_message(self, r: dict[str, Any], host: str) -> dict:
+    def delete_message(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.delete_message(self._name(r), r["ReceiptHandle"])
         return {}
 
-    def delete_message_batch(self, r: dict[str, Any], host: str) -> dict:
+    def delete_message_batch(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         name = self._name(r)
         entries = r["Entries"]
         check.batch_entry_ids([e["Id"] for e in entries], "DeleteMessageBatchRequestEntry")
 
-        def one(e: dict[str, Any]) -> dict:
+        def one(e: dict[str, Any]) -> dict[str, Any]:
             self.engine.delete_message(name, e["ReceiptHandle"])
             return {}
 
         return self._batch(entries, one)
 
-    def change_message_visibility(self, r: dict[str, Any], host: str) -> dict:
+    def change_message_visibility(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.change_message_visibility(
             self._name(r), r["ReceiptHandle"], r["VisibilityTimeout"]
         )
         return {}
 
-    def change_message_visibility_batch(self, r: dict[str, Any], host: str) -> dict:
+    def change_message_visibility_batch(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         name = self._name(r)
         entries = r["Entries"]
         check.batch_entry_ids(
             [e["Id"] for e in entries], "ChangeMessageVisibilityBatchRequestEntry"
         )
 
-        def one(e: dict[str, Any]) -> dict:
+        def one(e: dict[str, Any]) -> dict[str, Any]:
             if e.get("VisibilityTimeout") is None:
                 raise missing("The request must contain the parameter VisibilityTimeout.")
             self.engine.change_message_visibility(name, e["ReceiptHandle"], e["VisibilityTimeout"])
@@ -601,7 +619,9 @@ class Dispatcher:
         return self._batch(entries, one)
 
     @staticmethod
-    def _batch(entries: list[dict[str, Any]], run: Callable[[dict[str, Any]], dict]) -> dict:
+    def _batch(
+        entries: list[dict[str, Any]], run: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]:
         successful, failed = [], []
         for entry in entries:
             try:
@@ -682,7 +702,7 @@ def _select_message_attributes(
     return {n: a for n, a in attrs.items() if n in exact or (prefixes and n.startswith(prefixes))}
 
 
-def _message_out(m: Received, system_names: set[str], attribute_names: list[str]) -> dict:
+def _message_out(m: Received, system_names: set[str], attribute_names: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "MessageId": m.message_id,
         "ReceiptHandle": m.receipt_handle,

@@ -27,6 +27,17 @@ from botocore.model import Shape
 
 from labkit.sqslocal.errors import SqsError, invalid
 
+__all__ = [
+    "ENTRY_NAMES",
+    "ITEM_NAMES",
+    "MEMBER_NAMES",
+    "NAMESPACE",
+    "error_reply",
+    "ok_reply",
+    "parse_request",
+]
+
+
 NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
 XML_TYPE = b"text/xml"
 
@@ -209,7 +220,7 @@ def _request_id() -> str:
 
 def ok_reply(
     action: str, shape: Shape | None, payload: Mapping[str, Any]
-) -> tuple[int, list, bytes]:
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     request_id = _request_id()
     out = [f'<?xml version="1.0"?><{action}Response xmlns="{NAMESPACE}">']
     if shape is not None:
@@ -221,7 +232,7 @@ def ok_reply(
     return 200, _headers(request_id), "".join(out).encode("utf-8", "replace")
 
 
-def error_reply(err: SqsError) -> tuple[int, list, bytes]:
+def error_reply(err: SqsError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     request_id = _request_id()
     code = _QUERY_CODES.get(err.shape) or err.query_code
     message = err.message

@@ -1,7 +1,7 @@
 """HTTP edge of the local SQS service: a raw ASGI app served by uvicorn (httptools + uvloop).
 
-Why raw ASGI and not a framework: measured on the lab machine (DESIGN §9), a do-nothing ASGI app on
-uvicorn keeps up with boto3 itself, and every framework layer costs throughput on the hot path
+Why raw ASGI and not a framework: measured on the lab's 2-core machine, a do-nothing ASGI app on
+uvicorn keeps up with boto3 itself (benchmarks/sqs_throughput.py), and every framework layer costs throughput on the hot path
 (SendMessageBatch, ReceiveMessage, DeleteMessageBatch). The app only routes: AWS JSON requests (with
 `X-Amz-Target`) go to `protocol.Dispatcher`, form-encoded query-protocol requests (`Action=…`) to the
 same dispatcher through `query.py`, and a few lab-only endpoints live under `/_lab/` (see
@@ -15,13 +15,26 @@ import random
 import socket
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from labkit.sqslocal.engine import Engine, EngineConfig
+from labkit.sqslocal.config import EngineConfig, shown
+from labkit.sqslocal.engine import Engine
 from labkit.sqslocal.errors import SqsError
 from labkit.sqslocal.protocol import Dispatcher, error_reply
 from labkit.sqslocal.query import error_reply as query_error_reply
+
+__all__ = [
+    "MAX_BODY",
+    "SqsApp",
+    "bind",
+    "build_engine",
+    "serve",
+]
+
+
+if TYPE_CHECKING:
+    from labkit.sqslocal.journal import Journal
 
 MAX_BODY = 8 * 1024 * 1024  # a 1 MiB batch, JSON-escaped, is at most about 3 MiB
 JSON = [(b"content-type", b"application/json")]
@@ -29,21 +42,22 @@ JSON = [(b"content-type", b"application/json")]
 
 def build_engine(
     config: EngineConfig, data_dir: Path | None = None, fsync: str | None = None
-) -> Engine:
+) -> tuple[Engine, Journal | None]:
+    """The service's engine; with a data dir, also the journal that keeps (and restored) its state."""
     engine = Engine(time.time, random.Random(config.seed), config)
     if data_dir is None:
-        return engine
-    from labkit.sqslocal.journal import DEFAULT_FSYNC, FsyncPolicy, JournaledEngine
+        return engine, None
+    from labkit.sqslocal.journal import DEFAULT_FSYNC, FsyncPolicy, Journal
 
-    policy = FsyncPolicy(fsync or DEFAULT_FSYNC)
-    return JournaledEngine(engine, data_dir, policy)  # type: ignore[return-value]
+    return engine, Journal(engine, data_dir, FsyncPolicy(fsync or DEFAULT_FSYNC))
 
 
 class SqsApp:
     """The ASGI application: one engine, one dispatcher, all in the event loop's thread."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, journal: Journal | None = None) -> None:
         self.engine = engine
+        self.journal = journal  # closed (compacted) on a clean shutdown
         self.dispatcher = Dispatcher(engine)
         self.dispatcher.warm_up()
         self.started = time.time()
@@ -94,7 +108,7 @@ class SqsApp:
 
     async def query(
         self, scope: dict[str, Any], headers: dict[bytes, bytes], body: bytes, too_big: bool
-    ) -> tuple[int, list, bytes]:
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """A legacy query-protocol request: parameters from the URL and the form body."""
         if too_big:
             return query_error_reply(
@@ -112,7 +126,9 @@ class SqsApp:
         return await self.dispatcher.handle_query(params, scope["path"], host, trace)
 
     # ----- /_lab/ -----------------------------------------------------------------------------
-    def lab(self, method: str, path: str, body: bytes) -> tuple[int, list, bytes]:
+    def lab(
+        self, method: str, path: str, body: bytes
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         parts = [p for p in path.split("/") if p][1:]
         try:
             result = self._lab_route(method, parts, body)
@@ -134,14 +150,7 @@ class SqsApp:
                     "uptime": time.time() - self.started,
                 }
             case "GET", ["config"]:
-                c = engine.config
-                return {
-                    "seed": c.seed,
-                    "hosts": c.hosts,
-                    "duplicate_rate": c.duplicate_rate,
-                    "strict_order": c.strict_order,
-                    "short_poll_fraction": c.short_poll_fraction,
-                }
+                return shown(engine.config)
             case "GET", ["clock"]:
                 return {"now": engine.now(), "offset": engine.offset}
             case "POST", ["clock", "advance"]:
@@ -185,7 +194,7 @@ def _json_body(body: bytes) -> dict[str, Any]:
     return payload
 
 
-def _json(status: int, payload: Any) -> tuple[int, list, bytes]:
+def _json(status: int, payload: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     return status, JSON, json.dumps(payload).encode()
 
 
@@ -244,6 +253,5 @@ def serve(app: SqsApp, sock: socket.socket) -> None:
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
-        close = getattr(app.engine, "close", None)  # a journal compacts on a clean shutdown
-        if close is not None:
-            close()
+        if app.journal is not None:
+            app.journal.close()  # compacts: the next start only loads a snapshot

@@ -15,6 +15,38 @@ from typing import Any
 
 from labkit.sqslocal.errors import SqsError, invalid, missing
 
+__all__ = [
+    "ALL_QUEUE_ATTRIBUTES",
+    "DEDUP_INTERVAL",
+    "DEFAULT_ATTRIBUTES",
+    "FIFO_ONLY",
+    "INT_ATTRIBUTES",
+    "MAX_BATCH_BYTES",
+    "MAX_BATCH_ENTRIES",
+    "MAX_INFLIGHT_FIFO",
+    "MAX_INFLIGHT_STANDARD",
+    "MAX_MESSAGE_ATTRIBUTES",
+    "MAX_POLICY_ACTIONS",
+    "OWNER_ONLY_ACTIONS",
+    "PURGE_INTERVAL",
+    "QUEUE_DELETE_INTERVAL",
+    "READ_ONLY",
+    "RECEIVE_ATTEMPT_INTERVAL",
+    "SETTABLE",
+    "SHAREABLE_ACTIONS",
+    "SYSTEM_ATTRIBUTES",
+    "ascii_int",
+    "batch_entry_ids",
+    "body",
+    "dedup_id",
+    "int_in",
+    "message_attributes",
+    "permission",
+    "queue_attributes",
+    "queue_name",
+    "redrive_policy",
+]
+
 MAX_BATCH_ENTRIES = 10
 MAX_BATCH_BYTES = 1_048_576
 MAX_MESSAGE_ATTRIBUTES = 10
@@ -272,7 +304,7 @@ def int_in(name: str, value: Any, low: int, high: int) -> int:
     return value
 
 
-def ascii_int(text: str) -> int | None:
+def ascii_int(text: object) -> int | None:
     """The integer a text holds, ASCII digits only ("²", "٣", "1_000", " 7" are not numbers)."""
     return int(text) if isinstance(text, str) and _ASCII_INT.fullmatch(text) else None
 

@@ -1,6 +1,8 @@
 """The same scenarios against moto server and the lab's SQS service, both over HTTP with boto3.
 
-Where moto follows AWS, both backends must give the same answer. Where it does not (DESIGN §5),
+Where moto follows AWS, both backends must give the same answer. Where it is known not to (it keeps
+standard queues in strict order, forgets de-duplication ids once a message is deleted, ignores
+ReceiveRequestAttemptId and DeduplicationScope, counts sizes in characters),
 the test states AWS's behaviour and moto's known deviation side by side and asserts each backend
 does what it is known to do: if moto is ever fixed, or ours regresses, the test says which.
 """
@@ -171,7 +173,7 @@ def test_purge_empties_the_queue(backend: Backend) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Where moto does not follow AWS (DESIGN §5): each backend does what it is known to do
+# Where moto does not follow AWS: each backend does what it is known to do
 # --------------------------------------------------------------------------------------------
 
 

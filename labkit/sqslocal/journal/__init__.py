@@ -4,12 +4,15 @@ The engine is deterministic given its clock, its seeded RNG and the sequence of 
 each call that changed state (with the time it ran at) after a snapshot rebuilds the exact state:
 messages, receipts, the RNG, de-duplication windows. The rules:
 
-* **Run first, record after.** A call is journalled only once the engine has accepted it, and before
-  its reply leaves, so a refused request can never leave a record behind and nothing acknowledged is
-  missing. Calls that change nothing are not written: reads (GetQueueUrl, GetQueueAttributes, …) and
-  the empty attempts of a long poll. A call that drew from the RNG while doing due work (a delayed
-  message becoming visible picks its host) is the one exception: it is recorded even if it is a read
-  or was refused, since the next call's message ids depend on it; replaying it does that work again.
+* **Run first, record after.** The journal is the engine's recorder (`labkit.sqslocal.changes`):
+  after each call the engine hands it the call, its arguments and the instant it ran at. A call is
+  journalled only once the engine has accepted it, and before its reply leaves, so a refused request
+  can never leave a record behind and nothing acknowledged is missing. Calls that change nothing are
+  not written: reads (GetQueueUrl, GetQueueAttributes, …) and receives that returned no message
+  (their only trace, the empty-receive counter, is kept by the next snapshot, not by the journal).
+  A call that drew from the RNG while doing due work (a delayed message becoming visible picks its
+  host; a short poll samples hosts) is the one exception: it is recorded even if it is a read, came
+  back empty or was refused, since later message ids depend on it; replaying it does that work again.
 * **Replay never dies on a record.** A call that fails on replay is logged and skipped, as it failed
   live. A damaged line (checksum, see `records`) stops the replay there: the service starts with
   everything before it and the rest is moved aside to a named file.
@@ -25,17 +28,16 @@ library knows about.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import logging
 import os
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labkit.sqslocal.changes import state_changing_actions
+from labkit.sqslocal.changes import Step
+from labkit.sqslocal.config import replayed
 from labkit.sqslocal.journal import legacy, snapshot
 from labkit.sqslocal.journal.files import (
     DEFAULT_FSYNC,
@@ -60,10 +62,12 @@ if TYPE_CHECKING:
     from labkit.sqslocal.engine import Engine
 
 __all__ = [
+    "COMPACT_BYTES",
     "DEFAULT_FSYNC",
+    "CountingRandom",
     "FsyncPolicy",
+    "Journal",
     "JournalMismatch",
-    "JournaledEngine",
     "SnapshotError",
 ]
 
@@ -79,7 +83,6 @@ VERSION = 2
 # its AOF): about 3,700 records, which replay in about half a second even on a busy 2-core machine
 # (benchmarks/sqs_journal.py), while a compaction of a small state costs a few milliseconds.
 COMPACT_BYTES = 512 * 1024
-KNOBS = ("seed", "hosts", "duplicate_rate", "strict_order", "short_poll_fraction")
 
 logger = logging.getLogger(__name__)
 
@@ -118,28 +121,9 @@ class CountingRandom(random.Random):
         super().setstate(state)
 
 
-class _PinnedClock:
-    def __init__(self, t: float) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def config_of(engine: Engine) -> dict[str, Any]:
-    return {knob: getattr(engine.config, knob) for knob in KNOBS}
-
-
-def _changed_nothing(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any) -> bool:
-    """An empty attempt inside a long poll: the server repeats it, only the last one counts."""
-    if name != "receive_message" or result:
-        return False
-    count_empty = kwargs.get("count_empty", args[5] if len(args) > 5 else True)
-    return count_empty is False
-
-
-class JournaledEngine:
-    """An Engine whose state-changing calls are journalled in `data_dir`; everything else passes through."""
+class Journal:
+    """Keeps an engine's state in `data_dir`: loads and replays what is there, then records the
+    engine's calls as its `recorder` until `close`."""
 
     def __init__(
         self,
@@ -148,22 +132,20 @@ class JournaledEngine:
         fsync: FsyncPolicy = DEFAULT_FSYNC,
         compact_bytes: int = COMPACT_BYTES,
     ) -> None:
-        object.__setattr__(self, "_engine", engine)
-        self._set(
-            _data_dir=private_dir(data_dir),
-            _fsync=FsyncPolicy(fsync),
-            _compact_bytes=compact_bytes,
-            _actions=state_changing_actions(type(engine)),
-            _wrappers={},
-            _knobs=config_of(engine),
-            _generation=0,
-            _snapshot_bytes=0,
-            _file=None,
-            replayed=0,  # records replayed at start
-            skipped=0,  # of which failed (as they did live) or were not engine calls
-            written=0,  # bytes journalled since start (across compactions)
-            notes=[],
-        )
+        self.engine = engine
+        self._data_dir = private_dir(data_dir)
+        self._fsync = FsyncPolicy(fsync)
+        self._compact_bytes = compact_bytes
+        self._none_by_default: dict[str, frozenset[str]] = {}
+        self._knobs = replayed(engine.config)  # saved with the journal, checked on restart
+        self._generation = 0
+        self._snapshot_bytes = 0
+        self._file: AppendFile | None = None
+        self.replayed = 0  # records replayed at start
+        self.skipped = 0  # of which failed (as they did live) or were not engine calls
+        self.written = 0  # bytes journalled since start (across compactions)
+        self.notes: list[str] = []
+        engine.recorder = None  # replay is not recorded again
         if not isinstance(engine.rng, CountingRandom):
             engine.rng = CountingRandom(engine.config.seed)
             engine.reset()  # rebuild the initial queues on the counting RNG (same seed, same state)
@@ -181,74 +163,51 @@ class JournaledEngine:
             self._replay_legacy(old)
         empty = self._replay(journal) if journal.exists() else False
         if loaded and empty and not old.exists():  # a clean shutdown left nothing to replay
-            self._set(_file=AppendFile(journal, self._fsync))
-            return
+            self._file = AppendFile(journal, self._fsync)
         # Otherwise start on a fresh snapshot: the next start is quick, and a stale, cut or
         # damaged journal is never appended to.
-        if self.compact() and old.exists():
+        elif self.compact() and old.exists():
             moved = old.with_name(old.name + ".migrated")
             os.replace(old, moved)
             if migrate:
                 self.notes.append(f"the old journal was migrated; it is kept as {moved}")
+        engine.recorder = self
 
-    def _set(self, **values: Any) -> None:
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
+    # ----- recording (the engine's recorder) -----------------------------------------------------
+    def mark(self) -> int:
+        """Before each call: the RNG's draw count, to see whether the call used chance."""
+        return self._rng().draws
 
-    # ----- pass-through with recording ---------------------------------------------------------
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._engine, name)
-        if name.startswith("_") or not callable(attr) or getattr(attr, "__self__", None) is None:
-            return attr
-        wrapper = self._wrappers.get(name)
-        if wrapper is None:
-            wrapper = self._wrappers[name] = self._recorded(name)
-        return wrapper
+    def record(self, mark: int, step: Step) -> None:
+        """After each call: journal it if it changed state or drew from the RNG."""
+        if not (step.changed or self._rng().draws != mark):
+            return
+        kwargs = step.kwargs
+        if kwargs:  # keyword arguments left at their default of None need no record
+            none_by_default = self._none_defaults(step.action)
+            kwargs = {k: v for k, v in kwargs.items() if v is not None or k not in none_by_default}
+        self._append(encode_record(step.t, step.action, step.args, kwargs, step.ok))
+        if step.action == "reset" and step.ok:
+            self.compact()  # nothing before a reset matters to the state after it
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._engine, name, value)
+    def _rng(self) -> CountingRandom:
+        rng = self.engine.rng
+        assert isinstance(rng, CountingRandom)  # set up so in __init__
+        return rng
 
-    def _recorded(self, name: str) -> Any:
-        changes = name in self._actions
-        # keyword arguments left at their default of None need no record
-        parameters = inspect.signature(getattr(self._engine, name)).parameters.values()
-        none_by_default = frozenset(p.name for p in parameters if p.default is None)
-
-        def record(t: float, args: tuple[Any, ...], kwargs: dict[str, Any], ok: bool) -> None:
-            if kwargs:
-                kwargs = {
-                    k: v for k, v in kwargs.items() if v is not None or k not in none_by_default
-                }
-            self._append(encode_record(t, name, args, kwargs, ok))
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            engine = self._engine
-            method = getattr(engine, name)
-            rng = engine.rng
-            draws = rng.draws
-            real_clock = engine.clock
-            t = real_clock()
-            engine.clock = lambda: t  # the call sees one instant, exactly as the replay will
-            try:
-                result = method(*args, **kwargs)
-            except Exception:
-                if engine.rng.draws != draws or engine.rng is not rng:
-                    record(t, args, kwargs, ok=False)
-                raise
-            finally:
-                engine.clock = real_clock
-            drew = engine.rng.draws != draws or engine.rng is not rng
-            if drew or (changes and not _changed_nothing(name, args, kwargs, result)):
-                record(t, args, kwargs, ok=True)
-                if name == "reset":
-                    self.compact()  # nothing before a reset matters to the state after it
-            return result
-
-        return call
+    def _none_defaults(self, action: str) -> frozenset[str]:
+        found = self._none_by_default.get(action)
+        if found is None:
+            parameters = inspect.signature(getattr(self.engine, action)).parameters.values()
+            found = frozenset(p.name for p in parameters if p.default is None)
+            self._none_by_default[action] = found
+        return found
 
     def _append(self, line: bytes) -> None:
+        if self._file is None:
+            raise RuntimeError("the journal is closed")
         self._file.append(line)
-        object.__setattr__(self, "written", self.written + len(line))
+        self.written += len(line)
         if self._file.size > max(self._compact_bytes, self._snapshot_bytes):
             self.compact()
 
@@ -261,8 +220,9 @@ class JournaledEngine:
     def _load_snapshot(self, path: Path) -> None:
         header, state = snapshot.read(path)
         self._check_config(header.get("config", {}), path)
-        snapshot.restore(self._engine, state)
-        self._set(_generation=int(header["generation"]), _snapshot_bytes=path.stat().st_size)
+        snapshot.restore(self.engine, state)
+        self._generation = int(header["generation"])
+        self._snapshot_bytes = path.stat().st_size
 
     def _recover_from_previous(self, damaged: Path, why: SnapshotDamaged) -> None:
         """Rebuild what a damaged snapshot held from the previous snapshot and its journal."""
@@ -283,7 +243,7 @@ class JournaledEngine:
 
     def _replay(self, path: Path) -> bool:
         """Replay a journal after the snapshot; True if it is current and holds no record."""
-        with path.open("rb") as lines, self._pinned_clock():
+        with path.open("rb") as lines:
             first = lines.readline()
             try:
                 header = decode_header(first)
@@ -304,7 +264,7 @@ class JournaledEngine:
                     f"{path} (generation {generation}) does not follow the snapshot "
                     f"(generation {self._generation}): the journal in between is missing"
                 )
-            self._set(_generation=generation)
+            self._generation = generation
             offset = len(first)
             for number, raw in enumerate(lines, start=2):
                 if not raw.endswith(b"\n"):
@@ -325,38 +285,24 @@ class JournaledEngine:
             self.notes.append(f"{path} has no old-format header: not replayed")
             return
         self._check_config(header.get("config", {}), path)
-        with self._pinned_clock():
-            for number, record in legacy.records(path):
-                self._apply(record, path, number)
+        for number, record in legacy.records(path):
+            self._apply(record, path, number)
 
     def _apply(self, record: Record, path: Path, number: int) -> None:
-        engine = self._engine
-        method = None if record.op.startswith("_") else getattr(engine, record.op, None)
-        if method is None or not callable(method):
+        """Run a record's call again at the instant it first ran."""
+        try:
+            self.engine.replay(record.t, record.op, record.args, record.kwargs)
+        except LookupError:
             self._skip(path, number, f"{record.op} is not an engine call")
             return
-        engine.clock.t = record.t  # pinned, see _pinned_clock
-        try:
-            method(*record.args, **record.kwargs)
         except Exception as exc:
             if record.ok:
                 self._skip(path, number, f"{record.op} failed on replay ({exc!r})")
-        self._set(replayed=self.replayed + 1)
-
-    @contextlib.contextmanager
-    def _pinned_clock(self) -> Iterator[None]:
-        """During replay the engine's clock reads the time of the record being replayed."""
-        engine = self._engine
-        real_clock = engine.clock
-        engine.clock = _PinnedClock(real_clock())
-        try:
-            yield
-        finally:
-            engine.clock = real_clock
+        self.replayed += 1
 
     def _skip(self, path: Path, number: int, why: str) -> None:
         logger.warning("%s line %d: %s; skipped, as it failed when it ran", path, number, why)
-        self._set(skipped=self.skipped + 1)
+        self.skipped += 1
 
     def _move_aside(self, path: Path, offset: int, number: int, why: str) -> None:
         """Keep the damaged record and everything after it in a file of its own; cut the journal."""
@@ -383,11 +329,11 @@ class JournaledEngine:
         """Snapshot the live state and start a fresh journal. False (journal kept) if it failed."""
         meta = {"generation": self._generation, "config": self._knobs, "time": time.time()}
         try:
-            chunks = snapshot.write(self._engine, meta)
+            chunks = snapshot.write(self.engine, meta)
         except Exception:  # e.g. a new engine field that cannot be pickled: keep journalling
             logger.exception("could not snapshot the SQS service's state; the journal is kept")
             held = self._file.size if self._file is not None else 0
-            self._set(_snapshot_bytes=2 * max(self._compact_bytes, held))  # not again at once
+            self._snapshot_bytes = 2 * max(self._compact_bytes, held)  # not again at once
             if self._file is None:
                 self._open_journal(fresh=False)
             return False
@@ -395,8 +341,7 @@ class JournaledEngine:
         if (folder / SNAPSHOT_FILE).exists() and (folder / JOURNAL_FILE).exists():
             link_atomically(folder / SNAPSHOT_FILE, folder / PREVIOUS_SNAPSHOT_FILE)
             link_atomically(folder / JOURNAL_FILE, folder / PREVIOUS_JOURNAL_FILE)
-        size = write_atomically(self._data_dir / SNAPSHOT_FILE, chunks)
-        self._set(_snapshot_bytes=size)
+        self._snapshot_bytes = write_atomically(self._data_dir / SNAPSHOT_FILE, chunks)
         self._open_journal(fresh=True)
         return True
 
@@ -414,13 +359,15 @@ class JournaledEngine:
                 "config": self._knobs,
             }
             write_atomically(path, [encode_header(header)])
-            self._set(_generation=generation)
-        self._set(_file=AppendFile(path, self._fsync))
+            self._generation = generation
+        self._file = AppendFile(path, self._fsync)
 
     def close(self) -> None:
         """Clean shutdown: compact (so the next start only loads a snapshot), then close the file."""
         if self._file is None:
             return
         self.compact()
-        self._file.close()
-        self._set(_file=None)
+        self.engine.recorder = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -18,7 +18,6 @@ that has left its queue is stored as a tombstone (see `_tombstone`).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import io
 import itertools
@@ -27,10 +26,23 @@ import os
 import pickle
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from labkit.sqslocal.message import GONE, HEAD, Message
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "SnapshotDamaged",
+    "SnapshotError",
+    "engine_state",
+    "read",
+    "restore",
+    "write",
+]
+
 
 FORMAT = "labkit-sqs-snapshot"
 # 2: messages stored compactly (message.py) and the retention index (retention.py); a version 1
@@ -50,32 +62,45 @@ class SnapshotDamaged(SnapshotError):
     """A snapshot whose bytes are not what was written (checksum, length or header)."""
 
 
-@functools.cache
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
 def _fields(cls: type) -> tuple[str, ...] | None:
     """The field names of a dataclass type (None for other types); cached, asked once per object."""
-    if not dataclasses.is_dataclass(cls):
-        return None
-    return tuple(f.name for f in dataclasses.fields(cls))
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        names = (
+            tuple(f.name for f in dataclasses.fields(cls))
+            if dataclasses.is_dataclass(cls)
+            else None
+        )
+        _FIELDS[cls] = names
+        return names
 
 
 def _rebuild(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
-    """A dataclass object from its saved fields, with defaults for fields added since."""
-    obj = cls.__new__(cls)
+    """A dataclass object from its saved fields, with defaults for fields added since.
+
+    A class that reorganised its fields may define `upgrade_saved(saved) -> saved` to carry an
+    older snapshot's fields over to where they live now (see `engine.Queue`)."""
+    obj: object = object.__new__(cls)
+    pairs: Iterable[tuple[str, Any]] = zip(names, values, strict=True)
     if names != _fields(cls):
-        saved = dict(zip(names, values, strict=True))
-        names, values = [], []  # type: ignore[assignment]
+        saved = dict(pairs)
+        upgrade = getattr(cls, "upgrade_saved", None)
+        if upgrade is not None:
+            saved = upgrade(saved)
+        kept: list[tuple[str, Any]] = []
         for f in dataclasses.fields(cls):
             if f.name in saved:
-                value = saved[f.name]
+                kept.append((f.name, saved[f.name]))
             elif f.default is not dataclasses.MISSING:
-                value = f.default
+                kept.append((f.name, f.default))
             elif f.default_factory is not dataclasses.MISSING:
-                value = f.default_factory()
-            else:
-                continue
-            names.append(f.name)  # type: ignore[attr-defined]
-            values.append(value)  # type: ignore[attr-defined]
-    for name, value in zip(names, values, strict=True):
+                kept.append((f.name, f.default_factory()))
+        pairs = kept
+    for name, value in pairs:
         object.__setattr__(obj, name, value)
     return obj
 
@@ -89,8 +114,18 @@ def _tombstone(head: bytes = b"") -> Message:
     return Message(head, state=GONE)
 
 
+# Classes that moved since a snapshot may have been written: (module, name) then -> now
+_MOVED = {
+    ("labkit.sqslocal.model", "StandardStore"): ("labkit.sqslocal.standard", "StandardStore"),
+}
+
+
 class _Unpickler(pickle.Unpickler):
-    """The snapshot's reader (kept as a class: the place to map names of an older format)."""
+    """The snapshot's reader: maps the names of classes that moved since an older snapshot."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        module, name = _MOVED.get((module, name), (module, name))
+        return super().find_class(module, name)
 
 
 class _Pickler(pickle.Pickler):
@@ -112,7 +147,9 @@ def engine_state(engine: Any) -> dict[str, Any]:
     return {
         name: value
         for name, value in vars(engine).items()
-        if not callable(value) and not isinstance(value, _LOCKS) and name != "config"
+        if not callable(value)
+        and not isinstance(value, _LOCKS)
+        and name not in ("config", "recorder", "step_time")
     }
 
 

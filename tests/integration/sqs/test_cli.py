@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
+
+import boto3
+
+from labkit.sqslocal.config import settings
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -30,17 +36,55 @@ def test_port_taken_is_one_clear_error() -> None:
 
 
 def test_serve_help_lists_the_knobs() -> None:
-    result = run("serve", "--help")
+    result = subprocess.run(
+        [sys.executable, "-m", "labkit.cli", "sqs", "serve", "--help"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
     assert result.returncode == 0
-    for option in (
-        "--port",
-        "--seed",
-        "--hosts",
-        "--duplicate-rate",
-        "--strict-order",
-        "--data-dir",
-    ):
+    derived = [meta.flag or "--" + declared.name.replace("_", "-") for declared, meta in settings()]
+    assert {"--seed", "--hosts", "--duplicate-rate", "--strict-order"} <= set(derived)
+    for option in ("--port", "--data-dir", "--queues", *derived):
         assert option in result.stdout
+
+
+def test_queues_come_from_a_terraform_directory(start_sqs_server, tmp_path: Path) -> None:
+    """`--queues DIR` creates what DIR declares (DLQ first, redrive policy on this service's
+    ARN), and a reset brings exactly those back."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_sqs_queue" "orders" {\n'
+        '  name = "orders.fifo"\n'
+        "  fifo_queue = true\n"
+        "  content_based_deduplication = true\n"
+        "  redrive_policy = jsonencode({\n"
+        "    deadLetterTargetArn = aws_sqs_queue.dead.arn\n"
+        "    maxReceiveCount = 2\n"
+        "  })\n"
+        "}\n"
+        'resource "aws_sqs_queue" "dead" {\n'
+        '  name = "orders-dlq.fifo"\n'
+        "  fifo_queue = true\n"
+        "}\n"
+    )
+    server = start_sqs_server("--queues", str(tmp_path), "--region", "eu-west-1")
+    assert server.lab("POST", "reset")["queues"] == ["orders-dlq.fifo", "orders.fifo"]
+    sqs = boto3.client(
+        "sqs", region_name="eu-west-1", endpoint_url=server.url,
+        aws_access_key_id="test", aws_secret_access_key="test",
+    )  # fmt: skip
+    url = sqs.get_queue_url(QueueName="orders.fifo")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ContentBasedDeduplication"] == "true"
+    assert json.loads(attributes["RedrivePolicy"]) == {
+        "deadLetterTargetArn": "arn:aws:sqs:eu-west-1:000000000000:orders-dlq.fifo",
+        "maxReceiveCount": 2,
+    }
+
+
+def test_a_missing_queues_directory_is_one_clear_line(tmp_path: Path) -> None:
+    result = run("serve", "--port", "0", "--queues", str(tmp_path / "nope"))
+    assert result.returncode == 1
+    assert "no such directory" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def run_against(url: str, *args: str) -> subprocess.CompletedProcess:

@@ -9,14 +9,20 @@ from typing import Any
 
 import pytest
 
+from labkit.sqslocal.config import settings
 from labkit.sqslocal.lab_client import LabCallError
+from labkit.terraform import queue_specs
+from tests.fixtures.sqs import TERRAFORM
 
 STD = "csse6400_prac"
+DECLARED = {spec.name for spec in queue_specs(TERRAFORM)}  # what the fixture's --queues declares
 
 
 def test_health_and_config(sqs: Any, sqs_server) -> None:
     assert sqs_server.lab("GET", "health")["status"] == "ok"
-    assert sqs_server.lab("GET", "config")["seed"] == 6400
+    config = sqs_server.lab("GET", "config")
+    assert config["seed"] == 6400
+    assert set(config) == {declared.name for declared, _ in settings()}
 
 
 def test_metrics_like_the_console(sqs: Any, sqs_server) -> None:
@@ -32,7 +38,7 @@ def test_metrics_like_the_console(sqs: Any, sqs_server) -> None:
     assert metrics["totals"]["empty_receives"] == 1
     assert metrics["buckets"] and metrics["buckets"][-1]["sent"] == 1
     listing = sqs_server.lab("GET", "queues")["queues"]
-    assert {q["queue"] for q in listing} == {STD, STD + ".fifo"}
+    assert {q["queue"] for q in listing} == DECLARED
 
 
 def test_clock_advance_moves_service_time(sqs: Any, sqs_server) -> None:
@@ -45,7 +51,7 @@ def test_reset_forgets_everything(sqs: Any, sqs_server) -> None:
     sqs.create_queue(QueueName="temporary")
     sqs_server.reset()
     names = {u.rsplit("/", 1)[1] for u in sqs.list_queues()["QueueUrls"]}
-    assert names == {STD, STD + ".fifo"}
+    assert names == DECLARED >= {STD, STD + ".fifo"}
     assert sqs_server.lab("GET", "clock")["offset"] == 0
 
 

@@ -6,13 +6,18 @@ from typing import Any
 
 import pytest
 
+from labkit.terraform import queue_specs
+from tests.fixtures.sqs import TERRAFORM
+
 STD = "csse6400_prac"
 FIFO = "csse6400_prac.fifo"
 
 
 def test_course_queues_are_there_from_the_start(sqs: Any) -> None:
+    """The fixture starts the service with --queues terraform/: what Terraform declares is there."""
     urls = sqs.list_queues()["QueueUrls"]
-    assert {u.rsplit("/", 1)[1] for u in urls} == {STD, FIFO}
+    assert {u.rsplit("/", 1)[1] for u in urls} == {spec.name for spec in queue_specs(TERRAFORM)}
+    assert {STD, FIFO, "ical", "ical-dlq"} <= {u.rsplit("/", 1)[1] for u in urls}
     attrs = sqs.get_queue_attributes(
         QueueUrl=sqs.get_queue_url(QueueName=FIFO)["QueueUrl"], AttributeNames=["All"]
     )["Attributes"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 
 import pytest
 
-from labkit.sqslocal.engine import Engine
+from labkit.sqslocal.engine import Engine, EngineConfig
 from labkit.sqslocal.errors import SqsError
+from tests.unit.sqslocal.conftest import COURSE_QUEUES, FakeClock
 
 STD = "csse6400_prac"
 FIFO = "csse6400_prac.fifo"
@@ -334,13 +336,46 @@ def test_dlq_must_exist_and_be_of_the_same_type(engine: Engine) -> None:
 
 
 # ----- queues, attributes, tags, purge, lab extensions ---------------------------------------------
-def test_course_queues_exist_at_start(engine: Engine) -> None:
-    assert engine.list_queues() == ([FIFO, STD], None) or engine.list_queues()[0] == sorted(
-        [STD, FIFO]
-    )
+def test_configured_queues_exist_at_start_and_after_reset(engine: Engine) -> None:
+    declared = sorted(name for name, _ in COURSE_QUEUES)
+    assert {STD, FIFO} <= set(declared)
+    assert engine.list_queues() == (declared, None)
     assert engine.get_queue_attributes(FIFO, ["ContentBasedDeduplication"]) == {
         "ContentBasedDeduplication": "true"
     }
+    engine.create_queue("extra")
+    engine.delete_queue(STD)
+    engine.reset()
+    assert engine.list_queues() == (declared, None)
+
+
+def test_an_engine_without_configured_queues_starts_with_none(clock: FakeClock) -> None:
+    engine = Engine(clock, random.Random(1), EngineConfig())
+    assert engine.list_queues() == ([], None)
+    engine.create_queue("mine")
+    engine.reset()
+    assert engine.list_queues() == ([], None)
+
+
+def test_configured_dead_letter_queues_come_first(clock: FakeClock) -> None:
+    config = EngineConfig(
+        initial_queues=(
+            ("dlq", ()),
+            (
+                "work",
+                (
+                    (
+                        "RedrivePolicy",
+                        json.dumps(
+                            {"deadLetterTargetArn": EngineConfig().arn("dlq"), "maxReceiveCount": 1}
+                        ),
+                    ),
+                ),
+            ),
+        )
+    )
+    engine = Engine(clock, random.Random(1), config)
+    assert engine.list_dead_letter_source_queues("dlq") == (["work"], None)
 
 
 def test_create_existing_queue_with_other_attributes_is_refused(engine: Engine) -> None:
@@ -423,7 +458,7 @@ def test_reset_restores_the_initial_state(engine: Engine) -> None:
     engine.send_message(STD, "a")
     engine.advance(100)
     engine.reset()
-    assert sorted(engine.list_queues()[0]) == sorted([STD, FIFO])
+    assert engine.list_queues()[0] == sorted(name for name, _ in COURSE_QUEUES)
     assert engine.offset == 0
     assert engine.get_queue_attributes(STD, ["ApproximateNumberOfMessages"]) == {
         "ApproximateNumberOfMessages": "0"
@@ -475,3 +510,18 @@ def test_deleted_messages_are_not_kept_until_retention_ends(engine: Engine) -> N
         engine.send_message(STD, f"Message {i}")
     drain(engine, STD, polls=1000)
     assert len(engine.queues[STD].retention) < 1500
+
+
+def test_more_declared_queues_leave_the_seeded_story_as_it_was(clock: FakeClock) -> None:
+    """Terraform may declare more queues; a lesson's seeded order on its own queue stays put."""
+
+    def story(queues: tuple) -> list[list[str]]:
+        engine = Engine(FakeClock(clock.t), random.Random(9), EngineConfig(initial_queues=queues))
+        for i in range(40):
+            engine.send_message(STD, f"m{i}")
+        return [[m.body for m in engine.receive_message(STD, 10)] for _ in range(8)]
+
+    alone = ((STD, ()),)
+    more = ((STD, ()), ("other", ()), ("other.fifo", (("FifoQueue", "true"),)), ("last", ()))
+    assert story(alone) == story(more)
+    assert any(len(batch) < 10 for batch in story(more))  # short polls: the model is still there

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from labkit.sqslocal.engine import Engine
 from labkit.sqslocal.protocol import Dispatcher
-from tests.unit.sqslocal.conftest import FakeClock
+from tests.unit.sqslocal.conftest import FakeClock, course_config
 
 ACTIONS = [
     "CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "PurgeQueue", "GetQueueAttributes",
@@ -44,7 +44,7 @@ payloads = st.dictionaries(st.sampled_from(KEYS), values, max_size=6)
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(action=st.sampled_from(ACTIONS), payload=payloads)
 def test_any_payload_gets_a_clean_answer(action: str, payload: dict) -> None:
-    dispatcher = Dispatcher(Engine(FakeClock(), random.Random(0)))
+    dispatcher = Dispatcher(Engine(FakeClock(), random.Random(0), course_config()))
     status, _headers, body = asyncio.run(
         dispatcher.handle(f"AmazonSQS.{action}", json.dumps(payload).encode(), "h:1")
     )

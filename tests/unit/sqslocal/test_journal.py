@@ -18,19 +18,18 @@ from pathlib import Path
 import pytest
 
 from labkit.sqslocal.changes import state_changing_actions
-from labkit.sqslocal.engine import Engine, EngineConfig
+from labkit.sqslocal.engine import Engine
 from labkit.sqslocal.errors import SqsError
 from labkit.sqslocal.journal import (
     JOURNAL_FILE,
     SNAPSHOT_FILE,
-    JournaledEngine,
     JournalMismatch,
     SnapshotError,
     snapshot,
 )
 from labkit.sqslocal.journal.records import decode_record, encode_record
-from tests.unit.sqslocal.conftest import FakeClock
-from tests.unit.sqslocal.state import fingerprint
+from tests.unit.sqslocal.conftest import FakeClock, course_config
+from tests.unit.sqslocal.state import fingerprint, journal_of, journalled
 
 STD = "csse6400_prac"
 FIFO = "csse6400_prac.fifo"
@@ -38,21 +37,21 @@ BINARY = {"b": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xff"}}
 
 
 def fresh(clock: FakeClock, seed: int = 5) -> Engine:
-    return Engine(clock, random.Random(seed), EngineConfig(seed=seed, duplicate_rate=0.3))
+    return Engine(clock, random.Random(seed), course_config(seed=seed, duplicate_rate=0.3))
 
 
-def restart(data_dir: Path, clock: FakeClock, seed: int = 5, crash: bool = True) -> JournaledEngine:
+def restart(data_dir: Path, clock: FakeClock, seed: int = 5, crash: bool = True) -> Engine:
     """A new service on a copy of `data_dir` as it is now (the old one keeps running: a crash)."""
     copy = data_dir.with_name(data_dir.name + f"-copy{len(list(data_dir.parent.iterdir()))}")
     shutil.copytree(data_dir, copy)
-    return JournaledEngine(fresh(FakeClock(clock.t), seed), copy if crash else data_dir)
+    return journalled(fresh(FakeClock(clock.t), seed), copy if crash else data_dir)
 
 
 def journal_lines(data_dir: Path) -> list[bytes]:
     return (data_dir / JOURNAL_FILE).read_bytes().splitlines(keepends=True)
 
 
-def busy(live: JournaledEngine, clock: FakeClock) -> list:
+def busy(live: Engine, clock: FakeClock) -> list:
     """A bit of everything: sends (binary attributes), receives, a delete, FIFO, tags, time."""
     for i in range(30):
         live.send_message(STD, f"Message {i}", message_attributes=BINARY)
@@ -69,10 +68,12 @@ def busy(live: JournaledEngine, clock: FakeClock) -> list:
 
 def test_a_restart_rebuilds_the_same_state(tmp_path: Path) -> None:
     clock = FakeClock()
-    live = JournaledEngine(fresh(clock), tmp_path / "data")
+    live = journalled(fresh(clock), tmp_path / "data")
     got = busy(live, clock)
     again = restart(tmp_path / "data", clock)
-    assert again.replayed == 37  # 31 sends, receive, delete, FIFO send, create, tag, advance
+    assert (
+        journal_of(again).replayed == 37
+    )  # 31 sends, receive, delete, FIFO send, create, tag, advance
     assert fingerprint(again) == fingerprint(live)
     # the next receives pick the same messages: RNG and indexes are where they were
     assert [m.body for m in again.receive_message(STD, 10, long_poll=True)] == [
@@ -84,19 +85,19 @@ def test_a_restart_rebuilds_the_same_state(tmp_path: Path) -> None:
 
 def test_a_clean_close_leaves_a_snapshot_and_an_empty_journal(tmp_path: Path) -> None:
     clock = FakeClock()
-    live = JournaledEngine(fresh(clock), tmp_path / "data")
+    live = journalled(fresh(clock), tmp_path / "data")
     busy(live, clock)
     before = fingerprint(live)
-    live.close()
+    journal_of(live).close()
     assert len(journal_lines(tmp_path / "data")) == 1  # the header only
-    again = JournaledEngine(fresh(FakeClock(clock.t)), tmp_path / "data")
-    assert again.replayed == 0
+    again = journalled(fresh(FakeClock(clock.t)), tmp_path / "data")
+    assert journal_of(again).replayed == 0
     assert fingerprint(again) == before
 
 
 def test_only_accepted_calls_that_change_state_are_recorded(tmp_path: Path) -> None:
     clock = FakeClock()
-    live = JournaledEngine(fresh(clock), tmp_path / "data")
+    live = journalled(fresh(clock), tmp_path / "data")
     start = len(journal_lines(tmp_path / "data"))
     with pytest.raises(SqsError):
         live.send_message("nope", "x")
@@ -110,6 +111,8 @@ def test_only_accepted_calls_that_change_state_are_recorded(tmp_path: Path) -> N
     live.list_queue_tags(STD)
     live.metrics(STD)
     live.receive_message(FIFO, 1, long_poll=True, count_empty=False)  # a long poll's empty attempt
+    live.receive_message(FIFO, 10)  # an empty receive: nothing returned, nothing changed
+    live.receive_message(STD, 10, long_poll=True)  # no standard host asked: no chance drawn
     assert len(journal_lines(tmp_path / "data")) == start
     live.send_message(STD, "kept")
     assert [decode_record(line).op for line in journal_lines(tmp_path / "data")[start:]] == [
@@ -121,7 +124,7 @@ def test_a_read_that_draws_from_the_rng_is_recorded(tmp_path: Path) -> None:
     """A delayed standard message picks its host when it becomes visible, during whatever call
     notices: that draw must happen at the same point on replay, or later message ids differ."""
     clock = FakeClock()
-    live = JournaledEngine(fresh(clock), tmp_path / "data")
+    live = journalled(fresh(clock), tmp_path / "data")
     live.send_message(STD, "delayed", delay_seconds=2)
     clock.tick(3)
     live.get_queue_attributes(STD, ["All"])  # the delay ends here, the host is drawn here
@@ -141,13 +144,13 @@ def test_a_read_that_draws_from_the_rng_is_recorded(tmp_path: Path) -> None:
 )
 def test_user_data_cannot_pose_as_the_format(tmp_path: Path, call: str, args: tuple) -> None:
     clock = FakeClock()
-    live = JournaledEngine(fresh(clock), tmp_path / "data")
+    live = journalled(fresh(clock), tmp_path / "data")
     live.send_message(STD, "acknowledged")
     with contextlib.suppress(SqsError):  # accepted or refused: either way nothing is poisoned
         getattr(live, call)(*args)
     live.send_message(STD, "after")
     again = restart(tmp_path / "data", clock)
-    assert again.skipped == 0
+    assert journal_of(again).skipped == 0
     assert fingerprint(again) == fingerprint(live)
 
 
@@ -161,12 +164,12 @@ def test_binary_values_round_trip_and_stay_bytes() -> None:
 
 def test_a_torn_last_line_is_cut(tmp_path: Path) -> None:
     clock = FakeClock()
-    live = JournaledEngine(fresh(clock), tmp_path / "data")
+    live = journalled(fresh(clock), tmp_path / "data")
     live.send_message(STD, "kept")
     with (tmp_path / "data" / JOURNAL_FILE).open("ab") as f:
         f.write(b'0badc0de {"t": 1, "op": "send_mes')
     again = restart(tmp_path / "data", clock)
-    assert again.replayed == 1 and again.notes == []
+    assert journal_of(again).replayed == 1 and journal_of(again).notes == []
     assert fingerprint(again) == fingerprint(live)
 
 
@@ -176,7 +179,7 @@ def test_a_damaged_record_stops_replay_there_and_the_rest_is_kept_aside(
 ) -> None:
     clock = FakeClock()
     data = tmp_path / "data"
-    live = JournaledEngine(fresh(clock), data)
+    live = journalled(fresh(clock), data)
     for i in range(3):
         live.send_message(STD, f"before {i}")
     good = fingerprint(live)
@@ -191,15 +194,15 @@ def test_a_damaged_record_stops_replay_there_and_the_rest_is_kept_aside(
         lines.insert(4, b"this is not a record\n")
     (data / JOURNAL_FILE).write_bytes(b"".join(lines))
     with caplog.at_level(logging.WARNING):
-        again = JournaledEngine(fresh(FakeClock(clock.t)), data)
-    assert again.replayed == 3
+        again = journalled(fresh(FakeClock(clock.t)), data)
+    assert journal_of(again).replayed == 3
     assert fingerprint(again) == good  # everything before the damage, nothing after
     (aside,) = data.glob(f"{JOURNAL_FILE}.damaged-*")
     assert aside.read_bytes() == b"".join(lines[4:])
     assert f"{data / JOURNAL_FILE} line 5" in caplog.text and aside.name in caplog.text
     assert "seed" not in caplog.text
     again.send_message(STD, "new")  # and the service carries on journalling
-    assert JournaledEngine(fresh(FakeClock(clock.t)), data).replayed == 1
+    assert journal_of(journalled(fresh(FakeClock(clock.t)), data)).replayed == 1
 
 
 def test_a_call_that_fails_on_replay_is_logged_and_skipped(
@@ -207,7 +210,7 @@ def test_a_call_that_fails_on_replay_is_logged_and_skipped(
 ) -> None:
     clock = FakeClock()
     data = tmp_path / "data"
-    live = JournaledEngine(fresh(clock), data)
+    live = journalled(fresh(clock), data)
     live.send_message(STD, "one")
     with (data / JOURNAL_FILE).open("ab") as f:  # e.g. written by a version with other rules
         f.write(encode_record(clock.t, "send_message", ("no-such-queue", "x"), {}))
@@ -215,8 +218,8 @@ def test_a_call_that_fails_on_replay_is_logged_and_skipped(
         f.write(encode_record(clock.t, "no_such_action", (), {}))
         f.write(encode_record(clock.t, "send_message", (STD, "two"), {}))
     with caplog.at_level(logging.WARNING):
-        again = JournaledEngine(fresh(FakeClock(clock.t)), data)
-    assert again.skipped == 3
+        again = journalled(fresh(FakeClock(clock.t)), data)
+    assert journal_of(again).skipped == 3
     assert again.get_queue_attributes(STD, ["ApproximateNumberOfMessages"]) == {
         "ApproximateNumberOfMessages": "2"
     }
@@ -224,14 +227,14 @@ def test_a_call_that_fails_on_replay_is_logged_and_skipped(
 
 
 def test_other_knobs_are_refused(tmp_path: Path) -> None:
-    JournaledEngine(fresh(FakeClock()), tmp_path).close()
+    journal_of(journalled(fresh(FakeClock()), tmp_path)).close()
     with pytest.raises(JournalMismatch):
-        JournaledEngine(fresh(FakeClock(), seed=6), tmp_path)
+        journalled(fresh(FakeClock(), seed=6), tmp_path)
 
 
 def test_a_reset_compacts(tmp_path: Path) -> None:
     clock = FakeClock()
-    live = JournaledEngine(fresh(clock), tmp_path / "data")
+    live = journalled(fresh(clock), tmp_path / "data")
     for i in range(50):
         live.send_message(STD, f"Message {i}")
     live.reset()
@@ -244,7 +247,7 @@ def test_a_reset_compacts(tmp_path: Path) -> None:
 def test_the_journal_is_compacted_past_its_size_bound(tmp_path: Path) -> None:
     clock = FakeClock()
     data = tmp_path / "data"
-    live = JournaledEngine(fresh(clock), data, compact_bytes=20_000)
+    live = journalled(fresh(clock), data, compact_bytes=20_000)
     for i in range(2_000):
         live.send_message(STD, f"Message {i}")
         for m in live.receive_message(STD, 1, long_poll=True):
@@ -253,7 +256,7 @@ def test_the_journal_is_compacted_past_its_size_bound(tmp_path: Path) -> None:
     # Compacted whenever it outgrew both the bound and the last snapshot (as Redis's AOF rewrite).
     bound = max(20_000, (data / SNAPSHOT_FILE).stat().st_size)
     assert (data / JOURNAL_FILE).stat().st_size <= bound + 500
-    assert live._generation > 2
+    assert journal_of(live)._generation > 2
     again = restart(data, clock)
     assert fingerprint(again) == fingerprint(live)
 
@@ -261,23 +264,23 @@ def test_the_journal_is_compacted_past_its_size_bound(tmp_path: Path) -> None:
 def test_a_crash_between_snapshot_and_fresh_journal_replays_nothing_twice(tmp_path: Path) -> None:
     clock = FakeClock()
     data = tmp_path / "data"
-    live = JournaledEngine(fresh(clock), data)
+    live = journalled(fresh(clock), data)
     for i in range(5):
         live.send_message(STD, f"Message {i}")
     old_journal = (data / JOURNAL_FILE).read_bytes()
-    live.compact()
+    journal_of(live).compact()
     (data / JOURNAL_FILE).write_bytes(old_journal)  # as if the new journal never got written
     again = restart(data, clock)
-    assert again.replayed == 0
+    assert journal_of(again).replayed == 0
     assert fingerprint(again) == fingerprint(live)
 
 
 def test_the_data_dir_is_private(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir(mode=0o755)
-    live = JournaledEngine(fresh(FakeClock()), data)
+    live = journalled(fresh(FakeClock()), data)
     live.send_message(STD, "secret")
-    live.close()
+    journal_of(live).close()
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     for path in data.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
@@ -286,24 +289,24 @@ def test_the_data_dir_is_private(tmp_path: Path) -> None:
 def test_a_damaged_snapshot_is_rebuilt_from_the_previous_generation(tmp_path: Path) -> None:
     clock = FakeClock()
     data = tmp_path / "data"
-    live = JournaledEngine(fresh(clock), data, compact_bytes=3_000)
+    live = journalled(fresh(clock), data, compact_bytes=3_000)
     for i in range(300):  # several compactions
         live.send_message(STD, f"Message {i}", message_attributes=BINARY)
-    assert live._generation > 3
+    assert journal_of(live)._generation > 3
     path = data / SNAPSHOT_FILE
     raw = bytearray(path.read_bytes())
     raw[-5] ^= 0xFF
     path.write_bytes(bytes(raw))
     again = restart(data, clock)
     assert fingerprint(again) == fingerprint(live)
-    assert any("damaged" in note and "rebuilt" in note for note in again.notes)
+    assert any("damaged" in note and "rebuilt" in note for note in journal_of(again).notes)
 
 
 def test_a_damaged_snapshot_without_a_previous_one_or_a_foreign_one_is_refused(
     tmp_path: Path,
 ) -> None:
     data = tmp_path / "data"
-    JournaledEngine(fresh(FakeClock()), data).close()
+    journal_of(journalled(fresh(FakeClock()), data)).close()
     for previous in data.glob("*.previous.*"):
         previous.unlink()
     path = data / SNAPSHOT_FILE
@@ -311,10 +314,10 @@ def test_a_damaged_snapshot_without_a_previous_one_or_a_foreign_one_is_refused(
     raw[-5] ^= 0xFF
     path.write_bytes(bytes(raw))
     with pytest.raises(SnapshotError, match="damaged"):
-        JournaledEngine(fresh(FakeClock()), data)
+        journalled(fresh(FakeClock()), data)
     path.chmod(0o666)
     with pytest.raises(SnapshotError, match="not private"):
-        JournaledEngine(fresh(FakeClock()), data)
+        journalled(fresh(FakeClock()), data)
 
 
 def test_the_old_journal_format_is_migrated_and_its_poison_skipped(tmp_path: Path) -> None:
@@ -333,8 +336,8 @@ def test_the_old_journal_format_is_migrated_and_its_poison_skipped(tmp_path: Pat
          "k": {"message_attributes": {"b": {"DataType": "Binary", "BinaryValue": {"$b64": "AQ=="}}}}},
     ]  # fmt: skip
     (data / "sqs-journal.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
-    again = JournaledEngine(fresh(FakeClock(clock.t)), data)
-    assert again.skipped == 1  # the poisoned tag_queue
+    again = journalled(fresh(FakeClock(clock.t)), data)
+    assert journal_of(again).skipped == 1  # the poisoned tag_queue
     assert again.get_queue_attributes(STD, ["ApproximateNumberOfMessages"]) == {
         "ApproximateNumberOfMessages": "2"
     }
@@ -358,7 +361,7 @@ def test_the_state_changing_actions_are_the_marked_ones() -> None:
 def test_the_fsync_policy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str, at_once: int
 ) -> None:
-    live = JournaledEngine(fresh(FakeClock()), tmp_path, fsync=policy)
+    live = journalled(fresh(FakeClock()), tmp_path, fsync=policy)
     synced: list[int] = []
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
@@ -370,7 +373,7 @@ def test_the_fsync_policy(
         while not synced and time.monotonic() < deadline:
             time.sleep(0.05)
         assert synced  # the background thread synced it
-    live._file.close()
+    journal_of(live)._file.close()
 
 
 @dataclass
@@ -402,7 +405,7 @@ def test_a_snapshot_from_before_a_field_was_added_still_loads(
 
 def test_permissions_and_move_tasks_survive_a_restart(tmp_path: Path) -> None:
     clock = FakeClock()
-    live = JournaledEngine(fresh(clock), tmp_path / "data")
+    live = journalled(fresh(clock), tmp_path / "data")
     live.add_permission(STD, "reader", ["123456789012"], ["ReceiveMessage"])
     live.create_queue("dlq", {})
     dlq_arn = live.arn("dlq")

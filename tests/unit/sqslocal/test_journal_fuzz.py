@@ -15,11 +15,10 @@ import shutil
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from labkit.sqslocal.engine import Engine, EngineConfig
-from labkit.sqslocal.journal import JournaledEngine
+from labkit.sqslocal.engine import Engine
 from labkit.sqslocal.protocol import Dispatcher
-from tests.unit.sqslocal.conftest import FakeClock
-from tests.unit.sqslocal.state import fingerprint, scratch_dir
+from tests.unit.sqslocal.conftest import FakeClock, course_config
+from tests.unit.sqslocal.state import fingerprint, journal_of, journalled, scratch_dir
 from tests.unit.sqslocal.test_fuzz import ACTIONS, KEYS, QUEUE_URLS
 
 keys = st.sampled_from([*KEYS, "$b64"])
@@ -36,7 +35,7 @@ requests = st.tuples(st.sampled_from(ACTIONS), st.dictionaries(keys, values, max
 
 
 def engine(clock: FakeClock) -> Engine:
-    return Engine(clock, random.Random(3), EngineConfig(seed=3))
+    return Engine(clock, random.Random(3), course_config(seed=3))
 
 
 REDRIVE = {
@@ -60,7 +59,7 @@ def test_any_requests_leave_a_data_dir_that_restarts_to_the_same_state(calls: li
     clock = FakeClock()
     data_dir = scratch_dir()
     try:
-        live = JournaledEngine(engine(clock), data_dir)
+        live = journalled(engine(clock), data_dir)
         dispatcher = Dispatcher(live)  # type: ignore[arg-type]
 
         async def run() -> None:
@@ -70,8 +69,8 @@ def test_any_requests_leave_a_data_dir_that_restarts_to_the_same_state(calls: li
                 clock.tick(1)
 
         asyncio.run(run())
-        again = JournaledEngine(engine(FakeClock(clock.t)), data_dir)  # a crash: no close
-        assert again.skipped == 0
+        again = journalled(engine(FakeClock(clock.t)), data_dir)  # a crash: no close
+        assert journal_of(again).skipped == 0
         assert fingerprint(again) == fingerprint(live)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -16,10 +16,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from labkit.sqslocal.engine import Engine, EngineConfig
-from labkit.sqslocal.journal import JournaledEngine
-from tests.unit.sqslocal.conftest import FakeClock
-from tests.unit.sqslocal.state import fingerprint, scratch_dir
+from labkit.sqslocal.engine import Engine
+from tests.unit.sqslocal.conftest import FakeClock, course_config
+from tests.unit.sqslocal.state import fingerprint, journal_of, journalled, scratch_dir
 
 STD = "csse6400_prac"
 FIFO = "csse6400_prac.fifo"
@@ -30,7 +29,7 @@ class EngineMachine(RuleBasedStateMachine):
         super().__init__()
         self.clock = FakeClock()
         self.data_dir = scratch_dir()
-        self.engine = JournaledEngine(self.new_engine(), self.data_dir, compact_bytes=4_000)
+        self.engine = journalled(self.new_engine(), self.data_dir, compact_bytes=4_000)
         self.engine.set_queue_attributes(STD, {"VisibilityTimeout": "5"})
         self.engine.set_queue_attributes(FIFO, {"VisibilityTimeout": "5"})
         self.counter = 0
@@ -44,7 +43,7 @@ class EngineMachine(RuleBasedStateMachine):
 
     def new_engine(self) -> Engine:
         return Engine(
-            self.clock, random.Random(1), EngineConfig(seed=1, duplicate_rate=0.1, hosts=4)
+            self.clock, random.Random(1), course_config(seed=1, duplicate_rate=0.1, hosts=4)
         )
 
     @rule(clean=st.booleans())
@@ -52,10 +51,10 @@ class EngineMachine(RuleBasedStateMachine):
         """Stop (cleanly, or as if killed) and start again on the data dir: nothing changes."""
         before = fingerprint(self.engine)
         if clean:
-            self.engine.close()
+            journal_of(self.engine).close()
         else:
-            self.engine._file.close()  # the process died: no compaction, no goodbye
-        self.engine = JournaledEngine(self.new_engine(), self.data_dir, compact_bytes=4_000)
+            journal_of(self.engine)._file.close()  # the process died: no compaction, no goodbye
+        self.engine = journalled(self.new_engine(), self.data_dir, compact_bytes=4_000)
         assert fingerprint(self.engine) == before
 
     @rule(queue=st.sampled_from([STD, FIFO]), group=st.sampled_from("abc"), delay=st.integers(0, 3))
@@ -127,7 +126,7 @@ class EngineMachine(RuleBasedStateMachine):
             self.restart(clean=False)
             self.check_everything_deliverable()
         finally:
-            self.engine.close()
+            journal_of(self.engine).close()
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def check_everything_deliverable(self) -> None:

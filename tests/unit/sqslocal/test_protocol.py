@@ -9,12 +9,12 @@ import pytest
 
 from labkit.sqslocal.engine import Engine
 from labkit.sqslocal.protocol import Dispatcher, queue_name_from_url
-from tests.unit.sqslocal.conftest import FakeClock
+from tests.unit.sqslocal.conftest import FakeClock, course_config
 
 
 @pytest.fixture
 def dispatcher() -> Dispatcher:
-    return Dispatcher(Engine(FakeClock(), random.Random(3)))
+    return Dispatcher(Engine(FakeClock(), random.Random(3), course_config()))
 
 
 async def call(d: Dispatcher, action: str, payload: object) -> tuple[int, dict, dict]:

@@ -30,19 +30,48 @@ import heapq
 import math
 import random
 from collections import deque
+from collections.abc import Mapping
+from typing import ClassVar
 
+from labkit.sqslocal import validation as check
+from labkit.sqslocal.errors import invalid
 from labkit.sqslocal.message import VISIBLE, Message
+from labkit.sqslocal.store import Admission, Delivered
+
+__all__ = ["StandardStore"]
 
 
 class StandardStore:
-    """Visible messages of one standard queue, spread over virtual hosts."""
+    """Visible messages of one standard queue, spread over virtual hosts (a `Store`)."""
+
+    kind: ClassVar[str] = "standard"
+    max_inflight: ClassVar[int] = check.MAX_INFLIGHT_STANDARD
+    defaults: ClassVar[Mapping[str, str]] = {}
+    implied_attributes: ClassVar[Mapping[str, str]] = {}
+    one_sample_per_receive: ClassVar[bool] = True  # what makes short polls come back short
 
     def __init__(
-        self, rng: random.Random, hosts: int, sample_fraction: float, strict_order: bool
+        self,
+        rng: random.Random,
+        hosts: int,
+        sample_fraction: float,
+        strict_order: bool,
+        weights: list[float] | None = None,
     ) -> None:
+        """`weights`: the hosts' weights, when they are shared with other queues (else drawn)."""
         self._rng = rng
         self.strict_order = strict_order
         count = 1 if strict_order else max(1, hosts)
+        sample = count if strict_order else max(1, math.ceil(count * sample_fraction))
+        self._build(count, sample, weights)
+
+    @property
+    def weights(self) -> list[float]:
+        return list(self._weights)
+
+    def _build(self, count: int, sample: int, weights: list[float] | None = None) -> None:
+        """Empty hosts, each with a fixed random weight (drawn here, in host order, unless given)."""
+        rng = self._rng
         # Per host, messages in arrival order: first arrivals in a deque (they come in order, so
         # appending keeps it sorted: O(1)), messages back from flight in a heap keyed by their
         # arrival order (the rarer case: O(log n)). A pop takes the older of the two fronts.
@@ -54,8 +83,94 @@ class StandardStore:
         self._returned: list[list[tuple[int, Message]]] = [[] for _ in range(count)]
         self._front = [0] * count
         self._live = [0] * count
-        self._weights = [0.5 + rng.random() for _ in range(count)]
-        self._sample = count if strict_order else max(1, math.ceil(count * sample_fraction))
+        if weights is not None and len(weights) == count:
+            self._weights = list(weights)
+        else:
+            self._weights = [0.5 + rng.random() for _ in range(count)]
+        self._sample = sample
+
+    @staticmethod
+    def check_new(given: Mapping[str, str]) -> None:
+        """Nothing beyond what `validation.queue_attributes` checks for a standard queue."""
+
+    @staticmethod
+    def check_attributes(attributes: Mapping[str, str]) -> None:
+        """Standard queues allow every combination of their attributes."""
+
+    def admit(
+        self,
+        attributes: Mapping[str, str],
+        body: bytes,
+        delay_seconds: int | None,
+        group_id: str | None,
+        dedup_id: str | None,
+        now: float,
+    ) -> Admission:
+        if dedup_id is not None:
+            raise invalid(
+                "The request include parameter MessageDeduplicationId that is not valid for this "
+                "queue type"
+            )
+        if group_id is not None:
+            check.dedup_id(group_id, "MessageGroupId")  # fair queues: accepted, no ordering
+        return Admission(delay_seconds, group_id)
+
+    def stamp(self, msg: Message, admission: Admission, now: float, rng: random.Random) -> None:
+        if admission.group_id is not None:
+            msg.more().group_id = admission.group_id
+
+    def adopt(self, msg: Message, rng: random.Random) -> None:
+        """A standard queue takes a moved message as it is."""
+
+    def dead_letter_enqueued_at(self, msg: Message, now: float) -> float:
+        """As on AWS, a message keeps its enqueue time in a standard DLQ: its retention runs on."""
+        return msg.sent_at
+
+    def add(self, msg: Message) -> None:
+        if msg.state == VISIBLE:
+            self.push(msg)
+
+    def became_visible(self, msg: Message) -> None:
+        self.push(msg)
+
+    def hidden(self, msg: Message) -> None:
+        self.take_out(msg)
+
+    def removed(self, msg: Message, was_visible: bool) -> bool:
+        if was_visible:
+            self.discard(msg)
+        return False
+
+    def left_behind(self, msg: Message, duplicate_rate: float) -> Message | None:
+        """Now and then (the duplicate rate) a copy stays behind on another host, as if one
+        replica missed the receive; it has not counted the receive that just happened."""
+        if duplicate_rate <= 0 or self._rng.random() >= duplicate_rate:
+            return None
+        twin = msg.copy()
+        twin.more().receive_count = msg.receive_count - 1
+        twin.state = VISIBLE
+        self.push(twin, self.random_host())
+        return twin
+
+    def check_receipt(self, msg: Message, receipt: str) -> None:
+        """Any receipt handle of a live message will do on a standard queue (also an old one)."""
+
+    def replay_attempt(self, attempt_id: str, now: float) -> Delivered | None:
+        """Standard queues ignore ReceiveRequestAttemptId, as SQS does."""
+        return None
+
+    def remember_attempt(self, attempt_id: str, delivered: Delivered, now: float) -> None:
+        """Nothing to remember: see `replay_attempt`."""
+
+    def sequencing(self, msg: Message) -> None:
+        return None
+
+    def group_count(self) -> None:
+        return None
+
+    def clear(self) -> None:
+        """Empty hosts with fresh weights, as a newly created queue has."""
+        self._build(len(self._hosts), self._sample)
 
     def push(self, msg: Message, host: int | None = None) -> None:
         """A message became visible (sent, delay over, or visibility timeout expired)."""
@@ -119,6 +234,7 @@ class StandardStore:
     def _pop(self, host: int) -> Message | None:
         fresh, heap = self._hosts[host], self._returned[host]
         front = self._front
+        msg: Message | None
         while fresh or heap:
             if heap and (not fresh or heap[0][0] < front[host]):
                 msg = heapq.heappop(heap)[1]
