@@ -488,6 +488,12 @@ def start_taskoverflow(
     env.setdefault("AWS_ACCESS_KEY_ID", "lab-local")  # the local service accepts any key
     env.setdefault("AWS_SECRET_ACCESS_KEY", "lab-local")
     env.update({key: str(value) for key, value in settings.items()})
+    if transport == "sqs" and "SQS_ICAL_QUEUE" not in settings:
+        from labkit.stack import provision_queues
+
+        # the app never makes its queue: terraform/'s `ical` is made here (a notebook naming its
+        # own queue with SQS_ICAL_QUEUE creates that one itself)
+        provision_queues(env["AWS_ENDPOINT_URL_SQS"])
     port = free_port()
     log = directory / f"{transport}-api.log"
     log.write_bytes(b"")

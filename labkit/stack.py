@@ -240,6 +240,8 @@ def _service_env(lab: Path, services: Mapping) -> dict[str, str]:
     env = dict(os.environ)
     env["LAB_DIR"] = str(lab)
     env["PYTHONUNBUFFERED"] = "1"
+    # the app reads no lab files: its database (unless the caller chose one) is said explicitly
+    env.setdefault("DATABASE_URL", f"sqlite+aiosqlite:///{lab / 'taskoverflow.db'}")
     if url := _redis_url(lab, services):
         env["REDIS_URL"] = url
     if url := services.get("sqs", {}).get("url"):
@@ -252,6 +254,18 @@ def _service_env(lab: Path, services: Mapping) -> dict[str, str]:
         env["AWS_ACCESS_KEY_ID"] = "lab-local"
         env["AWS_SECRET_ACCESS_KEY"] = "lab-local"
     return env
+
+
+def provision_queues(sqs_url: str) -> list[str]:
+    """Create (or bring in line) the queues terraform/ declares on a local SQS service, as
+    `terraform apply` does on AWS: TaskOverflow only uses its queue, it never makes it.
+    Returns the names of the queues created."""
+    from labkit import terraform
+    from labkit.aws import sqs_client
+    from labkit.config import project_root
+
+    applied = terraform.apply(project_root() / "terraform", sqs_client(endpoint=sqs_url))
+    return [queue.name for queue in applied if queue.action == "created"]
 
 
 def _wiring(lab: Path, services: Mapping) -> str:
@@ -399,6 +413,10 @@ def up(
                         save()  # recorded at once, so `down` can always stop it
                         waiting.append(_Starting(spec, proc, time.monotonic()))
                     _wait_healthy(waiting, lab, services, transport, deadline, timeout, progress)
+                    if SQS in phase and is_running_entry(services.get(SQS.name)):
+                        created = provision_queues(services[SQS.name]["url"])
+                        if created:
+                            console.print(f"  created from terraform/: {', '.join(created)}")
         except BaseException:
             for name in reversed(started):
                 record = _record(services.get(name))

@@ -19,10 +19,9 @@ from sqlalchemy import func, select
 from taskoverflow.config import Settings
 from taskoverflow.jobs import FailureReason, JobQueueUnavailable, JobStatus
 from taskoverflow.jobs.sqs_models import CalendarJob, RowView, visible_state
-from taskoverflow.jobs.sqs_transport import SqsSettings, SqsTransport
+from taskoverflow.jobs.sqs_transport import QueueMissing, SqsTransport
 from taskoverflow.jobs.sqs_worker import LONG_POLL_SECONDS, Worker, retry_delay
 
-from labkit.errors import LabError
 from labkit.services.ports import free_port
 
 from .conftest import JobQueue
@@ -39,8 +38,17 @@ TODOS = [
 POISON = [{**TODOS[0], "deadline_at": "not a date"}]
 
 
-def settings(database_url: str, delay: float = 0) -> Settings:
-    return Settings.load({"DATABASE_URL": database_url, "ICAL_DELAY_SECONDS": delay})
+def settings(
+    database_url: str, delay: float = 0, *, queue: str = "ical", endpoint: str | None = None
+) -> Settings:
+    return Settings.load(
+        {
+            "DATABASE_URL": database_url,
+            "ICAL_DELAY_SECONDS": delay,
+            "SQS_ICAL_QUEUE": queue,
+            "AWS_ENDPOINT_URL_SQS": endpoint,
+        }
+    )
 
 
 @pytest.fixture
@@ -49,7 +57,7 @@ async def make_transport(database_url: str, sqs_url: str):
 
     def make(queue: str, *, delay: float = 0, endpoint: str | None = None) -> SqsTransport:
         transport = SqsTransport(
-            settings(database_url, delay), sqs=SqsSettings(queue, endpoint or sqs_url)
+            settings(database_url, delay, queue=queue, endpoint=endpoint or sqs_url)
         )
         made.append(transport)
         return transport
@@ -185,7 +193,7 @@ async def test_duplicate_delivery_completes_once(
     queue = make_queue()
     transport = make_transport(queue.name)
     job_id = await transport.enqueue(TODOS)
-    worker = Worker(settings(database_url), sqs=SqsSettings(queue.name, sqs_url))
+    worker = Worker(settings(database_url, queue=queue.name, endpoint=sqs_url))
     try:
         assert await worker.run(burst=True) == 1
         before = await row(transport, job_id)
@@ -213,7 +221,7 @@ async def test_messages_without_a_job(
     await transport.ping()
     queue.client.send_message(QueueUrl=queue.url, MessageBody=json.dumps({"job_id": "0" * 32}))
     queue.client.send_message(QueueUrl=queue.url, MessageBody="not json at all")
-    worker = Worker(settings(database_url), sqs=SqsSettings(queue.name, sqs_url))
+    worker = Worker(settings(database_url, queue=queue.name, endpoint=sqs_url))
     try:
         await worker.run(burst=True)
     finally:
@@ -240,7 +248,7 @@ async def test_heartbeat_keeps_a_long_job_from_a_second_worker(
             reply = queue.client.receive_message(QueueUrl=queue.url, WaitTimeSeconds=1)
             stolen.extend(reply.get("Messages", []))
 
-    worker = Worker(settings(database_url, delay=5), sqs=SqsSettings(queue.name, sqs_url))
+    worker = Worker(settings(database_url, delay=5, queue=queue.name, endpoint=sqs_url))
     await worker.start()
     thread = threading.Thread(target=rival)
     try:
@@ -259,19 +267,22 @@ async def test_heartbeat_keeps_a_long_job_from_a_second_worker(
     assert job.status == "SUCCESS" and job.attempts == 1
 
 
-async def test_missing_queue_is_created_locally_with_its_dlq(sqs_api: Any, make_transport) -> None:
+async def test_a_missing_queue_is_reported_not_created(
+    sqs_api: Any, database_url: str, sqs_url: str, make_transport
+) -> None:
+    """Queues are made by whoever provisions them; the app names the queue and who makes it."""
     import uuid
 
     name = f"ical-{uuid.uuid4().hex[:10]}"
     transport = make_transport(name)
-    await transport.ping()
-    url = sqs_api.get_queue_url(QueueName=name)["QueueUrl"]
-    attrs = sqs_api.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    policy = json.loads(attrs["RedrivePolicy"])
-    assert policy["deadLetterTargetArn"].endswith(f":{name}-dlq")
-    assert int(policy["maxReceiveCount"]) == 3  # as terraform/ declares it
-    assert attrs["VisibilityTimeout"] == "20"
-    sqs_api.get_queue_url(QueueName=f"{name}-dlq")
+    with pytest.raises(QueueMissing, match=f"SQS queue '{name}' does not exist.*labkit up"):
+        await transport.ping()
+    worker = Worker(settings(database_url, queue=name, endpoint=sqs_url))
+    with pytest.raises(QueueMissing, match="terraform apply"):
+        await worker.start()
+    await worker.close()
+    with pytest.raises(sqs_api.exceptions.QueueDoesNotExist):
+        sqs_api.get_queue_url(QueueName=name)  # nothing was created
 
 
 async def test_sqs_down_means_503_and_no_orphan_row(database_url: str, make_transport) -> None:
@@ -281,8 +292,8 @@ async def test_sqs_down_means_503_and_no_orphan_row(database_url: str, make_tran
         await transport.enqueue(TODOS)
     with pytest.raises(JobQueueUnavailable):
         await transport.ping()
-    worker = Worker(settings(database_url), sqs=SqsSettings("ical", dead))
-    with pytest.raises(LabError, match="cannot use SQS queue"):
+    worker = Worker(settings(database_url, endpoint=dead))
+    with pytest.raises(JobQueueUnavailable, match="cannot use SQS queue 'ical'"):
         await worker.start()
     await worker.close()
 

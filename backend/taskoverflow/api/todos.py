@@ -11,6 +11,7 @@ from quart_schema import document_querystring, document_request, document_respon
 from sqlalchemy import select
 
 from taskoverflow.api import json_object, validate
+from taskoverflow.clock import whole_seconds
 from taskoverflow.db import MAX_ID, Todo
 from taskoverflow.errors import ApiError
 from taskoverflow.schemas import (
@@ -108,7 +109,7 @@ async def get_todo(todo_id: int):
 async def create_todo():
     data = validate(TodoCreate, await json_object())
     st = state()
-    now = st.clock()
+    now = whole_seconds(st.clock())
     todo = Todo(
         title=data.title,
         description=data.description,
@@ -140,7 +141,7 @@ async def update_todo(todo_id: int):
         if changes:
             for key, value in changes.items():
                 setattr(todo, key, value)
-            todo.updated_at = st.clock()
+            todo.updated_at = whole_seconds(st.clock())
             await session.commit()
     return todo_json(todo), 200
 

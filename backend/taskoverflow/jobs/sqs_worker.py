@@ -32,17 +32,17 @@ from typing import TYPE_CHECKING, Any
 import botocore.exceptions
 from sqlalchemy import update
 
-from labkit.errors import LabError
+from taskoverflow.clock import utc_now
 from taskoverflow.db import Database
-from taskoverflow.jobs import FailureReason, JobStatus
+from taskoverflow.jobs import FailureReason, JobQueueUnavailable, JobStatus
 from taskoverflow.jobs.sqs_models import TERMINAL, CalendarJob
 from taskoverflow.jobs.sqs_transport import (
-    SqsSettings,
     ensure_table,
+    is_missing_queue,
     job_database,
     make_client,
+    missing_queue,
     resolve_queue_url,
-    utc_now,
 )
 from taskoverflow.tasks.ical import create_ical
 
@@ -98,15 +98,13 @@ class Worker:
         self,
         settings: Settings,
         *,
-        sqs: SqsSettings | None = None,
         client: Any | None = None,
         database: Database | None = None,
         build: Callable[..., bytes] = create_ical,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.settings = settings
-        self.sqs = sqs or SqsSettings.from_env()
-        self.client = client or make_client(self.sqs)
+        self.client = client or make_client(settings)
         self.db = database or job_database(settings)
         self.build = build
         self.clock = clock
@@ -116,15 +114,19 @@ class Worker:
         return await asyncio.to_thread(func, **kwargs)
 
     async def start(self) -> QueueInfo:
-        """Find (or, locally, create) the queue and the table; LabError if SQS is unreachable."""
+        """Find the queue and the table; JobQueueUnavailable (one line) if the queue is missing
+        or SQS cannot be reached."""
+        queue = self.settings.sqs_ical_queue
         try:
-            url = await asyncio.to_thread(resolve_queue_url, self.client, self.sqs.queue)
+            url = await asyncio.to_thread(resolve_queue_url, self.client, queue)
             self.info = await asyncio.to_thread(read_queue_info, self.client, url)
         except _SQS_ERRORS as exc:
+            if is_missing_queue(exc):  # a queue given as a URL that does not exist
+                raise missing_queue(queue, self.client) from None
             where = self.client.meta.endpoint_url
-            raise LabError(
-                f"cannot use SQS queue {self.sqs.queue!r} at {where}: {exc}",
-                hint="is the SQS service running (labkit up)? on AWS: terraform apply, credentials",
+            raise JobQueueUnavailable(
+                f"cannot use SQS queue {queue!r} at {where}: {exc} "
+                "(is the SQS service running? is AWS_ENDPOINT_URL_SQS right?)"
             ) from None
         await ensure_table(self.db)
         log.info(
@@ -296,7 +298,9 @@ class Worker:
                 await self._set_visibility(message, 0)
             return
         await self._update(job_id, status=JobStatus.PENDING.value, error=detail)
-        delay = retry_delay(self.sqs.retry_delay_seconds, receives, info.visibility_timeout)
+        delay = retry_delay(
+            self.settings.sqs_retry_delay_seconds, receives, info.visibility_timeout
+        )
         log.warning("job %s failed (attempt %s, retry in %ss): %s", job_id, receives, delay, detail)
         await self._set_visibility(message, delay)
 
