@@ -18,15 +18,11 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
@@ -138,7 +134,14 @@ class Worker:
         return self.info
 
     async def run(self, *, burst: bool = False, stop: asyncio.Event | None = None) -> int:
-        """Handle jobs until `stop` is set (or, with `burst`, the queue is empty). Returns the count."""
+        """Handle jobs until `stop` is set (or, with `burst`, the queue is empty). Returns the count.
+
+        A stop during the long poll ends it at once (the poll's thread is abandoned; a message it
+        still receives is never handled and SQS offers it again after its visibility timeout).
+        A stop while a job runs lets that job finish, store its result and delete its message
+        first: a SIGTERM never wastes work. A second signal leaves at once (see `run_worker`):
+        the job is then left for redelivery, as after a crash.
+        """
         info = self.info or await self.start()
         stop = stop or asyncio.Event()
         handled = 0
@@ -358,26 +361,6 @@ def _job_id(body: str) -> str | None:
     from taskoverflow.jobs.sqs_models import JOB_ID
 
     return value if isinstance(value, str) and JOB_ID.fullmatch(value) else None
-
-
-def start_process(*args: str, log: Path | None = None, **env: Any) -> subprocess.Popen:
-    """`taskoverflow worker` with JOB_TRANSPORT=sqs as a separate process (as in production),
-    for demos and notebook 05: start one, `kill()` it mid-job, start another. `env` adds or
-    overrides variables (e.g. ICAL_DELAY_SECONDS=10); output goes to `log` (else a pipe)."""
-    full_env = {**os.environ, "JOB_TRANSPORT": "sqs", **{k: str(v) for k, v in env.items()}}
-    out: Any = log.open("ab") if log else subprocess.PIPE
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "taskoverflow.cli", "worker", *args],
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=log is None,
-        )
-    finally:
-        if log:
-            out.close()
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
