@@ -34,6 +34,7 @@ from taskoverflow.jobs.sqs_models import JOB_ID, CalendarJob, visible_state
 
 if TYPE_CHECKING:
     from taskoverflow.config import Settings
+    from taskoverflow.tasks.ical import TodoSnapshot
 
 log = logging.getLogger("taskoverflow.sqs")
 
@@ -148,7 +149,7 @@ class SqsTransport:
             await ensure_table(self.db)
             self._schema_ready = True
 
-    async def enqueue(self, todos: list[dict[str, Any]]) -> str:
+    async def enqueue(self, todos: list[TodoSnapshot]) -> str:
         await self.ensure_schema()
         url = await self.queue_url()
         job_id = uuid.uuid4().hex

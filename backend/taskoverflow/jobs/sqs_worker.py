@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from taskoverflow.clock import utc_now
 from taskoverflow.db import Database
@@ -181,7 +181,8 @@ class Worker:
             WaitTimeSeconds=wait,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
-        return reply.get("Messages", [])
+        messages: list[dict[str, Any]] = reply.get("Messages", [])
+        return messages
 
     async def _delete(self, message: dict[str, Any]) -> None:
         assert self.info is not None
@@ -212,6 +213,7 @@ class Worker:
                 .values(**values)
             )
             await session.commit()
+            assert isinstance(result, CursorResult)  # what an UPDATE statement returns
             return result.rowcount > 0
 
     async def _claim(self, job_id: str, **values: Any) -> list[dict[str, Any]] | None:
@@ -331,7 +333,7 @@ async def in_daemon_thread(func: Callable[..., Any], **kwargs: Any) -> Any:
     """Like `asyncio.to_thread`, but in a daemon thread: a long poll must not hold up exit
     (asyncio.run waits for its executor's threads; nothing waits for a daemon thread)."""
     loop = asyncio.get_running_loop()
-    future: asyncio.Future = loop.create_future()
+    future: asyncio.Future[Any] = loop.create_future()
 
     def settle(result: Any, error: BaseException | None) -> None:
         if future.done():

@@ -98,7 +98,8 @@ def build_calendar(todos: Iterable[Mapping[str, Any]], now: datetime) -> bytes:
         event.add("description", _text(todo.get("description")))
         event.add("dtstart", as_utc(_moment(deadline)))
         cal.add_component(event)
-    return cal.to_ical()
+    calendar: bytes = cal.to_ical()  # icalendar ships no type information
+    return calendar
 
 
 def default_delay() -> float:
