@@ -192,11 +192,12 @@ def main() -> None:
         app()
     except CliError as exc:
         from rich.console import Console
+        from rich.markup import escape
 
-        err = Console(stderr=True)
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err = Console(stderr=True)  # soft_wrap: one line whatever the terminal's width
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         if exc.hint:
-            err.print(f"[dim]hint: {exc.hint}[/dim]", highlight=False)
+            err.print(f"[dim]hint: {escape(exc.hint)}[/dim]", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -415,3 +418,49 @@ async def test_sigterm_stops_a_long_polling_worker_at_once(
     code = await asyncio.to_thread(worker.wait, 5)
     print(f"SQS worker stopped {time.monotonic() - signalled:.2f} s after SIGTERM")
     assert code == 0, "".join(lines) + (worker.stdout.read() if worker.stdout else "")
+
+
+def test_worker_on_a_missing_queue_is_one_line(database_url: str, sqs_url: str) -> None:
+    """`taskoverflow worker` names the queue and what creates it; exit 1, no traceback."""
+    if "sqlite" not in database_url:
+        pytest.skip("nothing database-specific")
+    env = {
+        **os.environ,
+        "JOB_TRANSPORT": "sqs",
+        "DATABASE_URL": database_url,
+        "AWS_ENDPOINT_URL_SQS": sqs_url,
+        "SQS_ICAL_QUEUE": "never-provisioned",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "taskoverflow.cli", "worker", "--burst"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, run.stderr
+    assert "'never-provisioned' does not exist" in errors[0]
+    assert "labkit up" in errors[0] and "terraform apply" in errors[0]
+    assert "Traceback" not in run.stderr
+
+
+async def test_health_names_a_missing_queue(database_url: str, sqs_url: str) -> None:
+    from taskoverflow.app import create_app
+
+    app = create_app(
+        {
+            "JOB_TRANSPORT": "sqs",
+            "DATABASE_URL": database_url,
+            "AWS_ENDPOINT_URL_SQS": sqs_url,
+            "SQS_ICAL_QUEUE": "never-provisioned",
+        }
+    )
+    async with app.test_app() as test_app:
+        reply = await test_app.test_client().get("/api/v1/health")
+        body = await reply.get_json()
+    assert reply.status_code == 200 and body["status"] == "degraded", body
+    assert body["database"] == "ok"
+    assert "SQS queue 'never-provisioned' does not exist" in body["job_queue"]
+    assert "labkit up" in body["job_queue"]
