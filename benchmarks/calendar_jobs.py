@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 from labkit.services.ports import LOOPBACK, free_port  # noqa: E402
 from labkit.services.process import terminate  # noqa: E402
 from labkit.services.valkey import running_valkey  # noqa: E402
+from labkit.stack import provision_queues  # noqa: E402
 
 BIN = Path(sys.executable).parent
 console = Console()
@@ -114,7 +115,13 @@ def base_env(tmp: Path, **extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in ("REDIS_URL", "DATABASE_URL", "AWS_ENDPOINT_URL_SQS", "JOB_TRANSPORT")
     }
-    env.update(LAB_DIR=str(tmp), ICAL_DELAY_SECONDS="0", PYTHONUNBUFFERED="1", **extra)
+    env.update(
+        LAB_DIR=str(tmp),
+        TASKOVERFLOW_DATA_DIR=str(tmp),  # the app's default SQLite file
+        ICAL_DELAY_SECONDS="0",
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
     return env
 
 
@@ -201,6 +208,7 @@ def ours_sqs(redis_url: str, tmp: Path) -> Iterator[Contender]:
             )
         )
         wait_http(sqs_url + "/_lab/health", sqs, sqs_log)
+        provision_queues(sqs_url)  # as `labkit up` does: the app never creates its queue
         api = stack.enter_context(
             process(
                 [str(BIN / "taskoverflow"), "serve", "--host", LOOPBACK, "--port", str(api_port)],
