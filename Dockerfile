@@ -18,12 +18,16 @@ RUN python -c "import tomllib, pathlib; deps = tomllib.loads(pathlib.Path('pypro
 
 COPY labkit ./labkit
 COPY backend ./backend
+# A normal install: TaskOverflow (the API and worker) is a package and needs nothing of /app at
+# run time; its queues are made by the `queues` service (compose) or Terraform (AWS).
+RUN pip install --no-deps . \
+    && useradd --create-home --uid 1000 lab
+# The lab's tooling and lessons: labkit runs from this checkout (PYTHONPATH), where it finds
+# terraform/ and notebooks/ beside its sources (labkit.config.project_root).
 COPY terraform ./terraform
 COPY notebooks ./notebooks
-# Editable, so labkit finds terraform/ and notebooks/ beside its sources (labkit.config.project_root).
-RUN pip install --no-deps -e . \
-    && useradd --create-home --uid 1000 lab \
-    && chown -R lab /app
+ENV PYTHONPATH=/app
+RUN chown -R lab /app
 
 USER lab
 EXPOSE 6400 9324 8888

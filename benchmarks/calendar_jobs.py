@@ -114,7 +114,13 @@ def base_env(tmp: Path, **extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in ("REDIS_URL", "DATABASE_URL", "AWS_ENDPOINT_URL_SQS", "JOB_TRANSPORT")
     }
-    env.update(LAB_DIR=str(tmp), ICAL_DELAY_SECONDS="0", PYTHONUNBUFFERED="1", **extra)
+    env.update(
+        LAB_DIR=str(tmp),
+        TASKOVERFLOW_DATA_DIR=str(tmp),  # the app's default SQLite file
+        ICAL_DELAY_SECONDS="0",
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
     return env
 
 

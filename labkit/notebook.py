@@ -424,6 +424,7 @@ def start_taskoverflow(
     env.setdefault("AWS_ACCESS_KEY_ID", "lab-local")  # the local service accepts any key
     env.setdefault("AWS_SECRET_ACCESS_KEY", "lab-local")
     env.update({key: str(value) for key, value in settings.items()})
+    # the app never makes its queue: the lab's SQS service starts with terraform/'s (`--queues`)
     port = free_port()
     log = directory / f"{transport}-api.log"
     log.write_bytes(b"")

@@ -136,6 +136,8 @@ def _service_env(lab: Path, services: Mapping[str, Any]) -> dict[str, str]:
     for spec in SERVICES:
         if spec.url_env and (url := _client_url(spec, lab, services)):
             env[spec.url_env] = url
+        for name, value in spec.lab_defaults(lab).items():
+            env.setdefault(name, value)  # the caller's own value wins
     env.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
     if "AWS_ACCESS_KEY_ID" not in env and not Path("~/.aws/credentials").expanduser().exists():
         # boto3 signs every request; the local SQS service accepts any key.

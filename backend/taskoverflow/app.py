@@ -16,12 +16,13 @@ from quart_schema import Info, QuartSchema
 
 from taskoverflow import web
 from taskoverflow.api import CanonicalId, health, ical, todos
+from taskoverflow.clock import utc_now
 from taskoverflow.config import Settings
 from taskoverflow.db import Database
 from taskoverflow.errors import register_error_handlers
 from taskoverflow.jobs import JobQueueUnavailable, create_transport
 from taskoverflow.openapi import TaskOverflowOpenAPI
-from taskoverflow.state import AppState, utc_now
+from taskoverflow.state import AppState
 
 log = logging.getLogger("taskoverflow")
 

@@ -11,10 +11,12 @@ import logging
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
-from labkit.errors import LabError
+if TYPE_CHECKING:
+    from taskoverflow.config import Settings
 
 app = typer.Typer(
     help="TaskOverflow: the todo API and its calendar workers.",
@@ -40,13 +42,21 @@ def _logging() -> None:
     logging.config.dictConfig(LOG_CONFIG)
 
 
-def _settings():
-    from taskoverflow.config import Settings
+class CliError(Exception):
+    """A problem the user can fix, shown as one line (and a hint), exit status 1."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def _settings() -> Settings:
+    from taskoverflow.config import Settings, SettingsError
 
     try:
         return Settings.load()
-    except ValueError as exc:
-        raise LabError(str(exc), hint="check the environment variables") from None
+    except SettingsError as exc:
+        raise CliError(str(exc), hint="check the environment variables") from None
 
 
 @app.command()
@@ -77,7 +87,7 @@ def serve(
     try:
         sock.bind((host, port))  # not listening yet: the server listens once the app has started
     except OSError as exc:
-        raise LabError(
+        raise CliError(
             f"cannot serve on {host}:{port}: {exc}", hint="pick another --port"
         ) from None
     sock.set_inheritable(True)
@@ -123,16 +133,16 @@ def _redis_connection_error() -> type[Exception]:
 @app.command()
 def worker(burst: bool = typer.Option(False, help="exit once the queue is empty")) -> None:
     """Run a calendar worker (RQ on queue `ical` unless JOB_TRANSPORT says otherwise)."""
-    from taskoverflow.jobs import run_worker
+    from taskoverflow.jobs import JobQueueUnavailable, run_worker
 
     _logging()
     settings = _settings()
     try:
         run_worker(settings, burst=burst)
-    except ValueError as exc:
-        raise LabError(str(exc)) from None
+    except (ValueError, JobQueueUnavailable) as exc:
+        raise CliError(str(exc)) from None
     except (ConnectionError, _redis_connection_error()) as exc:
-        raise LabError(
+        raise CliError(
             f"cannot reach the job queue: {exc}", hint="is Redis running? see REDIS_URL"
         ) from None
     _exit_now()
@@ -161,7 +171,7 @@ def migrate(revision: str = typer.Argument("head", help="Alembic revision to go 
     try:
         asyncio.run(upgrade(settings.database_url, revision))
     except (OSError, _sqlalchemy_error()) as exc:
-        raise LabError(f"migration failed: {exc}", hint="is DATABASE_URL right?") from None
+        raise CliError(f"migration failed: {exc}", hint="is DATABASE_URL right?") from None
     print(f"database at {revision}")
 
 
@@ -180,13 +190,14 @@ def version() -> None:
 def main() -> None:
     try:
         app()
-    except LabError as exc:
+    except CliError as exc:
         from rich.console import Console
+        from rich.markup import escape
 
-        err = Console(stderr=True)
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err = Console(stderr=True)  # soft_wrap: one line whatever the terminal's width
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         if exc.hint:
-            err.print(f"[dim]hint: {exc.hint}[/dim]", highlight=False)
+            err.print(f"[dim]hint: {escape(exc.hint)}[/dim]", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

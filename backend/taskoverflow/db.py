@@ -62,8 +62,8 @@ class Database:
 
     def __init__(self, url: str, *, timeout: float = 5.0) -> None:
         parsed = make_url(url)
-        connect_args: dict = {}
-        engine_args: dict = {}
+        connect_args: dict[str, Any] = {}
+        engine_args: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 # best effort: if it fails, requests answer 503 until the path is usable

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from quart import Quart, current_app, request
+from quart.typing import ResponseReturnValue
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -28,17 +29,17 @@ class ApiError(Exception):
         self.message = message
 
 
-def error(status: int, message: str) -> tuple[dict, int]:
+def error(status: int, message: str) -> tuple[dict[str, str], int]:
     return {"error": message}, status
 
 
 def register_error_handlers(app: Quart) -> None:
     @app.errorhandler(ApiError)
-    async def _api_error(exc: ApiError):
+    async def _api_error(exc: ApiError) -> ResponseReturnValue:
         return error(exc.status, exc.message)
 
     @app.errorhandler(HTTPException)
-    async def _http_error(exc: HTTPException):
+    async def _http_error(exc: HTTPException) -> ResponseReturnValue:
         code = exc.code or 500
         if code == 413:
             limit = current_app.config.get("MAX_CONTENT_LENGTH")
@@ -54,13 +55,13 @@ def register_error_handlers(app: Quart) -> None:
         return error(code, exc.description or exc.name)
 
     @app.errorhandler(JobQueueUnavailable)
-    async def _queue_down(exc: JobQueueUnavailable):
+    async def _queue_down(exc: JobQueueUnavailable) -> ResponseReturnValue:
         log.warning("job queue unavailable: %s", exc)
         return error(503, "the job queue is unavailable, try again shortly")
 
     db_down = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError)
 
-    async def _db_down(exc: Exception):
+    async def _db_down(exc: Exception) -> ResponseReturnValue:
         log.warning("database unavailable: %s", exc)
         return error(503, "the database is unavailable, try again shortly")
 
@@ -68,7 +69,7 @@ def register_error_handlers(app: Quart) -> None:
         app.register_error_handler(exc_class, _db_down)
 
     @app.errorhandler(Exception)
-    async def _unexpected(exc: Exception):
+    async def _unexpected(exc: Exception) -> ResponseReturnValue:
         if isinstance(exc, HTTPException):  # pragma: no cover - handled above
             return await _http_error(exc)
         log.exception("unexpected error")

@@ -8,9 +8,11 @@ errors every route can answer (413 on big bodies, 503 when the database or job q
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from quart_schema import OpenAPIProvider
+from werkzeug.routing import Rule
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
@@ -20,11 +22,11 @@ def _error(description: str) -> dict[str, Any]:
 
 
 class TaskOverflowOpenAPI(OpenAPIProvider):
-    def generate_rules(self):  # type: ignore[override]
+    def generate_rules(self) -> Iterable[Rule]:
         """Only the JSON API: the UI page and its static files are not part of the contract."""
         return (rule for rule in super().generate_rules() if rule.rule.startswith("/api/"))
 
-    def schema(self) -> dict[str, Any]:  # type: ignore[override]
+    def schema(self) -> dict[str, Any]:
         doc = super().schema()
         doc["components"]["schemas"].setdefault(
             "Error",

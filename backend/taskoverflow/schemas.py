@@ -130,7 +130,7 @@ class TodoUpdate(BaseModel):
 
     title: Title = None  # type: ignore[assignment]  # absent is fine, null is not
     description: Description | None = None
-    completed: bool = None  # type: ignore[assignment]
+    completed: bool = None  # type: ignore[assignment]  # absent is fine, null is not
     deadline_at: Deadline | None = None
 
 

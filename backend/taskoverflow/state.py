@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from quart import current_app
 
+from taskoverflow.clock import utc_now
 from taskoverflow.config import Settings
 from taskoverflow.db import Database
 from taskoverflow.jobs import JobTransport
-
-
-def utc_now() -> datetime:
-    """Naive UTC to the second: the API's datetime format has no zone and no fraction."""
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass
@@ -28,4 +24,6 @@ class AppState:
 
 
 def state() -> AppState:
-    return current_app.extensions["taskoverflow"]
+    app_state = current_app.extensions["taskoverflow"]
+    assert isinstance(app_state, AppState)  # put there by create_app
+    return app_state

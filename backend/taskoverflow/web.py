@@ -20,7 +20,7 @@ bp = Blueprint(
 
 
 @bp.get("/")
-async def index():
+async def index() -> str:
     async with state().db.session() as session:
         todos = [todo_json(t) for t in await session.scalars(select(Todo).order_by(Todo.id))]
     return await render_template("index.html", todos=todos)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from labkit.config import authenticated_redis_url, redis_password_file
+from labkit.config import authenticated_redis_url, project_root, redis_password_file
 from labkit.errors import LabError
 from labkit.services.ports import LOOPBACK
 from labkit.services.secrets import private_file, read_or_create_password, redact
@@ -66,6 +66,9 @@ class ServiceSpec:
     settings: tuple[str, ...] = ()
     setting_defaults: Mapping[str, str] = field(default_factory=dict)  # what it assumes unset
     wired: bool = False  # told where the stores are at start; restarted when they move
+    # Settings the service gets unless the caller set them, placed in the lab dir (the app reads
+    # no lab files: where its data lives is said to it explicitly).
+    lab_defaults: Callable[[Path], Mapping[str, str]] = lambda _lab: {}
 
     @property
     def port_env(self) -> str:
@@ -169,6 +172,8 @@ def _sqs_command(port: int | None, lab: Path) -> list[str]:
     argv = [_entry_point("labkit"), "sqs", "serve", "--host", LOOPBACK, "--port", str(port)]
     if seed := os.environ.get("LABKIT_SQS_SEED"):
         argv += ["--seed", seed]
+    if (declared := project_root() / "terraform").is_dir():
+        argv += ["--queues", str(declared)]  # the course's queues, as `terraform apply` makes them
     (lab / "sqs").mkdir(parents=True, exist_ok=True, mode=0o700)
     return [*argv, "--data-dir", str(lab / "sqs")]  # accepted messages survive a restart
 
@@ -185,6 +190,10 @@ _APP_DEFAULTS = {"JOB_TRANSPORT": "rq"}
 _APP_HEALTH = "/api/v1/health"
 #: What the SQS worker logs once it listens (an RQ worker registers itself in Redis instead).
 _SQS_WORKER_READY = "worker on "
+
+
+def _app_data(lab: Path) -> Mapping[str, str]:
+    return {"DATABASE_URL": f"sqlite+aiosqlite:///{lab / 'taskoverflow.db'}"}
 
 
 def _app_command(port: int | None, lab: Path) -> list[str]:
@@ -263,6 +272,7 @@ TASKOVERFLOW = ServiceSpec(
     settings=_APP_SETTINGS,
     setting_defaults=_APP_DEFAULTS,
     wired=True,
+    lab_defaults=_app_data,
 )
 WORKER = ServiceSpec(
     "worker",
@@ -274,6 +284,7 @@ WORKER = ServiceSpec(
     settings=_APP_SETTINGS,
     setting_defaults=_APP_DEFAULTS,
     wired=True,
+    lab_defaults=_app_data,
 )
 
 SERVICES = (REDIS, SQS, TASKOVERFLOW, WORKER)

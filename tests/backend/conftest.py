@@ -139,7 +139,7 @@ def job_backend(request: pytest.FixtureRequest, database_url: str) -> Iterator[J
 @pytest.fixture
 def lab_env(tmp_path: Path, redis_clean: str) -> dict[str, str]:
     return {
-        "LAB_DIR": str(tmp_path / "lab"),  # default DATABASE_URL goes under it
+        "TASKOVERFLOW_DATA_DIR": str(tmp_path / "lab"),  # the default DATABASE_URL goes here
         "REDIS_URL": redis_clean,
         "ICAL_DELAY_SECONDS": "0",
     }

@@ -26,7 +26,12 @@ def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[s
     """One live server for the module (starting Hypercorn costs seconds on a busy machine)."""
     lab = tmp_path_factory.mktemp("lab")
     port = free_port()
-    env = {**os.environ, "LAB_DIR": str(lab), "REDIS_URL": redis_url, "ICAL_DELAY_SECONDS": "0"}
+    env = {
+        **os.environ,
+        "TASKOVERFLOW_DATA_DIR": str(lab),
+        "REDIS_URL": redis_url,
+        "ICAL_DELAY_SECONDS": "0",
+    }
     with (lab / "serve.log").open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "taskoverflow.cli", "serve", "--port", str(port)],

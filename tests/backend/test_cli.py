@@ -51,7 +51,7 @@ def test_curl_walkthrough_over_http(server: str, lab_env: dict[str, str], tmp_pa
         assert too_big.status_code == 413
         assert "error" in too_big.json()
         assert "<title>TaskOverflow</title>" in http.get("/").text
-    # the default database lives under LAB_DIR
+    # the default database lives in TASKOVERFLOW_DATA_DIR
     assert (tmp_path / "lab" / "taskoverflow.db").exists()
 
 
@@ -110,7 +110,9 @@ def test_serve_on_a_taken_port_is_one_line_error(tmp_path: Path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_cli("serve", "--port", str(port), env={"LAB_DIR": str(tmp_path)}, timeout=120)
+        result = run_cli(
+            "serve", "--port", str(port), env={"TASKOVERFLOW_DATA_DIR": str(tmp_path)}, timeout=120
+        )
     assert result.returncode == 1
     assert f"127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr

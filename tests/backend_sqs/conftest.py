@@ -4,7 +4,9 @@ SQLite or PostgreSQL, and real `taskoverflow worker` processes (stopped at teard
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,7 +17,6 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 from taskoverflow.db import Base
-from taskoverflow.jobs.sqs_worker import start_process
 
 from labkit.aws import sqs_client
 
@@ -92,11 +93,19 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def start_worker() -> Iterator[Callable[..., subprocess.Popen]]:
-    """Start real `taskoverflow worker` processes; every one is stopped at teardown."""
+    """Start real `taskoverflow worker` processes (JOB_TRANSPORT=sqs unless `env` says otherwise;
+    output on `proc.stdout`); every one is stopped at teardown."""
     procs: list[subprocess.Popen] = []
 
     def start(*args: str, **env: str) -> subprocess.Popen:
-        proc = start_process(*args, **env)  # JOB_TRANSPORT=sqs unless env says otherwise
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "taskoverflow.cli", "worker", *args],
+            env={**os.environ, "JOB_TRANSPORT": "sqs", **{k: str(v) for k, v in env.items()}},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         procs.append(proc)
         return proc
 

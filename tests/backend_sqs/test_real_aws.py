@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from taskoverflow.config import Settings
 from taskoverflow.jobs import JobStatus
-from taskoverflow.jobs.sqs_transport import SqsSettings, SqsTransport
+from taskoverflow.jobs.sqs_transport import SqsTransport
 from taskoverflow.jobs.sqs_worker import Worker
 
 from labkit.aws import sqs_client
@@ -46,11 +46,16 @@ async def test_jobs_over_real_sqs(tmp_path: Path) -> None:
         )["QueueUrl"]
         urls.append(url)
         settings = Settings.load(
-            {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'jobs.db'}", "ICAL_DELAY_SECONDS": 0}
+            {
+                "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'jobs.db'}",
+                "ICAL_DELAY_SECONDS": 0,
+                "SQS_ICAL_QUEUE": url,
+                "AWS_REGION": client.meta.region_name,
+                "SQS_RETRY_DELAY_SECONDS": 0,
+            }
         )
-        sqs = SqsSettings(url, None, client.meta.region_name, retry_delay_seconds=0)
-        transport = SqsTransport(settings, sqs=sqs, client=client)
-        worker = Worker(settings, sqs=sqs, client=client)
+        transport = SqsTransport(settings, client=client)
+        worker = Worker(settings, client=client)
         try:
             good = await transport.enqueue([TODO])
             bad = await transport.enqueue([{**TODO, "deadline_at": "never"}])

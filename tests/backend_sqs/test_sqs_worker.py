@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,10 +22,9 @@ from sqlalchemy import func, select
 from taskoverflow.config import Settings
 from taskoverflow.jobs import FailureReason, JobQueueUnavailable, JobStatus
 from taskoverflow.jobs.sqs_models import CalendarJob, RowView, visible_state
-from taskoverflow.jobs.sqs_transport import SqsSettings, SqsTransport
-from taskoverflow.jobs.sqs_worker import LONG_POLL_SECONDS, Worker, retry_delay
+from taskoverflow.jobs.sqs_transport import QueueMissing, SqsTransport
+from taskoverflow.jobs.sqs_worker import Worker, retry_delay
 
-from labkit.errors import LabError
 from labkit.services.ports import free_port
 
 from .conftest import JobQueue
@@ -39,8 +41,17 @@ TODOS = [
 POISON = [{**TODOS[0], "deadline_at": "not a date"}]
 
 
-def settings(database_url: str, delay: float = 0) -> Settings:
-    return Settings.load({"DATABASE_URL": database_url, "ICAL_DELAY_SECONDS": delay})
+def settings(
+    database_url: str, delay: float = 0, *, queue: str = "ical", endpoint: str | None = None
+) -> Settings:
+    return Settings.load(
+        {
+            "DATABASE_URL": database_url,
+            "ICAL_DELAY_SECONDS": delay,
+            "SQS_ICAL_QUEUE": queue,
+            "AWS_ENDPOINT_URL_SQS": endpoint,
+        }
+    )
 
 
 @pytest.fixture
@@ -49,7 +60,7 @@ async def make_transport(database_url: str, sqs_url: str):
 
     def make(queue: str, *, delay: float = 0, endpoint: str | None = None) -> SqsTransport:
         transport = SqsTransport(
-            settings(database_url, delay), sqs=SqsSettings(queue, endpoint or sqs_url)
+            settings(database_url, delay, queue=queue, endpoint=endpoint or sqs_url)
         )
         made.append(transport)
         return transport
@@ -185,7 +196,7 @@ async def test_duplicate_delivery_completes_once(
     queue = make_queue()
     transport = make_transport(queue.name)
     job_id = await transport.enqueue(TODOS)
-    worker = Worker(settings(database_url), sqs=SqsSettings(queue.name, sqs_url))
+    worker = Worker(settings(database_url, queue=queue.name, endpoint=sqs_url))
     try:
         assert await worker.run(burst=True) == 1
         before = await row(transport, job_id)
@@ -213,7 +224,7 @@ async def test_messages_without_a_job(
     await transport.ping()
     queue.client.send_message(QueueUrl=queue.url, MessageBody=json.dumps({"job_id": "0" * 32}))
     queue.client.send_message(QueueUrl=queue.url, MessageBody="not json at all")
-    worker = Worker(settings(database_url), sqs=SqsSettings(queue.name, sqs_url))
+    worker = Worker(settings(database_url, queue=queue.name, endpoint=sqs_url))
     try:
         await worker.run(burst=True)
     finally:
@@ -240,7 +251,7 @@ async def test_heartbeat_keeps_a_long_job_from_a_second_worker(
             reply = queue.client.receive_message(QueueUrl=queue.url, WaitTimeSeconds=1)
             stolen.extend(reply.get("Messages", []))
 
-    worker = Worker(settings(database_url, delay=5), sqs=SqsSettings(queue.name, sqs_url))
+    worker = Worker(settings(database_url, delay=5, queue=queue.name, endpoint=sqs_url))
     await worker.start()
     thread = threading.Thread(target=rival)
     try:
@@ -259,19 +270,22 @@ async def test_heartbeat_keeps_a_long_job_from_a_second_worker(
     assert job.status == "SUCCESS" and job.attempts == 1
 
 
-async def test_missing_queue_is_created_locally_with_its_dlq(sqs_api: Any, make_transport) -> None:
+async def test_a_missing_queue_is_reported_not_created(
+    sqs_api: Any, database_url: str, sqs_url: str, make_transport
+) -> None:
+    """Queues are made by whoever provisions them; the app names the queue and who makes it."""
     import uuid
 
     name = f"ical-{uuid.uuid4().hex[:10]}"
     transport = make_transport(name)
-    await transport.ping()
-    url = sqs_api.get_queue_url(QueueName=name)["QueueUrl"]
-    attrs = sqs_api.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    policy = json.loads(attrs["RedrivePolicy"])
-    assert policy["deadLetterTargetArn"].endswith(f":{name}-dlq")
-    assert int(policy["maxReceiveCount"]) == 3  # as terraform/ declares it
-    assert attrs["VisibilityTimeout"] == "20"
-    sqs_api.get_queue_url(QueueName=f"{name}-dlq")
+    with pytest.raises(QueueMissing, match=f"SQS queue '{name}' does not exist.*labkit up"):
+        await transport.ping()
+    worker = Worker(settings(database_url, queue=name, endpoint=sqs_url))
+    with pytest.raises(QueueMissing, match="terraform apply"):
+        await worker.start()
+    await worker.close()
+    with pytest.raises(sqs_api.exceptions.QueueDoesNotExist):
+        sqs_api.get_queue_url(QueueName=name)  # nothing was created
 
 
 async def test_sqs_down_means_503_and_no_orphan_row(database_url: str, make_transport) -> None:
@@ -281,8 +295,8 @@ async def test_sqs_down_means_503_and_no_orphan_row(database_url: str, make_tran
         await transport.enqueue(TODOS)
     with pytest.raises(JobQueueUnavailable):
         await transport.ping()
-    worker = Worker(settings(database_url), sqs=SqsSettings("ical", dead))
-    with pytest.raises(LabError, match="cannot use SQS queue"):
+    worker = Worker(settings(database_url, endpoint=dead))
+    with pytest.raises(JobQueueUnavailable, match="cannot use SQS queue 'ical'"):
         await worker.start()
     await worker.close()
 
@@ -383,7 +397,8 @@ async def test_sigterm_stops_a_long_polling_worker_at_once(
     database_url: str, sqs_url: str, make_queue, start_worker
 ) -> None:
     """The stop races the 20 s long poll: the worker exits cleanly well before the poll ends
-    (it used to sit out the poll — ~11 s in two test teardowns)."""
+    (it used to sit out the poll — ~11 s in two test teardowns). A message that poll still
+    receives is not lost: it becomes visible again after its visibility timeout."""
     if "sqlite" not in database_url:
         pytest.skip("nothing database-specific")
     queue = make_queue()
@@ -399,6 +414,53 @@ async def test_sigterm_stops_a_long_polling_worker_at_once(
     await asyncio.sleep(1)  # inside the long poll now
     signalled = time.monotonic()
     worker.send_signal(signal.SIGTERM)
-    code = await asyncio.to_thread(worker.wait, LONG_POLL_SECONDS / 2)  # raises if it sits it out
+    # a deadline far below the poll's 20 s (raises if the worker sits the poll out)
+    code = await asyncio.to_thread(worker.wait, 5)
     print(f"SQS worker stopped {time.monotonic() - signalled:.2f} s after SIGTERM")
     assert code == 0, "".join(lines) + (worker.stdout.read() if worker.stdout else "")
+
+
+def test_worker_on_a_missing_queue_is_one_line(database_url: str, sqs_url: str) -> None:
+    """`taskoverflow worker` names the queue and what creates it; exit 1, no traceback."""
+    if "sqlite" not in database_url:
+        pytest.skip("nothing database-specific")
+    env = {
+        **os.environ,
+        "JOB_TRANSPORT": "sqs",
+        "DATABASE_URL": database_url,
+        "AWS_ENDPOINT_URL_SQS": sqs_url,
+        "SQS_ICAL_QUEUE": "never-provisioned",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "taskoverflow.cli", "worker", "--burst"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, run.stderr
+    assert "'never-provisioned' does not exist" in errors[0]
+    assert "labkit up" in errors[0] and "terraform apply" in errors[0]
+    assert "Traceback" not in run.stderr
+
+
+async def test_health_names_a_missing_queue(database_url: str, sqs_url: str) -> None:
+    from taskoverflow.app import create_app
+
+    app = create_app(
+        {
+            "JOB_TRANSPORT": "sqs",
+            "DATABASE_URL": database_url,
+            "AWS_ENDPOINT_URL_SQS": sqs_url,
+            "SQS_ICAL_QUEUE": "never-provisioned",
+        }
+    )
+    async with app.test_app() as test_app:
+        reply = await test_app.test_client().get("/api/v1/health")
+        body = await reply.get_json()
+    assert reply.status_code == 200 and body["status"] == "degraded", body
+    assert body["database"] == "ok"
+    assert "SQS queue 'never-provisioned' does not exist" in body["job_queue"]
+    assert "labkit up" in body["job_queue"]

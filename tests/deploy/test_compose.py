@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from taskoverflow.config import Settings
+from taskoverflow.config import Settings, env_names
 
 from labkit import terraform as tf
 
@@ -36,6 +36,7 @@ EXTERNAL_ENV = {
     "PYTHONUNBUFFERED",
     "PIP_NO_CACHE_DIR",
     "PIP_DISABLE_PIP_VERSION_CHECK",
+    "PYTHONPATH",
 }
 
 
@@ -49,7 +50,7 @@ SERVICES = compose()["services"]
 @functools.cache
 def code_env_names() -> frozenset[str]:
     """Env var names our code reads: Settings fields, plus quoted names in labkit/ and backend/."""
-    names = {f.upper() for f in Settings.__dataclass_fields__}
+    names = set(env_names())
     for path in [*(ROOT / "labkit").rglob("*.py"), *(ROOT / "backend").rglob("*.py")]:
         names.update(re.findall(r"[\"']([A-Z][A-Z0-9_]{2,})[\"']", path.read_text()))
     return frozenset(names)
@@ -234,6 +235,31 @@ def test_transport_is_rq_by_default_and_sqs_with_the_override() -> None:
         assert override[name]["environment"]["JOB_TRANSPORT"] == "sqs"
         assert override[name]["depends_on"]["sqs"]["condition"] == "service_healthy"
     assert {"rq", "sqs"} <= set(TRANSPORTS)
+
+
+def test_sqs_variant_provisions_the_queue_the_app_uses_before_it_starts() -> None:
+    """The app never creates queues: compose's one-shot `queues` service applies terraform/
+    before the API and worker start, and terraform/ declares the queue they are told to use."""
+    override = compose("docker-compose.sqs.yml")["services"]
+    assert SERVICES["queues"]["command"] == ["labkit", "queues", "apply", "terraform"]
+    assert SERVICES["queues"]["depends_on"]["sqs"]["condition"] == "service_healthy"
+    declared = {spec.name: spec for spec in tf.queue_specs(ROOT / "terraform")}
+    for name in ("backend", "worker"):
+        merged_needs = {**SERVICES[name]["depends_on"], **override[name]["depends_on"]}
+        assert merged_needs["queues"]["condition"] == "service_completed_successfully"
+        env = {**SERVICES[name]["environment"], **override[name]["environment"]}
+        settings = Settings.load({k: v for k, v in env.items() if k != "DATABASE_URL"})
+        assert settings.sqs_ical_queue in declared, f"{name} uses an undeclared queue"
+        assert declared[settings.sqs_ical_queue].dead_letter_target in declared
+
+
+def test_the_app_is_installed_as_a_package_not_from_the_checkout() -> None:
+    """TaskOverflow needs no terraform/ (or any of /app) at run time: a normal install; only
+    labkit runs from the checkout."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.findall(r"pip install --no-deps (\S+)", dockerfile) == ["."]
+    assert " -e " not in dockerfile and "--editable" not in dockerfile
+    assert re.search(r"^ENV PYTHONPATH=/app$", dockerfile, re.M)  # labkit from the checkout
 
 
 def test_dockerfile_copies_what_exists_and_ignores_secrets() -> None:

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable
 
 from quart import Blueprint
+from quart.typing import ResponseReturnValue
 from quart_schema import document_response
 from sqlalchemy import text
 
@@ -42,7 +43,7 @@ async def _database(st: AppState) -> None:
 
 @bp.get("/health")
 @document_response(Health, 200)
-async def health():
+async def health() -> ResponseReturnValue:
     st = state()
     database, job_queue = await asyncio.gather(_check(_database(st)), _check(st.transport.ping()))
     if database == job_queue == "ok":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from quart import Blueprint, Response, url_for
+from quart.typing import ResponseReturnValue
 from quart_schema import document_response, tag_blueprint
 from sqlalchemy import select
 
@@ -32,7 +33,7 @@ def retry_after(delay_seconds: float) -> int:
 @document_response(TaskCreated, 202)
 @document_response(Error, 429)
 @document_response(Error, 503)
-async def create_calendar():
+async def create_calendar() -> ResponseReturnValue:
     """Snapshot every todo now and queue a job that turns them into an iCalendar file.
 
     Refused with 429 (and Retry-After) when `ICAL_MAX_BACKLOG` jobs already wait (0: no bound): a
@@ -58,11 +59,11 @@ async def create_calendar():
 @document_response(TaskStatus, 200)
 @document_response(Error, 404)
 @document_response(Error, 503)
-async def task_status(task_id: str):
+async def task_status(task_id: str) -> ResponseReturnValue:
     job = await state().transport.status(task_id)
     if job is None:
         raise _unknown(task_id)
-    body: dict = {
+    body: dict[str, str | None] = {
         "task_id": task_id,
         "task_status": job.status.value,
         "result_url": url_for("ical.task_result", task_id=task_id, _external=True),
@@ -76,7 +77,7 @@ async def task_status(task_id: str):
 @bp.get("/todos/ical/<task_id>/result")
 @document_response(Error, 404)
 @document_response(Error, 503)
-async def task_result(task_id: str):
+async def task_result(task_id: str) -> ResponseReturnValue:
     """200 text/calendar once the job is SUCCESS; 404 before that (and for unknown ids)."""
     transport = state().transport
     calendar = await transport.result(task_id)

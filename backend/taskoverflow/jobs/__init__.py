@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from taskoverflow.config import Settings
+    from taskoverflow.tasks.ical import TodoSnapshot
 
 #: The queue (RQ) / SQS queue name calendar jobs go to.
 QUEUE_NAME = "ical"
@@ -71,7 +72,7 @@ class JobTransport(Protocol):
 
     name: str
 
-    async def enqueue(self, todos: list[dict[str, Any]]) -> str:
+    async def enqueue(self, todos: list[TodoSnapshot]) -> str:
         """Queue a calendar job for this snapshot of todos; return its id."""
         ...
 
@@ -122,8 +123,9 @@ def _entry(name: str) -> tuple[str, str]:
 
 def create_transport(settings: Settings) -> JobTransport:
     """Build the transport `settings.job_transport` names; it connects lazily."""
-    cls = _load(_entry(settings.job_transport)[0])
-    return cls(settings)
+    transport = _load(_entry(settings.job_transport)[0])(settings)
+    assert isinstance(transport, JobTransport)  # each class in TRANSPORTS implements it
+    return transport
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:

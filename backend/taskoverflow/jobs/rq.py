@@ -22,7 +22,8 @@ import logging
 import re
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -38,8 +39,10 @@ from taskoverflow.jobs import QUEUE_NAME, FailureReason, JobQueueUnavailable, Jo
 
 if TYPE_CHECKING:
     from taskoverflow.config import Settings
+    from taskoverflow.tasks.ical import TodoSnapshot
 
 log = logging.getLogger("taskoverflow.rq")
+T = TypeVar("T")
 
 JOB_FUNCTION = "taskoverflow.tasks.ical.create_ical"
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -98,16 +101,16 @@ class RQTransport:
         self.connection = connection or connect(settings)
         self.queue = Queue(QUEUE_NAME, connection=self.connection)
 
-    async def _call(self, func: Any, *args: Any) -> Any:
+    async def _call(self, func: Callable[..., T], *args: Any) -> T:
         try:
             return await asyncio.to_thread(func, *args)
         except (RedisError, OSError) as exc:
             raise JobQueueUnavailable(f"the job queue (Redis) is unreachable: {exc}") from exc
 
-    async def enqueue(self, todos: list[dict[str, Any]]) -> str:
+    async def enqueue(self, todos: list[TodoSnapshot]) -> str:
         return await self._call(self._enqueue, todos)
 
-    def _enqueue(self, todos: list[dict[str, Any]]) -> str:
+    def _enqueue(self, todos: list[TodoSnapshot]) -> str:
         s = self.settings
         job = self.queue.enqueue(
             JOB_FUNCTION,
@@ -279,12 +282,13 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
 
 def _note_stop_requests(worker: BaseWorker, stopping: threading.Event) -> None:
     """Remember a SIGTERM/SIGINT RQ's handler received, so `run_worker` does not start again."""
-    original = worker.request_stop
+    original: Callable[[int, Any], None] = worker.request_stop
 
     def request_stop(signum: int, frame: Any) -> None:
         stopping.set()
         original(signum, frame)
 
+    # wrapping one instance's method, which mypy forbids for methods in general
     worker.request_stop = request_stop  # type: ignore[method-assign]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,7 +35,7 @@ class CalendarJob(Base):
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING.value)
     #: the todos as they were when the job was requested (kept here, not in the message:
     #: a message has a size limit, a row does not)
-    todos: Mapped[list] = mapped_column(JSON)
+    todos: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)

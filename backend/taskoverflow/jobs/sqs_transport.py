@@ -1,16 +1,14 @@
 """Calendar jobs over SQS (`JOB_TRANSPORT=sqs`), with their state in the SQL database.
 
-`enqueue` commits a PENDING `calendar_jobs` row, then sends `{"job_id": …}` to the `ical`
-queue; `status`/`result` read only the row (SQS has no result store). The worker lives in
+`enqueue` commits a PENDING `calendar_jobs` row, then sends `{"job_id": …}` to the job queue;
+`status`/`result` read only the row (SQS has no result store). The worker lives in
 `sqs_worker.py`.
 
-Where SQS is (one rule for laptop, Docker and AWS):
-* `AWS_ENDPOINT_URL_SQS` if set (boto3's own variable: the local service, or an AWS endpoint);
-* else the SQS service `labkit up` started (its state file);
-* else real AWS, with the usual credential chain (on ECS: the task role, no keys).
-The queue is `SQS_ICAL_QUEUE` (a name or a URL; default `ical`). On the local service a missing
-queue is created with its dead-letter queue, as terraform/ declares them; on AWS it must exist
-(`terraform apply`).
+Where SQS is: `AWS_ENDPOINT_URL_SQS` (boto3's own variable: the local service, or an AWS
+endpoint), else real AWS with the usual credential chain (on ECS: the task role, no keys). The
+queue is `SQS_ICAL_QUEUE` (a name or a URL; default `ical`). The app never creates queues:
+whoever provisions the stack does (`terraform apply` on AWS, `labkit up` or compose's `queues`
+service locally); a missing queue is reported as such, naming the queue.
 """
 
 from __future__ import annotations
@@ -18,108 +16,75 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.exceptions
 from botocore.config import Config
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from labkit.aws import is_local, is_missing_queue, sqs_client
-from labkit.config import project_root, read_state
+from taskoverflow.clock import utc_now
 from taskoverflow.db import Database
-from taskoverflow.jobs import QUEUE_NAME, JobQueueUnavailable, JobState
+from taskoverflow.jobs import JobQueueUnavailable, JobState
 from taskoverflow.jobs.sqs_models import JOB_ID, CalendarJob, visible_state
 
 if TYPE_CHECKING:
     from taskoverflow.config import Settings
+    from taskoverflow.tasks.ical import TodoSnapshot
 
 log = logging.getLogger("taskoverflow.sqs")
 
-#: Used when terraform/ is not shipped (e.g. an installed wheel): the same values it declares.
-FALLBACK_DLQ_SUFFIX = "-dlq"
-FALLBACK_VISIBILITY_TIMEOUT = 20
-FALLBACK_MAX_RECEIVE_COUNT = 3
-
 _SQS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, OSError)
+#: The codes AWS (query-compatible) and the local service give a missing queue.
+_MISSING_QUEUE_CODES = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
+#: A local service that is down fails in about a second (no retries), not after a minute.
+_LOCAL_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=30,  # longer than the longest long poll (20 s)
+    retries={"total_max_attempts": 1, "mode": "standard"},
+)
+_AWS_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard"})
+#: The local service accepts any signature; boto3 still wants keys to sign with.
+_LOCAL_KEY = "taskoverflow-local"
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+class QueueMissing(JobQueueUnavailable):
+    """The job queue does not exist: nothing the app can heal; provisioning creates it."""
 
 
-@dataclass(frozen=True)
-class SqsSettings:
-    """The SQS-only knobs (env vars of the same upper-case names)."""
-
-    queue: str = QUEUE_NAME  # SQS_ICAL_QUEUE: name or URL
-    endpoint: str | None = None  # resolved endpoint; None means real AWS
-    region: str = "us-east-1"
-    retry_delay_seconds: float = 1.0  # SQS_RETRY_DELAY_SECONDS: first back-off after a failure
-
-    @classmethod
-    def from_env(cls, config: dict[str, Any] | None = None) -> SqsSettings:
-        config = config or {}
-
-        def get(key: str) -> str | None:
-            value = config.get(key, os.environ.get(key))
-            return str(value) if value not in (None, "") else None
-
-        endpoint = get("AWS_ENDPOINT_URL_SQS") or get("AWS_ENDPOINT_URL")
-        if endpoint is None:
-            endpoint = read_state().get("services", {}).get("sqs", {}).get("url")
-        region = get("AWS_REGION") or get("AWS_DEFAULT_REGION") or "us-east-1"
-        delay = get("SQS_RETRY_DELAY_SECONDS")
-        try:
-            retry = float(delay) if delay is not None else 1.0
-        except ValueError:
-            raise ValueError(f"SQS_RETRY_DELAY_SECONDS must be a number, got {delay!r}") from None
-        return cls(get("SQS_ICAL_QUEUE") or QUEUE_NAME, endpoint, region, max(retry, 0.0))
+def is_local(endpoint: str | None) -> bool:
+    """True for an endpoint that is not AWS (the lab's SQS service, a container)."""
+    return endpoint is not None and "amazonaws.com" not in endpoint
 
 
-def make_client(sqs: SqsSettings) -> Any:
-    """The local service (fast-failing client) when an endpoint is known, else real AWS."""
-    if sqs.endpoint and "amazonaws.com" not in sqs.endpoint:
-        return sqs_client(endpoint=sqs.endpoint, region=sqs.region)
-    config = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard"})
-    return boto3.session.Session(region_name=sqs.region).client(
-        "sqs", endpoint_url=sqs.endpoint, config=config
+def make_client(settings: Settings) -> Any:
+    """A boto3 SQS client: the local service (dummy keys, fast failure) or AWS."""
+    endpoint, region = settings.sqs_endpoint, settings.aws_region
+    if is_local(endpoint):
+        session = boto3.session.Session(
+            aws_access_key_id=_LOCAL_KEY, aws_secret_access_key=_LOCAL_KEY, region_name=region
+        )
+        return session.client("sqs", endpoint_url=endpoint, config=_LOCAL_CONFIG)
+    session = boto3.session.Session(region_name=region)
+    return session.client("sqs", endpoint_url=endpoint, config=_AWS_CONFIG)
+
+
+def is_missing_queue(exc: BaseException) -> bool:
+    if not isinstance(exc, botocore.exceptions.ClientError):
+        return False
+    return str(exc.response.get("Error", {}).get("Code", "")) in _MISSING_QUEUE_CODES
+
+
+def missing_queue(queue: str, client: Any) -> QueueMissing:
+    """The one-line error for a queue nobody has created."""
+    return QueueMissing(
+        f"SQS queue {queue!r} does not exist at {client.meta.endpoint_url}: "
+        "`labkit up` creates it locally, `terraform apply` on AWS"
     )
-
-
-def _declared_specs(queue: str) -> list[Any]:
-    """The queue and its DLQ as terraform/ declares them (fallback: the same values built in)."""
-    from labkit import terraform
-
-    directory = project_root() / "terraform"
-    try:
-        specs = terraform.queue_specs(directory) if directory.is_dir() else []
-    except Exception as exc:  # a broken checkout must not stop the worker
-        log.warning("cannot read %s (%s); using built-in queue settings", directory, exc)
-        specs = []
-    by_name = {s.name: s for s in specs}
-    template = by_name.get(QUEUE_NAME)
-    dlq_template = by_name.get(template.dead_letter_target) if template else None
-    dlq_name = queue + FALLBACK_DLQ_SUFFIX
-    max_receives = (template.max_receive_count if template else None) or FALLBACK_MAX_RECEIVE_COUNT
-    attributes = dict(template.attributes) if template else {}
-    attributes.setdefault("VisibilityTimeout", str(FALLBACK_VISIBILITY_TIMEOUT))
-    attributes["RedrivePolicy"] = json.dumps(
-        {
-            "deadLetterTargetArn": f"arn:aws:sqs:us-east-1:000000000000:{dlq_name}",
-            "maxReceiveCount": max_receives,
-        }
-    )
-    dlq_attributes = dict(dlq_template.attributes) if dlq_template else {}
-    return [
-        terraform.QueueSpec(f"aws_sqs_queue.{dlq_name}", dlq_name, dlq_attributes),
-        terraform.QueueSpec(f"aws_sqs_queue.{queue}", queue, attributes, dlq_name, max_receives),
-    ]
 
 
 def job_database(settings: Settings) -> Database:
@@ -132,19 +97,15 @@ def job_database(settings: Settings) -> Database:
 
 
 def resolve_queue_url(client: Any, queue: str) -> str:
-    """The queue's URL; on the local service a missing queue is created (with its DLQ)."""
+    """The queue's URL (a URL is taken as it is); QueueMissing when no such queue exists."""
     if queue.startswith(("http://", "https://")):
         return queue
     try:
-        return client.get_queue_url(QueueName=queue)["QueueUrl"]
+        return str(client.get_queue_url(QueueName=queue)["QueueUrl"])
     except botocore.exceptions.ClientError as exc:
-        if not is_missing_queue(exc) or not is_local(client):
-            raise
-    from labkit import terraform
-
-    applied = terraform.apply_specs(_declared_specs(queue), client)
-    log.info("created %s on %s", ", ".join(a.name for a in applied), client.meta.endpoint_url)
-    return applied[-1].url
+        if is_missing_queue(exc):
+            raise missing_queue(queue, client) from None
+        raise
 
 
 class SqsTransport:
@@ -157,13 +118,11 @@ class SqsTransport:
         settings: Settings,
         *,
         client: Any | None = None,
-        sqs: SqsSettings | None = None,
         database: Database | None = None,
-        clock: Any = utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.settings = settings
-        self.sqs = sqs or SqsSettings.from_env()
-        self.client = client or make_client(self.sqs)
+        self.client = client or make_client(settings)
         self.db = database or job_database(settings)
         self.clock = clock
         self._queue_url: str | None = None
@@ -181,7 +140,7 @@ class SqsTransport:
             async with self._url_lock:
                 if self._queue_url is None:
                     self._queue_url = await self._sqs(
-                        resolve_queue_url, self.client, self.sqs.queue
+                        resolve_queue_url, self.client, self.settings.sqs_ical_queue
                     )
         return self._queue_url
 
@@ -190,7 +149,7 @@ class SqsTransport:
             await ensure_table(self.db)
             self._schema_ready = True
 
-    async def enqueue(self, todos: list[dict[str, Any]]) -> str:
+    async def enqueue(self, todos: list[TodoSnapshot]) -> str:
         await self.ensure_schema()
         url = await self.queue_url()
         job_id = uuid.uuid4().hex
@@ -253,12 +212,20 @@ async def ensure_table(db: Database) -> None:
     for attempt in range(2):
         try:
             async with db.engine.begin() as conn:
-                await conn.run_sync(CalendarJob.metadata.create_all, tables=[CalendarJob.__table__])
+                await conn.run_sync(
+                    CalendarJob.metadata.create_all, tables=[_calendar_jobs_table()]
+                )
             return
         except SQLAlchemyError:
             if attempt:
                 raise
             await asyncio.sleep(0.2)
+
+
+def _calendar_jobs_table() -> Table:
+    table = CalendarJob.__table__
+    assert isinstance(table, Table)  # a declarative model's table is always a Table
+    return table
 
 
 def jobs_table(database_url: str | None = None) -> list[dict[str, Any]]:

@@ -18,31 +18,27 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
-from labkit.errors import LabError
+from taskoverflow.clock import utc_now
 from taskoverflow.db import Database
-from taskoverflow.jobs import FailureReason, JobStatus
+from taskoverflow.jobs import FailureReason, JobQueueUnavailable, JobStatus
 from taskoverflow.jobs.sqs_models import TERMINAL, CalendarJob
 from taskoverflow.jobs.sqs_transport import (
-    SqsSettings,
     ensure_table,
+    is_missing_queue,
     job_database,
     make_client,
+    missing_queue,
     resolve_queue_url,
-    utc_now,
 )
 from taskoverflow.tasks.ical import create_ical
 
@@ -98,15 +94,13 @@ class Worker:
         self,
         settings: Settings,
         *,
-        sqs: SqsSettings | None = None,
         client: Any | None = None,
         database: Database | None = None,
         build: Callable[..., bytes] = create_ical,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.settings = settings
-        self.sqs = sqs or SqsSettings.from_env()
-        self.client = client or make_client(self.sqs)
+        self.client = client or make_client(settings)
         self.db = database or job_database(settings)
         self.build = build
         self.clock = clock
@@ -116,15 +110,19 @@ class Worker:
         return await asyncio.to_thread(func, **kwargs)
 
     async def start(self) -> QueueInfo:
-        """Find (or, locally, create) the queue and the table; LabError if SQS is unreachable."""
+        """Find the queue and the table; JobQueueUnavailable (one line) if the queue is missing
+        or SQS cannot be reached."""
+        queue = self.settings.sqs_ical_queue
         try:
-            url = await asyncio.to_thread(resolve_queue_url, self.client, self.sqs.queue)
+            url = await asyncio.to_thread(resolve_queue_url, self.client, queue)
             self.info = await asyncio.to_thread(read_queue_info, self.client, url)
         except _SQS_ERRORS as exc:
+            if is_missing_queue(exc):  # a queue given as a URL that does not exist
+                raise missing_queue(queue, self.client) from None
             where = self.client.meta.endpoint_url
-            raise LabError(
-                f"cannot use SQS queue {self.sqs.queue!r} at {where}: {exc}",
-                hint="is the SQS service running (labkit up)? on AWS: terraform apply, credentials",
+            raise JobQueueUnavailable(
+                f"cannot use SQS queue {queue!r} at {where}: {exc} "
+                "(is the SQS service running? is AWS_ENDPOINT_URL_SQS right?)"
             ) from None
         await ensure_table(self.db)
         log.info(
@@ -136,7 +134,14 @@ class Worker:
         return self.info
 
     async def run(self, *, burst: bool = False, stop: asyncio.Event | None = None) -> int:
-        """Handle jobs until `stop` is set (or, with `burst`, the queue is empty). Returns the count."""
+        """Handle jobs until `stop` is set (or, with `burst`, the queue is empty). Returns the count.
+
+        A stop during the long poll ends it at once (the poll's thread is abandoned; a message it
+        still receives is never handled and SQS offers it again after its visibility timeout).
+        A stop while a job runs lets that job finish, store its result and delete its message
+        first: a SIGTERM never wastes work. A second signal leaves at once (see `run_worker`):
+        the job is then left for redelivery, as after a crash.
+        """
         info = self.info or await self.start()
         stop = stop or asyncio.Event()
         handled = 0
@@ -176,7 +181,8 @@ class Worker:
             WaitTimeSeconds=wait,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
-        return reply.get("Messages", [])
+        messages: list[dict[str, Any]] = reply.get("Messages", [])
+        return messages
 
     async def _delete(self, message: dict[str, Any]) -> None:
         assert self.info is not None
@@ -207,6 +213,7 @@ class Worker:
                 .values(**values)
             )
             await session.commit()
+            assert isinstance(result, CursorResult)  # what an UPDATE statement returns
             return result.rowcount > 0
 
     async def _claim(self, job_id: str, **values: Any) -> list[dict[str, Any]] | None:
@@ -296,7 +303,9 @@ class Worker:
                 await self._set_visibility(message, 0)
             return
         await self._update(job_id, status=JobStatus.PENDING.value, error=detail)
-        delay = retry_delay(self.sqs.retry_delay_seconds, receives, info.visibility_timeout)
+        delay = retry_delay(
+            self.settings.sqs_retry_delay_seconds, receives, info.visibility_timeout
+        )
         log.warning("job %s failed (attempt %s, retry in %ss): %s", job_id, receives, delay, detail)
         await self._set_visibility(message, delay)
 
@@ -324,7 +333,7 @@ async def in_daemon_thread(func: Callable[..., Any], **kwargs: Any) -> Any:
     """Like `asyncio.to_thread`, but in a daemon thread: a long poll must not hold up exit
     (asyncio.run waits for its executor's threads; nothing waits for a daemon thread)."""
     loop = asyncio.get_running_loop()
-    future: asyncio.Future = loop.create_future()
+    future: asyncio.Future[Any] = loop.create_future()
 
     def settle(result: Any, error: BaseException | None) -> None:
         if future.done():
@@ -354,26 +363,6 @@ def _job_id(body: str) -> str | None:
     from taskoverflow.jobs.sqs_models import JOB_ID
 
     return value if isinstance(value, str) and JOB_ID.fullmatch(value) else None
-
-
-def start_process(*args: str, log: Path | None = None, **env: Any) -> subprocess.Popen:
-    """`taskoverflow worker` with JOB_TRANSPORT=sqs as a separate process (as in production),
-    for demos and notebook 05: start one, `kill()` it mid-job, start another. `env` adds or
-    overrides variables (e.g. ICAL_DELAY_SECONDS=10); output goes to `log` (else a pipe)."""
-    full_env = {**os.environ, "JOB_TRANSPORT": "sqs", **{k: str(v) for k, v in env.items()}}
-    out: Any = log.open("ab") if log else subprocess.PIPE
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "taskoverflow.cli", "worker", *args],
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=log is None,
-        )
-    finally:
-        if log:
-            out.close()
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, MetaData, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 BASELINE = "0001"
@@ -27,7 +27,7 @@ REVISION_TABLES = [("0001", "todos"), ("0002", "calendar_jobs")]
 MODEL_MODULES = ["taskoverflow.db", "taskoverflow.jobs.sqs_models"]
 
 
-def load_models():
+def load_models() -> MetaData:
     """Import every model module; return the complete metadata."""
     import importlib
 

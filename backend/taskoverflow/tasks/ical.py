@@ -19,7 +19,6 @@ without ``updated_at`` (a job queued by an older version) is stamped with the jo
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -98,12 +97,15 @@ def build_calendar(todos: Iterable[Mapping[str, Any]], now: datetime) -> bytes:
         event.add("description", _text(todo.get("description")))
         event.add("dtstart", as_utc(_moment(deadline)))
         cal.add_component(event)
-    return cal.to_ical()
+    calendar: bytes = cal.to_ical()  # icalendar ships no type information
+    return calendar
 
 
 def default_delay() -> float:
     """`ICAL_DELAY_SECONDS` (default 5): makes PENDING -> STARTED -> SUCCESS visible in demos."""
-    return float(os.environ.get("ICAL_DELAY_SECONDS") or 5)
+    from taskoverflow.config import Settings  # the job's only setting, read where it is declared
+
+    return Settings.load().ical_delay_seconds
 
 
 def create_ical(
