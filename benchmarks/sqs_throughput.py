@@ -1,6 +1,6 @@
 """SQS throughput, side by side: the lab's service, moto server and a do-nothing endpoint.
 
-    .venv/bin/python benchmarks/sqs_throughput.py [--quick] [--targets null,asgi,ours,moto] [--json FILE]
+    .venv/bin/python benchmarks/sqs_throughput.py [--quick] [--targets null,http,asgi,ours,moto] [--json FILE]
 
 One boto3 client in one thread (what a student's publisher or subscriber is) drives two phases:
 
@@ -14,8 +14,9 @@ with the smallest valid reply (correct MD5s, so boto3 accepts it): its rate is t
 limit, the ceiling for any server. moto is slow at depth (quadratic scans), so it gets a bounded
 number of operations and its rate is reported from those.
 
-A second do-nothing target, `asgi`, gives the same replies from an ASGI app on uvicorn (httptools,
-uvloop): what a general-purpose Python server costs before any work (ours no longer runs on it).
+Two more do-nothing targets give the same replies through a server: `http` through the service's
+own HTTP layer (`labkit.sqslocal.http_server`), `asgi` from an ASGI app on uvicorn (httptools,
+uvloop) — what each costs before any work (ours ran on uvicorn until issue 13).
 
 All servers run at once and the plans take turns a chunk (100 messages each way) at a time; each
 "÷ null" ratio is the median over rounds of the two chunk rates measured in the same round, so a
@@ -51,8 +52,8 @@ from typing import Any
 from labkit.services.process import terminate
 
 TARGET_VS_NULL = 0.85  # issue 13: ours ≥ 0.85× the do-nothing endpoint, both phases, both depths
-NULL_TARGETS = ("null", "asgi")  # keep no state: no standing depth to fill
-TARGETS = ("null", "asgi", "ours", "moto")
+NULL_TARGETS = ("null", "http", "asgi")  # keep no state: no standing depth to fill
+TARGETS = ("null", "http", "asgi", "ours", "moto")
 CHUNK = 100  # messages per send/receive alternation: the depth stays within [D, D + CHUNK]
 ATTRIBUTES = {"client": {"DataType": "String", "StringValue": "bench"}}
 
@@ -221,6 +222,29 @@ def serve_null_asgi(port: int) -> None:
     )
 
 
+def serve_null_http(port: int) -> None:
+    """The same do-nothing replies through the SQS service's own HTTP layer
+    (`labkit.sqslocal.http_server`): what its framing costs, without the service's work."""
+    from labkit.sqslocal import http_server
+    from labkit.sqslocal.http_server import Reply, Request
+
+    async def handle(request: Request) -> Reply:
+        try:
+            payload = json.loads(request.body or b"{}")
+        except ValueError:
+            payload = {}
+        body = null_reply(request.headers.get("x-amz-target", ""), payload)
+        return 200, [(b"content-type", b"application/x-amz-json-1.0")], body
+
+    with socket.create_server(("127.0.0.1", port)) as sock:
+        runner: Any = asyncio.run
+        with contextlib.suppress(ImportError):
+            import uvloop
+
+            runner = uvloop.run
+        runner(http_server.serve(handle, sock, 8 * 1024 * 1024))
+
+
 def serve_null(port: int) -> None:
     """Run the do-nothing endpoint until killed (uvloop when available)."""
     with contextlib.suppress(ImportError):
@@ -268,6 +292,8 @@ def server_command(kind: str, port: int) -> list[str]:
         return [sys.executable, __file__, "--serve-null", str(port)]
     if kind == "asgi":
         return [sys.executable, __file__, "--serve-null-asgi", str(port)]
+    if kind == "http":
+        return [sys.executable, __file__, "--serve-null-http", str(port)]
     raise ValueError(kind)
 
 
@@ -565,7 +591,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer messages (≈ 1 minute)")
     parser.add_argument(
-        "--targets", default="null,asgi,ours,moto", help="comma-separated: null,asgi,ours,moto"
+        "--targets",
+        default="null,http,asgi,ours,moto",
+        help="comma-separated: " + ",".join(TARGETS),
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs, each with fresh servers; pooled"
@@ -574,9 +602,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--serve-null", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--serve-null-asgi", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-null-http", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_null:
         serve_null(args.serve_null)
+        return 0
+    if args.serve_null_http:
+        serve_null_http(args.serve_null_http)
         return 0
     if args.serve_null_asgi:
         serve_null_asgi(args.serve_null_asgi)
