@@ -102,8 +102,12 @@ class Connection(asyncio.Protocol):
         self.live.discard(self)
         self.transport = None
         self.pending.clear()
-        if self.running is not None:  # e.g. a long poll whose client gave up
-            self.running.cancel()
+        if self.running is not None:
+            # A long poll whose client gave up stops waiting, so no message is taken for nobody.
+            # Cancelled on the next turn of the loop, after the request's first step (scheduled
+            # before this) has run: a request that was sent whole is carried out even if its
+            # client closed at once, as a client that timed out must assume it may have been.
+            asyncio.get_running_loop().call_soon(self.running.cancel)
 
     def data_received(self, data: bytes) -> None:
         self.last_active = time.monotonic()

@@ -198,6 +198,17 @@ def test_a_client_leaving_mid_long_poll_takes_no_message(sqs_server: Any, sqs: A
     assert [m["Body"] for m in got] == ["for whoever asks next"]
 
 
+def test_a_request_sent_whole_is_carried_out_when_its_client_closes_at_once(
+    sqs_server: Any, sqs: Any
+) -> None:
+    url = sqs.get_queue_url(QueueName="csse6400_prac")["QueueUrl"]
+    send = json.dumps({"QueueUrl": url, "MessageBody": "sent and gone"}).encode()
+    with connect(sqs_server.url) as sock:
+        sock.sendall(request(body=send, target=b"AmazonSQS.SendMessage"))
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
+    assert [m["Body"] for m in got] == ["sent and gone"]
+
+
 def test_sigterm_stops_the_service_promptly_during_a_long_poll(start_sqs_server: Any) -> None:
     server = start_sqs_server()
     poll = json.dumps({"QueueUrl": f"{server.url}/000000000000/csse6400_prac",
