@@ -264,14 +264,15 @@ async def serve(
     stopping = asyncio.Event()
     if stop_signals:
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stopping.set)
+            with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C interrupts instead
+                loop.add_signal_handler(signum, stopping.set)
     sweeper = loop.create_task(_close_idle(live))
     try:
         await stopping.wait()
     finally:
         sweeper.cancel()
         server.close()
-        for connection in [c for c in live if c.idle_for(time.monotonic()) > 0 or not c.running]:
+        for connection in [c for c in live if c.running is None]:  # idle: nothing to answer
             connection.stop()
         deadline = loop.time() + STOP_GRACE
         while any(c.running for c in live) and loop.time() < deadline:
