@@ -408,6 +408,8 @@ def main() -> None:
     args = parser.parse_args()
 
     latency: dict[str, list[float]] = {}
+    one, five, fifteen = os.getloadavg()
+    console.print(f"load average at the start: {one:.2f} {five:.2f} {fifteen:.2f}", highlight=False)
     with tempfile.TemporaryDirectory(prefix="lab-bench-") as tmp_name:
         tmp = Path(tmp_name)
         with running_valkey() as valkey:
@@ -471,6 +473,7 @@ def main() -> None:
         )
     if skip_builder:
         console.print(table)
+        print_load()
         return
     ratio = ours_build / ical_build
     table.add_row(
@@ -480,6 +483,13 @@ def main() -> None:
         "≤ 1.20 ✓" if ratio <= 1.2 else "≤ 1.20 ✗",
     )
     console.print(table)
+    print_load()
+
+
+def print_load() -> None:
+    """The machine's load average: the ratios above come from one run on a shared machine."""
+    one, five, fifteen = os.getloadavg()
+    console.print(f"load average at the end: {one:.2f} {five:.2f} {fifteen:.2f}", highlight=False)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """SQS throughput, side by side: the lab's service, moto server and a do-nothing endpoint.
 
-    .venv/bin/python benchmarks/sqs_throughput.py [--quick] [--targets null,asgi,ours,moto] [--json FILE]
+    .venv/bin/python benchmarks/sqs_throughput.py [--quick] [--targets null,http,asgi,ours,moto] [--json FILE]
 
 One boto3 client in one thread (what a student's publisher or subscriber is) drives two phases:
 
@@ -8,14 +8,19 @@ One boto3 client in one thread (what a student's publisher or subscriber is) dri
 * receive: ReceiveMessage(MaxNumberOfMessages=10) + DeleteMessageBatch of what came back.
 
 Each target is first filled to a queue depth (1,000; ours also 50,000), then the phases alternate
-in chunks of 500 messages so the depth stays between D and D+500 while being measured. Rates are
+in chunks of 100 messages so the depth stays between D and D+100 while being measured. Rates are
 messages per second of wall time. The do-nothing endpoint keeps no state and answers every call
 with the smallest valid reply (correct MD5s, so boto3 accepts it): its rate is the client's own
 limit, the ceiling for any server. moto is slow at depth (quadratic scans), so it gets a bounded
 number of operations and its rate is reported from those.
 
-A second do-nothing target, `asgi`, gives the same replies from an ASGI app on uvicorn configured
-as `labkit sqs serve` runs ours: the floor of the server ours is built on.
+Two more do-nothing targets give the same replies through a server: `http` through the service's
+own HTTP layer (`labkit.sqslocal.http_server`), `asgi` from an ASGI app on uvicorn (httptools,
+uvloop) — what each costs before any work (ours ran on uvicorn until issue 13).
+
+All servers run at once and the plans take turns a chunk (100 messages each way) at a time; each
+"÷ null" ratio is the median over rounds of the two chunk rates measured in the same round, so a
+burst of load from elsewhere on a shared machine slows both sides of a ratio alike.
 
 Each server runs in its own process, so it never shares the client's GIL. Ports are free
 ephemeral loopback ports. The do-nothing server is hand-written on asyncio + httptools because
@@ -33,21 +38,23 @@ import hashlib
 import json
 import os
 import socket
+import statistics
 import struct
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from labkit.services.process import terminate
 
 TARGET_VS_NULL = 0.85  # issue 13: ours ≥ 0.85× the do-nothing endpoint, both phases, both depths
-NULL_TARGETS = ("null", "asgi")  # keep no state: no standing depth to fill
-CHUNK = 500  # messages per send/receive alternation: the depth stays within [D, D + CHUNK]
+NULL_TARGETS = ("null", "http", "asgi")  # keep no state: no standing depth to fill
+TARGETS = ("null", "http", "asgi", "ours", "moto")
+CHUNK = 100  # messages per send/receive alternation: the depth stays within [D, D + CHUNK]
 ATTRIBUTES = {"client": {"DataType": "String", "StringValue": "bench"}}
 
 # --------------------------------------------------------------------------------------------
@@ -200,7 +207,7 @@ async def null_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def serve_null_asgi(port: int) -> None:
-    """Run the do-nothing ASGI app on uvicorn, configured as `labkit sqs serve` runs ours."""
+    """Run the do-nothing ASGI app on uvicorn (httptools, uvloop, no access log)."""
     import uvicorn
 
     uvicorn.run(
@@ -213,6 +220,29 @@ def serve_null_asgi(port: int) -> None:
         access_log=False,
         log_level="warning",
     )
+
+
+def serve_null_http(port: int) -> None:
+    """The same do-nothing replies through the SQS service's own HTTP layer
+    (`labkit.sqslocal.http_server`): what its framing costs, without the service's work."""
+    from labkit.sqslocal import http_server
+    from labkit.sqslocal.http_server import Reply, Request
+
+    async def handle(request: Request) -> Reply:
+        try:
+            payload = json.loads(request.body or b"{}")
+        except ValueError:
+            payload = {}
+        body = null_reply(request.headers.get("x-amz-target", ""), payload)
+        return 200, [(b"content-type", b"application/x-amz-json-1.0")], body
+
+    with socket.create_server(("127.0.0.1", port)) as sock:
+        runner: Any = asyncio.run
+        with contextlib.suppress(ImportError):
+            import uvloop
+
+            runner = uvloop.run
+        runner(http_server.serve(handle, sock, 8 * 1024 * 1024))
 
 
 def serve_null(port: int) -> None:
@@ -262,6 +292,8 @@ def server_command(kind: str, port: int) -> list[str]:
         return [sys.executable, __file__, "--serve-null", str(port)]
     if kind == "asgi":
         return [sys.executable, __file__, "--serve-null-asgi", str(port)]
+    if kind == "http":
+        return [sys.executable, __file__, "--serve-null-http", str(port)]
     raise ValueError(kind)
 
 
@@ -315,6 +347,20 @@ class Result:
     recv_s: float
     send_cpu: float = 0.0  # the server's CPU seconds in each phase
     recv_cpu: float = 0.0
+    # each chunk's rate by round number: rounds pair targets measured within the same second
+    send_chunks: dict[int, float] = field(default_factory=dict)
+    recv_chunks: dict[int, float] = field(default_factory=dict)
+
+    def merge(self, other: Result, offset: int) -> None:
+        """Add another run of the same plan (its rounds numbered from `offset`)."""
+        self.send_msgs += other.send_msgs
+        self.send_s += other.send_s
+        self.recv_msgs += other.recv_msgs
+        self.recv_s += other.recv_s
+        self.send_cpu += other.send_cpu
+        self.recv_cpu += other.recv_cpu
+        self.send_chunks |= {offset + k: v for k, v in other.send_chunks.items()}
+        self.recv_chunks |= {offset + k: v for k, v in other.recv_chunks.items()}
 
     @property
     def send_rate(self) -> float:
@@ -372,36 +418,74 @@ def receive(client: Any, url: str, n: int, max_calls: int | None = None) -> int:
     return got
 
 
-def measure(
-    kind: str,
-    url: str,
-    depth: int,
-    total: int,
-    chunk: int = CHUNK,
-    progress: Any = None,
-    pid: int | None = None,
-) -> Result:
-    """Fill to `depth`, then alternate send/receive chunks until `total` messages each way."""
-    client = make_client(url)
-    queue = client.create_queue(QueueName=f"bench-{depth}-{uuid.uuid4().hex[:6]}")["QueueUrl"]
-    if kind not in NULL_TARGETS:
-        send(client, queue, depth, start=1_000_000)  # the standing depth: not timed
-    result = Result(kind, depth, 0, 0.0, 0, 0.0)
-    while result.send_msgs < total:
-        n = min(chunk, total - result.send_msgs)
-        cpu = cpu_seconds(pid) if pid else 0.0
+class Contender:
+    """One plan's client and queue on its own running server, measured a chunk at a time."""
+
+    def __init__(self, plan: Plan, url: str, pid: int) -> None:
+        self.plan, self.pid = plan, pid
+        self.client = make_client(url)
+        name = f"bench-{plan.depth}-{uuid.uuid4().hex[:6]}"
+        self.queue = self.client.create_queue(QueueName=name)["QueueUrl"]
+        self.result = Result(plan.target, plan.depth, 0, 0.0, 0, 0.0)
+
+    def fill(self) -> None:
+        """The standing depth: not timed."""
+        if self.plan.target not in NULL_TARGETS:
+            send(self.client, self.queue, self.plan.depth, start=1_000_000)
+
+    @property
+    def done(self) -> bool:
+        return self.result.send_msgs >= self.plan.total
+
+    def step(self, round_number: int) -> int:
+        """One chunk each way: send `chunk` messages, then receive and delete as many."""
+        result = self.result
+        n = min(self.plan.chunk, self.plan.total - result.send_msgs)
+        cpu = cpu_seconds(self.pid)
         t0 = time.perf_counter()
-        result.send_msgs += send(client, queue, n)
-        result.send_s += time.perf_counter() - t0
-        cpu2 = cpu_seconds(pid) if pid else 0.0
+        sent = send(self.client, self.queue, n)
+        elapsed = time.perf_counter() - t0
+        result.send_msgs += sent
+        result.send_s += elapsed
+        result.send_chunks[round_number] = sent / elapsed
+        cpu2 = cpu_seconds(self.pid)
         result.send_cpu += cpu2 - cpu
         t0 = time.perf_counter()
-        result.recv_msgs += receive(client, queue, n, max_calls=n // 10 * 3 + 5)
-        result.recv_s += time.perf_counter() - t0
-        result.recv_cpu += (cpu_seconds(pid) if pid else 0.0) - cpu2
+        got = receive(self.client, self.queue, n, max_calls=n // 10 * 3 + 5)
+        elapsed = time.perf_counter() - t0
+        result.recv_msgs += got
+        result.recv_s += elapsed
+        result.recv_chunks[round_number] = got / elapsed
+        result.recv_cpu += cpu_seconds(self.pid) - cpu2
+        return n
+
+
+def measure_interleaved(todo: list[Plan], progress: Any = None) -> list[Result]:
+    """Start every plan's server, fill each to its depth, then run the plans a chunk each in
+    turn (the first one rotating) until all are done: a burst of load from elsewhere on a shared
+    machine lasts longer than a chunk, so it hits every target alike and the ratios hold."""
+    with contextlib.ExitStack() as stack:
+        contenders = []
+        for plan in todo:
+            url, pid = stack.enter_context(running(plan.target))
+            contenders.append(Contender(plan, url, pid))
+        for contender in contenders:
+            contender.fill()
+        task = (
+            progress.add_task("measuring", total=sum(p.total for p in todo)) if progress else None
+        )
+        round_number = 0
+        while not all(c.done for c in contenders):
+            turn = round_number % len(contenders)
+            for contender in contenders[turn:] + contenders[:turn]:
+                if not contender.done:
+                    n = contender.step(round_number)
+                    if progress is not None:
+                        progress.advance(task, n)
+            round_number += 1
         if progress is not None:
-            progress(n)
-    return result
+            progress.remove_task(task)
+        return [c.result for c in contenders]
 
 
 # --------------------------------------------------------------------------------------------
@@ -431,6 +515,14 @@ def plans(quick: bool, targets: list[str]) -> list[Plan]:
     return out
 
 
+def paired(run: Result, peer: Result, phase: str) -> float:
+    """Median over rounds of run's chunk rate ÷ peer's chunk rate in the same round: a load
+    burst from elsewhere slows both of a pair, so their ratio holds where whole-run rates drift."""
+    mine, theirs = getattr(run, f"{phase}_chunks"), getattr(peer, f"{phase}_chunks")
+    ratios = [mine[k] / theirs[k] for k in mine.keys() & theirs.keys() if theirs[k]]
+    return statistics.median(ratios) if ratios else 0.0
+
+
 def report(results: list[Result]) -> dict[str, Any]:
     from rich.console import Console
     from rich.table import Table
@@ -447,8 +539,8 @@ def report(results: list[Result]) -> dict[str, Any]:
             f"{r.depth:,}" if r.target not in NULL_TARGETS else "–",  # it keeps no queue
             f"{r.send_rate:,.0f}",
             f"{r.recv_rate:,.0f}",
-            f"{r.send_rate / null.send_rate:.2f}×" if null else "–",
-            f"{r.recv_rate / null.recv_rate:.2f}×" if null else "–",
+            f"{paired(r, null, 'send'):.2f}×" if null else "–",
+            f"{paired(r, null, 'recv'):.2f}×" if null else "–",
             f"{1e6 * r.send_cpu / r.send_msgs:.0f}" if r.send_msgs else "–",
             f"{1e6 * r.recv_cpu / r.recv_msgs:.0f}" if r.recv_msgs else "–",
         )
@@ -460,25 +552,22 @@ def report(results: list[Result]) -> dict[str, Any]:
     ratios: dict[str, float] = {}
     ours, ours50, moto = by.get(("ours", 1_000)), by.get(("ours", 50_000)), by.get(("moto", 1_000))
     checks: list[tuple[str, float, float]] = []  # (what, value, minimum)
-    asgi = by.get(("asgi", 1_000))
-    if asgi and null:
-        ratios["asgi/null send"] = asgi.send_rate / null.send_rate
-        ratios["asgi/null receive"] = asgi.recv_rate / null.recv_rate
-    for depth, run in ((1_000, ours), (50_000, by.get(("ours", 50_000)))):
-        if run and null:
-            for phase, rate, floor in (
-                ("send", run.send_rate, null.send_rate),
-                ("receive", run.recv_rate, null.recv_rate),
-            ):
-                name = f"ours@{depth // 1000}k/null {phase}"
-                ratios[name] = rate / floor
+    for other in results:
+        if other.target in NULL_TARGETS and other.target != "null" and null:
+            ratios[f"{other.target}/null send"] = paired(other, null, "send")
+            ratios[f"{other.target}/null receive"] = paired(other, null, "recv")
+    for run in results:
+        if run.target == "ours" and null:
+            for phase, key in (("send", "send"), ("receive", "recv")):
+                name = f"ours@{run.depth // 1000}k/null {phase}"
+                ratios[name] = paired(run, null, key)
                 checks.append((name, ratios[name], TARGET_VS_NULL))
     if ours and moto:
-        ratios["ours/moto send"] = ours.send_rate / moto.send_rate
-        ratios["ours/moto receive"] = ours.recv_rate / moto.recv_rate
+        ratios["ours/moto send"] = paired(ours, moto, "send")
+        ratios["ours/moto receive"] = paired(ours, moto, "recv")
     if ours and ours50:
-        ratios["ours@50k/ours@1k send"] = ours50.send_rate / ours.send_rate
-        ratios["ours@50k/ours@1k receive"] = ours50.recv_rate / ours.recv_rate
+        ratios["ours@50k/ours@1k send"] = paired(ours50, ours, "send")
+        ratios["ours@50k/ours@1k receive"] = paired(ours50, ours, "recv")
         checks += [("ours@50k/ours@1k send", ratios["ours@50k/ours@1k send"], 1 / 1.5)]
         checks += [("ours@50k/ours@1k receive", ratios["ours@50k/ours@1k receive"], 1 / 1.5)]
     for name, value in ratios.items():
@@ -502,16 +591,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer messages (≈ 1 minute)")
     parser.add_argument(
-        "--targets", default="null,asgi,ours,moto", help="comma-separated: null,asgi,ours,moto"
+        "--targets",
+        default="null,http,asgi,ours,moto",
+        help="comma-separated: " + ",".join(TARGETS),
     )
-    parser.add_argument("--repeat", type=int, default=1, help="runs per plan; the median is kept")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs, each with fresh servers; pooled"
+    )
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--serve-null", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--serve-null-asgi", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-null-http", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_null:
         serve_null(args.serve_null)
+        return 0
+    if args.serve_null_http:
+        serve_null_http(args.serve_null_http)
         return 0
     if args.serve_null_asgi:
         serve_null_asgi(args.serve_null_asgi)
@@ -520,35 +617,17 @@ def main(argv: list[str] | None = None) -> int:
     from rich.progress import Progress
 
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
-    unknown = set(targets) - {"null", "asgi", "ours", "moto"}
+    unknown = set(targets) - set(TARGETS)
     if unknown:
         parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
     results: list[Result] = []
     with Progress(transient=True) as progress:
-        # rounds, not blocks: each round runs every plan once, so a burst of load from
-        # elsewhere on a shared machine hits all targets alike; each plan keeps its median run
         todo = plans(args.quick, targets)
-        runs: dict[int, list[Result]] = {i: [] for i in range(len(todo))}
-        for attempt in range(args.repeat):
-            for i, plan in enumerate(todo):
-                label = f"{plan.target} @ depth {plan.depth:,} (run {attempt + 1}/{args.repeat})"
-                task = progress.add_task(label, total=plan.total)
-                with running(plan.target) as (url, pid):
-                    runs[i].append(
-                        measure(
-                            plan.target,
-                            url,
-                            plan.depth,
-                            plan.total,
-                            plan.chunk,
-                            progress=lambda k, task=task: progress.advance(task, k),
-                            pid=pid,
-                        )
-                    )
-                progress.remove_task(task)
-        for i in range(len(todo)):
-            ordered = sorted(runs[i], key=lambda r: r.send_rate + r.recv_rate)
-            results.append(ordered[len(ordered) // 2])
+        # each repeat starts every server afresh; rounds of later runs are numbered on
+        results = measure_interleaved(todo, progress)
+        for attempt in range(1, args.repeat):
+            for result, more in zip(results, measure_interleaved(todo, progress), strict=True):
+                result.merge(more, offset=attempt * 1_000_000)
     summary = report(results)
     summary["machine"] = {
         "cpus": os.cpu_count(),

@@ -112,7 +112,7 @@ class _ImmediateQueue:
     """Stands in for aiosqlite's request queue, which SQLAlchemy's isolation-level setter uses."""
 
     @staticmethod
-    def put_nowait(item: tuple[asyncio.Future, Callable[[], Any]]) -> None:
+    def put_nowait(item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
         future, function = item
         try:
             future.set_result(function())

@@ -31,7 +31,7 @@ class FirstComeFirstServed:
         self.limit = limit
         self._gate: asyncio.Semaphore | None = None  # made on first use, on the serving loop
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -1,15 +1,15 @@
-"""HTTP edge of the local SQS service: a raw ASGI app served by uvicorn (httptools + uvloop).
+"""HTTP edge of the local SQS service: routes each request; `http_server` speaks HTTP/1.1.
 
-Why raw ASGI and not a framework: measured on the lab's 2-core machine, a do-nothing ASGI app on
-uvicorn keeps up with boto3 itself (benchmarks/sqs_throughput.py), and every framework layer costs throughput on the hot path
-(SendMessageBatch, ReceiveMessage, DeleteMessageBatch). The app only routes: AWS JSON requests (with
-`X-Amz-Target`) go to `protocol.Dispatcher`, form-encoded query-protocol requests (`Action=…`) to the
-same dispatcher through `query.py`, and a few lab-only endpoints live under `/_lab/` (see
-docs/sqs-service.md).
+No framework and no general-purpose server: one boto3 client waits for every reply, so per-request
+overhead comes straight off its rate (measured in `http_server`'s docstring and
+benchmarks/README.md). `SqsApp.handle` only routes: AWS JSON requests (with `X-Amz-Target`) go to
+`protocol.Dispatcher`, form-encoded query-protocol requests (`Action=…`) to the same dispatcher
+through `query.py`, and a few lab-only endpoints live under `/_lab/` (see docs/sqs-service.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import socket
@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from labkit.sqslocal import http_server
 from labkit.sqslocal.config import EngineConfig, shown
 from labkit.sqslocal.engine import Engine
 from labkit.sqslocal.errors import SqsError
+from labkit.sqslocal.http_server import Reply, Request
 from labkit.sqslocal.protocol import Dispatcher, error_reply
 from labkit.sqslocal.query import error_reply as query_error_reply
 
@@ -53,7 +55,7 @@ def build_engine(
 
 
 class SqsApp:
-    """The ASGI application: one engine, one dispatcher, all in the event loop's thread."""
+    """The service: one engine, one dispatcher, all in the event loop's thread."""
 
     def __init__(self, engine: Engine, journal: Journal | None = None) -> None:
         self.engine = engine
@@ -62,73 +64,47 @@ class SqsApp:
         self.dispatcher.warm_up()
         self.started = time.time()
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        body, too_big = await _read_body(receive)
-        headers = dict(scope["headers"])
-        path: str = scope["path"]
-        target = headers.get(b"x-amz-target")
-        if path.startswith("/_lab/"):
-            status, out_headers, out = self.lab(scope["method"], path, body)
-        elif target is None and _is_query(scope, headers):
-            status, out_headers, out = await self.query(scope, headers, body, too_big)
-        elif too_big:
-            status, out_headers, out = error_reply(
+    async def handle(self, request: Request) -> Reply:
+        """One HTTP request: to the lab endpoints, the query protocol or AWS JSON."""
+        headers = request.headers
+        if request.path.startswith("/_lab/"):
+            return self.lab(request.method, request.path, request.body)
+        target = headers.get("x-amz-target")
+        if target is None and _is_query(request):
+            return await self.query(request)
+        if request.too_big:
+            return error_reply(
                 SqsError("BatchRequestTooLong", f"Request bodies are limited to {MAX_BODY} bytes.")
             )
-        elif scope["method"] != "POST":
-            status, out_headers, out = error_reply(
+        if request.method != "POST":
+            return error_reply(
                 SqsError(
                     "UnknownOperationException", "Send SQS requests as POST with X-Amz-Target."
                 )
             )
-        else:
-            host = headers.get(b"host", b"127.0.0.1").decode("latin-1")
-            trace = headers.get(b"x-amzn-trace-id", b"").decode("latin-1") or None
-            status, out_headers, out = await self.dispatcher.handle(
-                target.decode("latin-1") if target else None, body, host, trace
-            )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [*out_headers, (b"content-length", str(len(out)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": out})
+        host = headers.get("host") or "127.0.0.1"
+        trace = headers.get("x-amzn-trace-id") or None
+        return await self.dispatcher.handle(target, request.body, host, trace)
 
-    async def query(
-        self, scope: dict[str, Any], headers: dict[bytes, bytes], body: bytes, too_big: bool
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    async def query(self, request: Request) -> Reply:
         """A legacy query-protocol request: parameters from the URL and the form body."""
-        if too_big:
+        if request.too_big:
             return query_error_reply(
                 SqsError("BatchRequestTooLong", f"Request bodies are limited to {MAX_BODY} bytes.")
             )
         try:
-            params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), True))
-            params.update(parse_qsl(body.decode("utf-8"), True, errors="strict"))
+            params = dict(parse_qsl(request.query_string, True))
+            params.update(parse_qsl(request.body.decode("utf-8"), True, errors="strict"))
         except (UnicodeDecodeError, ValueError):
             return query_error_reply(
                 SqsError("MalformedQueryString", "The request is not valid form data.")
             )
-        host = headers.get(b"host", b"127.0.0.1").decode("latin-1")
-        trace = headers.get(b"x-amzn-trace-id", b"").decode("latin-1") or None
-        return await self.dispatcher.handle_query(params, scope["path"], host, trace)
+        host = request.headers.get("host") or "127.0.0.1"
+        trace = request.headers.get("x-amzn-trace-id") or None
+        return await self.dispatcher.handle_query(params, request.path, host, trace)
 
     # ----- /_lab/ -----------------------------------------------------------------------------
-    def lab(
-        self, method: str, path: str, body: bytes
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    def lab(self, method: str, path: str, body: bytes) -> Reply:
         parts = [p for p in path.split("/") if p][1:]
         try:
             result = self._lab_route(method, parts, body)
@@ -176,11 +152,12 @@ class SqsApp:
         raise LookupError(parts)
 
 
-def _is_query(scope: dict[str, Any], headers: dict[bytes, bytes]) -> bool:
+def _is_query(request: Request) -> bool:
     """A request without X-Amz-Target that is form-encoded or names its Action in the URL."""
-    content_type = headers.get(b"content-type", b"")
-    return content_type.startswith(b"application/x-www-form-urlencoded") or b"Action=" in scope.get(
-        "query_string", b""
+    content_type = request.headers.get("content-type", "")
+    return (
+        content_type.startswith("application/x-www-form-urlencoded")
+        or "Action=" in request.query_string
     )
 
 
@@ -194,27 +171,8 @@ def _json_body(body: bytes) -> dict[str, Any]:
     return payload
 
 
-def _json(status: int, payload: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def _json(status: int, payload: Any) -> Reply:
     return status, JSON, json.dumps(payload).encode()
-
-
-async def _read_body(receive: Any) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    size = 0
-    too_big = False
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= MAX_BODY:
-            chunks.append(chunk)
-        else:
-            too_big = True
-        if not message.get("more_body"):
-            break
-    return (b"" if too_big else b"".join(chunks)), too_big
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -232,26 +190,14 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve(app: SqsApp, sock: socket.socket) -> None:
-    """Run uvicorn on an already bound socket until interrupted."""
-    import uvicorn
-
+    """Serve on an already bound socket until SIGTERM or SIGINT; then close the engine."""
     try:
-        import uvloop  # noqa: F401
-
-        loop = "uvloop"
-    except ImportError:  # Windows
-        loop = "asyncio"
-    config = uvicorn.Config(
-        app,
-        loop=loop,
-        http="httptools",
-        lifespan="off",
-        access_log=False,
-        log_level="warning",
-        timeout_keep_alive=75,
-    )
-    try:
-        uvicorn.Server(config).run(sockets=[sock])
+        try:
+            import uvloop
+        except ImportError:  # Windows
+            asyncio.run(http_server.serve(app.handle, sock, MAX_BODY))
+        else:
+            uvloop.run(http_server.serve(app.handle, sock, MAX_BODY))
     finally:
         if app.journal is not None:
             app.journal.close()  # compacts: the next start only loads a snapshot

@@ -1,0 +1,293 @@
+"""The SQS service's HTTP/1.1 server: an asyncio protocol on httptools, one write per reply.
+
+Why by hand: one boto3 client waits for every reply before it sends its next call, so whatever a
+server adds to each request's latency comes straight off the client's rate, and issue 13 allows the
+service 15 % of a do-nothing endpoint's rate in total. Measured on the lab machine (raw
+`http.client`, a SendMessageBatch body, medians; benchmarks/README.md), a bare asyncio protocol
+answering with canned replies took about 540 µs a request, the same replies as an ASGI app on
+uvicorn (httptools, uvloop) about 750–850 µs, and as an RSGI or ASGI app on granian (Rust) about
+760–830 µs: either server alone used up the budget before the service did any work. What they
+spend it on is generality this service does not need: ASGI message dicts and header lists, a task
+and two writes per reply (uvicorn); two thread hand-offs per request between Rust's I/O thread and
+the Python loop (granian). httptools (the parser uvicorn uses) does the parsing here; this module
+only frames requests and replies.
+
+What it gets right, as boto3, the AWS CLI, older SDKs (query protocol) and kombu need: keep-alive
+(HTTP/1.1 by default, HTTP/1.0 when asked), bodies by Content-Length or chunked (decoded by
+httptools), `Expect: 100-continue`, pipelined requests answered in order, HEAD without a body, a
+malformed request answered 400 and closed, bodies over the limit flagged for the handler (which
+answers with the AWS error) and not kept, a client that leaves during a long poll (its wait is
+cancelled: no message is taken for nobody), idle connections closed after `IDLE_TIMEOUT`, and a
+stop on SIGTERM/SIGINT that answers what is running, cancels long polls after `STOP_GRACE` and
+closes every connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote
+
+import httptools
+
+logger = logging.getLogger("labkit.sqslocal.http")
+
+#: A reply: status, headers (lower-case names, as bytes) and body; Content-Length is added here.
+Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+IDLE_TIMEOUT = 75.0  # seconds a keep-alive connection may wait for its next request
+STOP_GRACE = 1.0  # on stop: how long running requests get before long polls are cancelled
+MAX_PENDING = 16  # pipelined requests queued per connection before reading pauses
+
+_STATUS_LINES = {
+    int(status): f"HTTP/1.1 {int(status)} {status.phrase}\r\n".encode() for status in HTTPStatus
+}
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+@dataclass(slots=True)
+class Request:
+    """One parsed request. `headers` maps lower-case names to values (repeats joined by ', ')."""
+
+    method: str
+    path: str  # percent-decoded
+    query_string: str
+    headers: dict[str, str]
+    body: bytes
+    too_big: bool  # the body was over the limit and was dropped
+    keep_alive: bool
+    http_10: bool
+
+
+Handler = Callable[[Request], Coroutine[Any, Any, Reply]]
+
+
+class Connection(asyncio.Protocol):
+    """One client connection: parses requests as they arrive and answers them one at a time."""
+
+    def __init__(self, handler: Handler, max_body: int, live: set[Connection]) -> None:
+        self.handler = handler
+        self.max_body = max_body
+        self.live = live
+        self.parser = httptools.HttpRequestParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.running: asyncio.Task[Reply] | None = None
+        self.current: Request | None = None
+        self.pending: deque[Request] = deque()
+        self.last_active = time.monotonic()
+        self.paused = False
+        self.continue_owed = False
+        # the request being parsed
+        self._url = b""
+        self._headers: dict[str, str] = {}
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._too_big = False
+
+    # ----- asyncio.Protocol -------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # a stream server's transport
+        self.live.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.live.discard(self)
+        self.transport = None
+        self.pending.clear()
+        if self.running is not None:
+            # A long poll whose client gave up stops waiting, so no message is taken for nobody.
+            # Cancelled on the next turn of the loop, after the request's first step (scheduled
+            # before this) has run: a request that was sent whole is carried out even if its
+            # client closed at once, as a client that timed out must assume it may have been.
+            asyncio.get_running_loop().call_soon(self.running.cancel)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_active = time.monotonic()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._refuse(b"Upgrades are not supported.")
+        except httptools.HttpParserError:
+            self._refuse(b"Malformed HTTP request.")
+
+    # ----- httptools callbacks ----------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._headers = {}
+        self._chunks = []
+        self._size = 0
+        self._too_big = False
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        seen = self._headers.get(key)
+        self._headers[key] = text if seen is None else f"{seen}, {text}"
+
+    def on_headers_complete(self) -> None:
+        length = self._headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            self._too_big = True
+        if (
+            self._headers.get("expect", "").lower() == "100-continue"
+            and self.parser.get_http_version() == "1.1"
+        ):
+            # the client waits for this before it sends the body; after any reply still owed
+            if self.running is None and not self.pending:
+                self._write(_CONTINUE)
+            else:
+                self.continue_owed = True
+
+    def on_body(self, chunk: bytes) -> None:
+        if self._too_big:
+            return
+        self._size += len(chunk)
+        if self._size > self.max_body:
+            self._too_big = True
+            self._chunks = []
+        else:
+            self._chunks.append(chunk)
+
+    def on_message_complete(self) -> None:
+        url = httptools.parse_url(self._url)
+        request = Request(
+            method=self.parser.get_method().decode("ascii"),
+            path=unquote(url.path.decode("latin-1")),
+            query_string=(url.query or b"").decode("latin-1"),
+            headers=self._headers,
+            body=b"".join(self._chunks),
+            too_big=self._too_big,
+            keep_alive=self.parser.should_keep_alive(),
+            http_10=self.parser.get_http_version() == "1.0",
+        )
+        if self.running is None:
+            self._start(request)
+        else:
+            self.pending.append(request)
+            if len(self.pending) >= MAX_PENDING and self.transport is not None:
+                self.transport.pause_reading()
+                self.paused = True
+
+    # ----- answering --------------------------------------------------------------------------
+    def _start(self, request: Request) -> None:
+        self.current = request
+        self.running = asyncio.get_running_loop().create_task(self.handler(request))
+        self.running.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Reply]) -> None:
+        request = self.current
+        self.running = self.current = None
+        if task.cancelled() or self.transport is None or request is None:
+            return
+        exc = task.exception()
+        if exc is not None:  # the handler answers its own errors; this is a bug in it
+            logger.error("unhandled error answering %s %s", request.method, request.path,
+                         exc_info=exc)  # fmt: skip
+            status, headers, body = 500, [(b"content-type", b"text/plain")], b"Internal error"
+        else:
+            status, headers, body = task.result()
+        self._reply(request, status, headers, body)
+        self.last_active = time.monotonic()
+        if not request.keep_alive:
+            self.transport.close()
+            return
+        if self.continue_owed:
+            self.continue_owed = False
+            self._write(_CONTINUE)
+        if self.pending:
+            self._start(self.pending.popleft())
+        if self.paused and len(self.pending) < MAX_PENDING:
+            self.paused = False
+            self.transport.resume_reading()
+
+    def _reply(
+        self, request: Request, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> None:
+        parts = [_STATUS_LINES.get(status) or f"HTTP/1.1 {status} Unknown\r\n".encode()]
+        for name, value in headers:
+            parts += (name, b": ", value, b"\r\n")
+        parts.append(b"content-length: %d\r\n" % len(body))
+        if not request.keep_alive:
+            parts.append(b"connection: close\r\n")
+        elif request.http_10:
+            parts.append(b"connection: keep-alive\r\n")
+        parts.append(b"\r\n")
+        if request.method != "HEAD":
+            parts.append(body)
+        self._write(b"".join(parts))
+
+    def _write(self, data: bytes) -> None:
+        if self.transport is not None:
+            self.transport.write(data)
+
+    def _refuse(self, message: bytes) -> None:
+        """A request httptools cannot parse: 400, then close (the stream cannot be trusted)."""
+        if self.transport is None:
+            return
+        if self.running is None and not self.pending:
+            self._write(
+                _STATUS_LINES[400]
+                + b"content-type: text/plain\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
+                % len(message)
+                + message
+            )
+        self.transport.close()
+
+    def idle_for(self, now: float) -> float:
+        """Seconds since this connection last did anything; 0 while a request runs."""
+        return 0.0 if self.running is not None or self.pending else now - self.last_active
+
+    def stop(self) -> None:
+        """Close now, cancelling what runs (connection_lost cancels the request's task)."""
+        if self.transport is not None:
+            self.transport.close()
+
+
+async def serve(
+    handler: Handler, sock: socket.socket, max_body: int, stop_signals: bool = True
+) -> None:
+    """Serve on an already bound, listening socket until SIGTERM/SIGINT (or cancellation)."""
+    loop = asyncio.get_running_loop()
+    live: set[Connection] = set()
+    server = await loop.create_server(lambda: Connection(handler, max_body, live), sock=sock)
+    stopping = asyncio.Event()
+    if stop_signals:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C interrupts instead
+                loop.add_signal_handler(signum, stopping.set)
+    sweeper = loop.create_task(_close_idle(live))
+    try:
+        await stopping.wait()
+    finally:
+        sweeper.cancel()
+        server.close()
+        for connection in [c for c in live if c.running is None]:  # idle: nothing to answer
+            connection.stop()
+        deadline = loop.time() + STOP_GRACE
+        while any(c.running for c in live) and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        for connection in list(live):
+            connection.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        await server.wait_closed()
+
+
+async def _close_idle(live: set[Connection]) -> None:
+    """Close keep-alive connections that waited `IDLE_TIMEOUT` for a next request."""
+    while True:
+        await asyncio.sleep(IDLE_TIMEOUT / 5)
+        now = time.monotonic()
+        for connection in [c for c in live if c.idle_for(now) > IDLE_TIMEOUT]:
+            connection.stop()

@@ -1,0 +1,238 @@
+"""HTTP/1.1 framing of the SQS service (labkit/sqslocal/http_server.py), over raw sockets.
+
+boto3 exercises the common path in every other test here; these are the cases its clients rely on
+that boto3 does not send: chunked bodies, `Expect: 100-continue` (the AWS CLI's and Java's large
+requests), pipelining, HTTP/1.0, HEAD, malformed requests, a client leaving mid long poll, and a
+prompt stop on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+LIST = b'{"QueueNamePrefix": "csse"}'
+TARGET = b"AmazonSQS.ListQueues"
+
+
+def connect(url: str) -> socket.socket:
+    parts = urlsplit(url)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+    return sock
+
+
+def request(
+    body: bytes = LIST,
+    target: bytes = TARGET,
+    extra: bytes = b"",
+    method: bytes = b"POST",
+    version: bytes = b"HTTP/1.1",
+) -> bytes:
+    return (
+        method + b" / " + version + b"\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-amz-json-1.0\r\nX-Amz-Target: " + target + b"\r\n"
+        + extra
+        + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )  # fmt: skip
+
+
+class Reader:
+    """Reads whole HTTP responses (Content-Length framed) from one socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+
+    def _fill(self) -> bool:
+        chunk = self.sock.recv(65536)
+        self.buffer += chunk
+        return bool(chunk)
+
+    def head(self) -> tuple[int, dict[str, str]]:
+        while b"\r\n\r\n" not in self.buffer:
+            if not self._fill():
+                raise ConnectionError("closed before a response head")
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return int(status_line.split()[1]), headers
+
+    def response(self, head_only: bool = False) -> tuple[int, dict[str, str], bytes]:
+        status, headers = self.head()
+        length = 0 if head_only else int(headers.get("content-length", "0"))
+        while len(self.buffer) < length:
+            if not self._fill():
+                raise ConnectionError("closed inside a body")
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return status, headers, body
+
+    def closed(self) -> bool:
+        """True when the server closed the connection (after what was already read)."""
+        self.sock.settimeout(5)
+        try:
+            return not self._fill()
+        except ConnectionResetError:
+            return True
+
+
+def queues(body: bytes) -> list[str]:
+    return json.loads(body)["QueueUrls"]
+
+
+def test_keep_alive_serves_many_requests_on_one_connection(sqs_server: Any) -> None:
+    with connect(sqs_server.url) as sock:
+        reader = Reader(sock)
+        for _ in range(3):
+            sock.sendall(request())
+            status, headers, body = reader.response()
+            assert status == 200
+            assert "connection" not in headers  # HTTP/1.1: open by default
+            assert any(url.endswith("/csse6400_prac") for url in queues(body))
+
+
+def test_pipelined_requests_are_answered_in_order(sqs_server: Any) -> None:
+    bad = request(body=b"{not json")
+    with connect(sqs_server.url) as sock:
+        sock.sendall(request() + bad + request())
+        reader = Reader(sock)
+        statuses = [reader.response()[0] for _ in range(3)]
+    assert statuses == [200, 400, 200]
+
+
+def test_chunked_request_body(sqs_server: Any) -> None:
+    head = request(body=b"").split(b"Content-Length: 0\r\n")[0]
+    chunked = head + b"Transfer-Encoding: chunked\r\n\r\n" + b"a\r\n" + LIST[:10] + b"\r\n"
+    rest = LIST[10:]
+    chunked += hex(len(rest))[2:].encode() + b"\r\n" + rest + b"\r\n0\r\n\r\n"
+    with connect(sqs_server.url) as sock:
+        sock.sendall(chunked)
+        status, _, body = Reader(sock).response()
+    assert status == 200
+    assert queues(body)
+
+
+def test_expect_100_continue_gets_continue_before_the_body_is_sent(sqs_server: Any) -> None:
+    whole = request(extra=b"Expect: 100-continue\r\n")
+    head, body = whole.split(b"\r\n\r\n", 1)
+    with connect(sqs_server.url) as sock:
+        sock.sendall(head + b"\r\n\r\n")
+        reader = Reader(sock)
+        status, _ = reader.head()
+        assert status == 100
+        sock.sendall(body)
+        status, _, reply = reader.response()
+    assert status == 200
+    assert queues(reply)
+
+
+def test_http_10_closes_unless_asked_to_keep_alive(sqs_server: Any) -> None:
+    with connect(sqs_server.url) as sock:
+        sock.sendall(request(version=b"HTTP/1.0"))
+        reader = Reader(sock)
+        status, headers, _ = reader.response()
+        assert status == 200
+        assert headers["connection"] == "close"
+        assert reader.closed()
+    with connect(sqs_server.url) as sock:
+        sock.sendall(request(version=b"HTTP/1.0", extra=b"Connection: keep-alive\r\n"))
+        reader = Reader(sock)
+        assert reader.response()[1]["connection"] == "keep-alive"
+        sock.sendall(request(version=b"HTTP/1.0", extra=b"Connection: keep-alive\r\n"))
+        assert reader.response()[0] == 200
+
+
+def test_connection_close_is_honoured(sqs_server: Any) -> None:
+    with connect(sqs_server.url) as sock:
+        sock.sendall(request(extra=b"Connection: close\r\n"))
+        reader = Reader(sock)
+        assert reader.response()[1]["connection"] == "close"
+        assert reader.closed()
+
+
+def test_head_has_no_body(sqs_server: Any) -> None:
+    with connect(sqs_server.url) as sock:
+        sock.sendall(b"HEAD /_lab/health HTTP/1.1\r\nHost: x\r\n\r\n" + request())
+        reader = Reader(sock)
+        _, headers, _ = reader.response(head_only=True)
+        assert int(headers["content-length"]) > 0
+        # the next response starts right after the head: no body was sent for HEAD
+        assert reader.response()[0] == 200
+
+
+def test_malformed_request_is_a_400_and_a_close(sqs_server: Any) -> None:
+    with connect(sqs_server.url) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        reader = Reader(sock)
+        assert reader.response()[0] == 400
+        assert reader.closed()
+
+
+def test_an_oversized_body_is_refused_with_the_aws_error(sqs_server: Any) -> None:
+    from labkit.sqslocal.server import MAX_BODY
+
+    body = b"x" * (MAX_BODY + 1)
+    with connect(sqs_server.url) as sock:
+        sock.sendall(request(body=body, target=b"AmazonSQS.SendMessage"))
+        status, _, reply = Reader(sock).response()
+    assert status == 400
+    assert "BatchRequestTooLong" in json.loads(reply)["__type"]
+
+
+def test_a_client_leaving_mid_long_poll_takes_no_message(sqs_server: Any, sqs: Any) -> None:
+    url = sqs.get_queue_url(QueueName="csse6400_prac")["QueueUrl"]
+    poll = json.dumps({"QueueUrl": url, "WaitTimeSeconds": 20}).encode()
+    with connect(sqs_server.url) as sock:
+        sock.sendall(request(body=poll, target=b"AmazonSQS.ReceiveMessage"))
+        time.sleep(0.5)  # the receive is waiting now
+    time.sleep(0.5)  # the service has seen the connection go
+    sqs.send_message(QueueUrl=url, MessageBody="for whoever asks next")
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+    assert [m["Body"] for m in got] == ["for whoever asks next"]
+
+
+def test_a_request_sent_whole_is_carried_out_when_its_client_closes_at_once(
+    sqs_server: Any, sqs: Any
+) -> None:
+    url = sqs.get_queue_url(QueueName="csse6400_prac")["QueueUrl"]
+    send = json.dumps({"QueueUrl": url, "MessageBody": "sent and gone"}).encode()
+    with connect(sqs_server.url) as sock:
+        sock.sendall(request(body=send, target=b"AmazonSQS.SendMessage"))
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
+    assert [m["Body"] for m in got] == ["sent and gone"]
+
+
+def test_sigterm_stops_the_service_promptly_during_a_long_poll(start_sqs_server: Any) -> None:
+    server = start_sqs_server()
+    poll = json.dumps({"QueueUrl": f"{server.url}/000000000000/csse6400_prac",
+                       "WaitTimeSeconds": 20}).encode()  # fmt: skip
+    with connect(server.url) as sock:
+        sock.sendall(request(body=poll, target=b"AmazonSQS.ReceiveMessage"))
+        time.sleep(0.5)
+        started = time.monotonic()
+        server.process.terminate()
+        server.process.wait(timeout=10)
+        assert time.monotonic() - started < 5
+        assert server.process.returncode == 0
+        assert Reader(sock).closed()
+
+
+@pytest.mark.parametrize("path", ["/000000000000/csse6400_prac", "/000000000000/csse6400%5Fprac"])
+def test_query_protocol_to_a_percent_encoded_queue_path(sqs_server: Any, path: str) -> None:
+    body = b"Action=GetQueueAttributes&AttributeName.1=QueueArn&Version=2012-11-05"
+    with connect(sqs_server.url) as sock:
+        sock.sendall(
+            b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        status, _, reply = Reader(sock).response()
+    assert status == 200
+    assert b"arn:aws:sqs:us-east-1:000000000000:csse6400_prac" in reply
