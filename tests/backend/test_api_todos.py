@@ -1,4 +1,4 @@
-"""The todo API contract (DESIGN §6), case by case, through Quart's test client."""
+"""The todo API contract (the course's, docs/taskoverflow.md), case by case, through Quart's test client."""
 
 from __future__ import annotations
 

@@ -178,7 +178,7 @@ def test_control_characters_are_dropped_not_emitted():
 
 
 def test_dtstart_is_the_stored_deadline_in_utc_never_floating():
-    """The API stores deadlines as naive UTC: DTSTART says so with `Z` (DESIGN §7)."""
+    """The API stores deadlines as naive UTC: DTSTART says so with `Z`."""
     data = build_calendar([todo(1, deadline="2023-02-27T18:45:10")], NOW)
     assert check_rfc5545(data)[0]["DTSTART"] == "20230227T184510Z"
     event = parse_vobject(data).vevent

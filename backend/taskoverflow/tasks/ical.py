@@ -1,4 +1,4 @@
-"""The calendar job: a snapshot of todos -> an RFC 5545 iCalendar file (DESIGN §7).
+"""The calendar job: a snapshot of todos -> an RFC 5545 iCalendar file.
 
 `build_calendar` is pure (todos + a fallback stamp -> bytes); `create_ical` is the
 job function workers run: it waits the demo delay, then builds. icalendar does the RFC work
@@ -6,7 +6,7 @@ job function workers run: it waits the demo delay, then builds. icalendar does t
 event); we only drop the control characters TEXT may not hold, and keep per-event work
 to what icalendar itself needs so a 10,000-todo calendar costs about what icalendar costs.
 
-DTSTART is the deadline as a UTC time (`...Z`), never a floating local time (DESIGN §7): the API
+DTSTART is the deadline as a UTC time (`...Z`), never a floating local time: the API
 converts a deadline given with a zone to UTC and stores it without one, so a floating DTSTART
 would show `2026-03-02T09:00+10:00` as 23:00 on 1 March in a Brisbane calendar — 10 h off. A
 naive deadline is therefore UTC; an aware one is converted. DTSTAMP is UTC as RFC 5545 requires.
