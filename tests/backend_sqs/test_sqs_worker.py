@@ -128,11 +128,11 @@ async def test_sigkill_mid_job_still_succeeds_exactly_once(
 
 
 @pytest.mark.slow
+# database-agnostic logic: SQLite only (the SIGKILL test covers PostgreSQL)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_worker_lost_on_last_attempt_reads_failure_and_dead_letters(
     database_url: str, sqs_url: str, make_queue, make_transport, start_worker
 ) -> None:
-    if "sqlite" not in database_url:
-        pytest.skip("database-agnostic logic; the SIGKILL test covers PostgreSQL")
     queue = make_queue(visibility=1, max_receives=1)
     transport = make_transport(queue.name)
     job_id = await transport.enqueue(TODOS)
@@ -379,13 +379,12 @@ async def test_sqlite_job_database_uses_write_ahead_logging(tmp_path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # nothing database-specific
 async def test_sigterm_stops_a_long_polling_worker_at_once(
     database_url: str, sqs_url: str, make_queue, start_worker
 ) -> None:
     """The stop races the 20 s long poll: the worker exits cleanly well before the poll ends
     (it used to sit out the poll — ~11 s in two test teardowns)."""
-    if "sqlite" not in database_url:
-        pytest.skip("nothing database-specific")
     queue = make_queue()
     worker = start_worker(**worker_env(database_url, sqs_url, queue))
     lines: list[str] = []
