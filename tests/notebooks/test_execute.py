@@ -24,7 +24,7 @@ import pytest
 from labkit.editions import CHECK_TAG, EDITIONS, TUTOR_TAG, build, execute
 from tests.notebooks.harness import (
     BUILD,
-    DURATIONS,
+    PAPERMILL_PROPERTY,
     NOTEBOOKS,
     SANITIZE,
     ci_parameters,
@@ -83,12 +83,12 @@ def test_student_edition_has_no_tutor_notes_and_no_outputs(editions: dict[str, P
 @pytest.mark.parametrize("edition", ["tutor", "student"])
 @pytest.mark.parametrize("name", [p.name for p in committed_notebooks()], ids=lambda n: n[:-6])
 def test_edition_runs_top_to_bottom(
-    name: str, edition: str, editions: dict[str, Path], stack_environ
+    name: str, edition: str, editions: dict[str, Path], stack_environ, record_property
 ) -> None:
     source, target = editions[edition] / name, BUILD / "executed" / edition / name
     parameters = ci_parameters(source) if edition == "student" else {}
     seconds = execute(source, target, parameters=parameters, cwd=editions[edition])
-    DURATIONS.setdefault(name, {})[edition] = seconds
+    record_property(PAPERMILL_PROPERTY, {"notebook": name, "edition": edition, "seconds": seconds})
     nb = nbformat.read(target, as_version=4)
     assert not error_outputs(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]
