@@ -34,7 +34,7 @@ LONGEST_FIRST = (
     "tests/notebooks/test_execute.py",
     "tests/reliability/test_sqs_10k.py",
     "tests/unit/sqslocal/test_properties.py",
-    "tests/notebooks/test_nbval.py",
+    "tests/notebooks/test_nbval_agreement.py",
     "tests/backend/test_canonical_input.py",
     "tests/integration/test_stack.py",
     "tests/unit/sqslocal/test_fuzz.py",
