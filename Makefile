@@ -10,9 +10,9 @@ UV_VERSION := 0.13.9
 JUPYTER_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # pytest-xdist workers for `make test` / `make test-fast`: each has its own servers, ports, LAB_DIR
-# and build/notebooks/<worker>/. The suite mostly waits on real servers and kernels, so more
-# workers than the machine's 2 cores pays.
-TEST_WORKERS ?= 4
+# and build/notebooks/<worker>/. One per core: 4 workers on 2 busy cores were no faster and let
+# start-up timeouts fire.
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab up down status test test-fast typecheck lint format bench notebooks clean
@@ -24,7 +24,9 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Queue Lab needs Python 3.11 or newer (set PYTHON=python3.x)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
+	@# no --compile-bytecode: compiling all of site-packages cost ~60 s of CPU; Python writes the
+	@# bytecode of what is really imported on first use
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the lab (idempotent)
