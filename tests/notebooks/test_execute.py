@@ -24,8 +24,8 @@ import pytest
 from labkit.editions import CHECK_TAG, EDITIONS, TUTOR_TAG, build, execute
 from tests.notebooks.harness import (
     BUILD,
-    PAPERMILL_PROPERTY,
     NOTEBOOKS,
+    PAPERMILL_PROPERTY,
     SANITIZE,
     ci_parameters,
     committed_notebooks,
