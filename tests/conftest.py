@@ -7,6 +7,8 @@ reports and prints the times.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.notebooks.harness import PAPERMILL_PROPERTY, TUTOR_TARGET_SECONDS
@@ -76,13 +78,12 @@ _PAPERMILL_SECONDS: dict[str, dict[str, float]] = {}
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for key, value in report.user_properties:
-        if key == PAPERMILL_PROPERTY and report.when == "call":
-            _PAPERMILL_SECONDS.setdefault(value["notebook"], {})[value["edition"]] = value[
-                "seconds"
-            ]
+        if key == PAPERMILL_PROPERTY and report.when == "call" and isinstance(value, dict):
+            run: dict[str, Any] = value
+            _PAPERMILL_SECONDS.setdefault(run["notebook"], {})[run["edition"]] = run["seconds"]
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not _PAPERMILL_SECONDS:
         return
     write = terminalreporter.write_line

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fixtures.stack import LabStack
+
 
 @pytest.fixture(scope="session")
-def notebook_env(lab_stack) -> dict[str, str]:
+def notebook_env(lab_stack: LabStack) -> dict[str, str]:
     """Environment variables that point a kernel at this session's stack."""
     return {
         "LAB_DIR": str(lab_stack.lab_dir),

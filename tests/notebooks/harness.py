@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import nbformat
+
 from labkit.config import project_root
 
 ROOT = project_root()
@@ -40,7 +42,13 @@ def ci_parameters(path: Path) -> dict[str, object]:
     return dict(CI_PARAMETERS.get(path.name[:2], {}))
 
 
-def printed_lines(cell) -> list[str]:
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """A notebook file as nbformat v4."""
+    nb: nbformat.NotebookNode = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]  # nbformat.read has no hints
+    return nb
+
+
+def printed_lines(cell: nbformat.NotebookNode) -> list[str]:
     """The lines a code cell printed to stdout (every output must be stdout text)."""
     kinds = [(o.get("output_type"), o.get("name")) for o in cell.get("outputs", [])]
     if any(kind != ("stream", "stdout") for kind in kinds):
