@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import vobject
+
+from tests.unit.backend.test_ical import check_rfc5545, parse_vobject
 
 API = "/api/v1"
 pytestmark = pytest.mark.slow
@@ -123,3 +126,22 @@ async def test_unknown_ids_are_404(make_client, job_backend, task_id):
             assert response.status_code == 404
             assert "error" in await response.get_json()
         assert state.unexpected_errors == 0
+
+
+async def test_a_zoned_deadline_posted_to_the_api_lands_at_the_same_instant(
+    make_client, job_backend
+):
+    """Through the API: POST with +10:00, stored as UTC, the calendar's DTSTART is that instant."""
+    async with make_client(**job_backend.config) as (client, _):
+        posted = await client.post(
+            "/api/v1/todos", json={"title": "Standup", "deadline_at": "2026-03-02T09:00:00+10:00"}
+        )
+        assert (await posted.get_json())["deadline_at"] == "2026-03-01T23:00:00"
+        task = await (await client.post("/api/v1/todos/ical")).get_json()
+        job_backend.start_worker().wait(timeout=30)
+        status = await (await client.get(task["task_url"])).get_json()
+        assert status["task_status"] == "SUCCESS"
+        data = await (await client.get(status["result_url"])).get_data()
+    assert check_rfc5545(data)[0]["DTSTART"] == "20260301T230000Z"
+    start = parse_vobject(data).vevent.dtstart.value
+    assert start == datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=10)))

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from rq.job import JobStatus as RQStatus
-from taskoverflow.jobs import FailureReason, JobState, JobStatus
-from taskoverflow.jobs.rq import STATUS_MAP, failure_state
-
 from labkit.services.valkey import running_valkey
 
 API = "/api/v1"
@@ -47,45 +42,6 @@ async def test_queue_down_gives_503_while_todos_work_then_recovers(make_client, 
             status = await client.get((await response.get_json())["task_url"])
             assert (await status.get_json())["task_status"] == "PENDING"
         assert state.unexpected_errors == 0
-
-
-def test_every_rq_status_is_mapped():
-    assert set(STATUS_MAP) == set(RQStatus)
-    assert STATUS_MAP[RQStatus.QUEUED] is JobStatus.PENDING
-    assert STATUS_MAP[RQStatus.SCHEDULED] is JobStatus.PENDING
-    assert STATUS_MAP[RQStatus.STARTED] is JobStatus.STARTED
-    assert STATUS_MAP[RQStatus.FINISHED] is JobStatus.SUCCESS
-    assert STATUS_MAP[RQStatus.FAILED] is JobStatus.FAILURE
-    assert STATUS_MAP[RQStatus.STOPPED] is JobStatus.FAILURE
-
-
-@pytest.mark.parametrize(
-    ("rq_status", "exc", "reason"),
-    [
-        (RQStatus.FAILED, "Traceback...\nValueError: bad", FailureReason.ERROR),
-        (
-            RQStatus.FAILED,
-            "rq.timeouts.JobTimeoutException: Task exceeded maximum timeout value (1 seconds)",
-            FailureReason.TIMEOUT,
-        ),
-        (
-            RQStatus.FAILED,
-            "Work-horse terminated unexpectedly; waitpid returned 9",
-            FailureReason.LOST,
-        ),
-        (RQStatus.FAILED, "Moved to FailedJobRegistry, job was abandoned", FailureReason.LOST),
-        (RQStatus.STOPPED, None, FailureReason.CANCELED),
-        (RQStatus.CANCELED, None, FailureReason.CANCELED),
-        (RQStatus.FAILED, None, FailureReason.ERROR),
-    ],
-)
-def test_failure_reasons(rq_status, exc, reason):
-    state = failure_state(rq_status, exc)
-    assert state == JobState(JobStatus.FAILURE, reason, state.detail)
-    if exc:
-        assert state.detail == exc.splitlines()[-1]
-    else:
-        assert state.detail is None
 
 
 async def test_forking_worker_also_succeeds_and_times_out(make_client, job_backend):

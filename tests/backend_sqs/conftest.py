@@ -22,13 +22,9 @@ from labkit.aws import sqs_client
 
 
 @pytest.fixture
-def sqs_url(request: pytest.FixtureRequest) -> str:
+def sqs_url(sqs_server: Any) -> str:
     """The lab's SQS service (fixture `sqs_server` from tests/fixtures/sqs.py)."""
-    try:
-        server = request.getfixturevalue("sqs_server")
-    except pytest.FixtureLookupError:
-        pytest.skip("the lab's SQS service fixture `sqs_server` is not available")
-    return server.url
+    return sqs_server.url
 
 
 @pytest.fixture

@@ -12,18 +12,15 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from sqlalchemy import func, select
 from taskoverflow.config import Settings
 from taskoverflow.jobs import FailureReason, JobQueueUnavailable, JobStatus
-from taskoverflow.jobs.sqs_models import CalendarJob, RowView, visible_state
+from taskoverflow.jobs.sqs_models import CalendarJob
 from taskoverflow.jobs.sqs_transport import QueueMissing, SqsTransport
-from taskoverflow.jobs.sqs_worker import Worker, retry_delay
+from taskoverflow.jobs.sqs_worker import Worker
 
 from labkit.services.ports import free_port
 
@@ -139,11 +136,11 @@ async def test_sigkill_mid_job_still_succeeds_exactly_once(
 
 
 @pytest.mark.slow
+# database-agnostic logic: SQLite only (the SIGKILL test covers PostgreSQL)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_worker_lost_on_last_attempt_reads_failure_and_dead_letters(
     database_url: str, sqs_url: str, make_queue, make_transport, start_worker
 ) -> None:
-    if "sqlite" not in database_url:
-        pytest.skip("database-agnostic logic; the SIGKILL test covers PostgreSQL")
     queue = make_queue(visibility=1, max_receives=1)
     transport = make_transport(queue.name)
     job_id = await transport.enqueue(TODOS)
@@ -313,34 +310,6 @@ async def test_enqueue_failure_after_the_row_removes_the_row(
     assert await row_count(transport) == 0
 
 
-NOW = datetime(2026, 3, 10, 12, 0, 0)
-
-
-@pytest.mark.parametrize(
-    ("row_", "seconds_later", "expected"),
-    [
-        (RowView("PENDING"), 999, JobStatus.PENDING),
-        (RowView("STARTED", 1, 3, NOW, 5), 5, JobStatus.STARTED),
-        (RowView("STARTED", 1, 3, NOW, 5), 6, JobStatus.PENDING),  # worker died: retried
-        (RowView("STARTED", 3, 3, NOW, 5), 6, JobStatus.FAILURE),  # died on its last try
-        (RowView("STARTED", 3, None, NOW, 5), 6, JobStatus.PENDING),  # no DLQ: retried forever
-        (RowView("SUCCESS", 1, 3, NOW, 5), 999, JobStatus.SUCCESS),
-        (RowView("FAILURE", 3, 3, NOW, 5, "error", "boom"), 0, JobStatus.FAILURE),
-    ],
-)
-def test_visible_state(row_: RowView, seconds_later: int, expected: JobStatus) -> None:
-    state = visible_state(row_, NOW + timedelta(seconds=seconds_later))
-    assert state.status is expected
-    if expected is JobStatus.FAILURE:
-        assert state.reason in (FailureReason.LOST, FailureReason.ERROR)
-        assert state.detail
-
-
-def test_retry_delay_backs_off_within_the_visibility_timeout() -> None:
-    assert [retry_delay(1, n, 20) for n in (1, 2, 3, 4, 5, 6)] == [1, 2, 4, 8, 16, 20]
-    assert retry_delay(0, 3, 20) == 0
-
-
 async def test_jobs_table_shows_the_rows(database_url: str, make_queue, make_transport) -> None:
     from taskoverflow.jobs.sqs_transport import jobs_table
 
@@ -354,53 +323,13 @@ async def test_jobs_table_shows_the_rows(database_url: str, make_queue, make_tra
     assert all(r["attempts"] == 0 for r in rows)
 
 
-@given(
-    status=st.sampled_from(["PENDING", "STARTED", "SUCCESS", "FAILURE"]),
-    attempts=st.integers(0, 10),
-    max_attempts=st.none() | st.integers(1, 10),
-    lease=st.integers(1, 100),
-    age=st.integers(0, 300),
-)
-def test_visible_state_properties(
-    status: str, attempts: int, max_attempts: int | None, lease: int, age: int
-) -> None:
-    row_ = RowView(status, attempts, max_attempts, NOW, lease, "error", "boom")
-    state = visible_state(row_, NOW + timedelta(seconds=age))
-    stale = age > lease
-    # finished jobs never change; nothing stale ever reads STARTED
-    if status in ("SUCCESS", "FAILURE"):
-        assert state.status.value == status
-    elif status == "STARTED" and stale:
-        last = max_attempts is not None and attempts >= max_attempts
-        assert state.status is (JobStatus.FAILURE if last else JobStatus.PENDING)
-    else:
-        assert state.status.value == status
-    assert (state.reason is not None) == (state.status is JobStatus.FAILURE)
-
-
-async def test_sqlite_job_database_uses_write_ahead_logging(tmp_path) -> None:
-    import sqlite3
-
-    from taskoverflow.jobs.sqs_transport import ensure_table, job_database
-
-    path = tmp_path / "wal.db"
-    db = job_database(settings(f"sqlite+aiosqlite:///{path}"))
-    try:
-        await ensure_table(db)
-    finally:
-        await db.close()
-    with sqlite3.connect(path) as conn:  # WAL is a property of the file: every reader sees it
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-
-
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # nothing database-specific
 async def test_sigterm_stops_a_long_polling_worker_at_once(
     database_url: str, sqs_url: str, make_queue, start_worker
 ) -> None:
     """The stop races the 20 s long poll: the worker exits cleanly well before the poll ends
     (it used to sit out the poll — ~11 s in two test teardowns). A message that poll still
     receives is not lost: it becomes visible again after its visibility timeout."""
-    if "sqlite" not in database_url:
-        pytest.skip("nothing database-specific")
     queue = make_queue()
     worker = start_worker(**worker_env(database_url, sqs_url, queue))
     lines: list[str] = []

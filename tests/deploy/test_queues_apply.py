@@ -21,12 +21,9 @@ LABKIT = str(Path(sys.executable).parent / "labkit")
 
 
 @pytest.fixture
-def client(request: pytest.FixtureRequest) -> Any:
+def client(sqs: Any) -> Any:
     """A boto3 client on a freshly reset local SQS service (fixture `sqs`)."""
-    try:
-        return request.getfixturevalue("sqs")
-    except pytest.FixtureLookupError:
-        pytest.skip("the lab's SQS service fixture `sqs` is not available")
+    return sqs
 
 
 def attributes(client: Any, name: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ Skipped, with the reason, when no Chromium is installed (`.ci/run` installs Debi
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,12 +58,13 @@ def test_add_todo_generate_calendar_and_download(lab_stack: LabStack, browser, t
     page = context.new_page()
     try:
         page.goto(lab_stack.taskoverflow + "/")
-        title = "Demo <b>not bold</b>"
+        # unique: the session's stack is shared, and other tests (notebook 04) add "Demo" todos too
+        title = f"Demo {uuid.uuid4().hex[:8]} <b>not bold</b>"
         page.fill("#todo-title", title)
         page.fill("#todo-description", "made in the browser")
         page.fill("#todo-deadline", "2026-12-24T18:00:00")
         page.click("#todo-add")
-        item = page.locator("[data-testid=todo-item]", has_text="Demo")
+        item = page.locator("[data-testid=todo-item]", has_text=title.split(" <")[0])
         expect(item).to_have_count(1)
         # user text is shown as text, never parsed as HTML
         expect(item.locator("[data-testid=todo-title-text]")).to_have_text(title)

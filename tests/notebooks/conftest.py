@@ -4,8 +4,8 @@ The notebooks find the lab through `labkit.config.endpoints()`, which reads envi
 first. A kernel inherits the environment of the process that launches it, so the papermill runs
 of both editions (test_execute.py) get the `lab_stack` fixture's URLs in the environment — the
 notebooks then talk to the services this test session started, never to a developer's own
-`labkit up` stack or to the default ports. The terminal summary prints each notebook's papermill
-time per edition and the tutor edition's total.
+`labkit up` stack or to the default ports. Each papermill run's time is recorded on its test report;
+tests/conftest.py prints them (the xdist controller sees reports, not this folder's conftest).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.notebooks.harness import DURATIONS, TUTOR_TARGET_SECONDS
+from tests.fixtures.stack import LabStack
 
 
 @pytest.fixture(scope="session")
-def notebook_env(lab_stack) -> dict[str, str]:
+def notebook_env(lab_stack: LabStack) -> dict[str, str]:
     """Environment variables that point a kernel at this session's stack."""
     return {
         "LAB_DIR": str(lab_stack.lab_dir),
@@ -38,20 +38,3 @@ def stack_environ(notebook_env: dict[str, str], monkeypatch: pytest.MonkeyPatch)
     for key, value in notebook_env.items():
         monkeypatch.setenv(key, value)
     yield
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if not DURATIONS:
-        return
-    write = terminalreporter.write_line
-    terminalreporter.section("notebook durations (papermill, one run per edition)")
-    write("   tutor  student  notebook")
-    for name, times in sorted(DURATIONS.items()):
-        cells = [f"{times[e]:6.1f} s" if e in times else "      —" for e in ("tutor", "student")]
-        write(f"{cells[0]} {cells[1]}  {name}")
-    tutor = [t["tutor"] for t in DURATIONS.values() if "tutor" in t]
-    if tutor:
-        write(
-            f"{sum(tutor):6.1f} s  tutor edition, {len(tutor)} notebooks together "
-            f"(target: all six within {TUTOR_TARGET_SECONDS} s on 2 cores)"
-        )

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import nbformat
 
 from labkit.config import project_root
 
 ROOT = project_root()
 NOTEBOOKS = ROOT / "notebooks"
-BUILD = ROOT / "build" / "notebooks"  # git-ignored: executed copies, for inspection
+#: git-ignored: the built editions and their executed copies, for inspection. Under pytest-xdist
+#: each worker builds and runs in its own folder (build/notebooks/gw0/ …): a kernel must never read
+#: an edition another worker is rewriting.
+BUILD = ROOT / "build" / "notebooks" / os.environ.get("PYTEST_XDIST_WORKER", "")
 SANITIZE = Path(__file__).with_name("sanitize.cfg")
 
 #: Parameters papermill injects in CI: smaller and faster than the defaults, same lessons.
@@ -21,9 +27,9 @@ CI_PARAMETERS: dict[str, dict[str, object]] = {
     "05": {},  # its own short timeouts already; a shorter job_seconds could miss STARTED
 }
 
-#: papermill durations of this session, notebook → edition → seconds, printed in the terminal
-#: summary (not asserted: 2 shared cores make timings a benchmark's job, not a test's).
-DURATIONS: dict[str, dict[str, float]] = {}
+#: The user property each papermill run records ({"notebook", "edition", "seconds"}); tests/conftest.py
+#: prints them in the terminal summary (not asserted: on 2 shared cores timings are a benchmark's job).
+PAPERMILL_PROPERTY = "papermill"
 #: What the six tutor notebooks may take together on the lab's 2-core machine (printed, not asserted).
 TUTOR_TARGET_SECONDS = 90
 
@@ -36,7 +42,13 @@ def ci_parameters(path: Path) -> dict[str, object]:
     return dict(CI_PARAMETERS.get(path.name[:2], {}))
 
 
-def printed_lines(cell) -> list[str]:
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """A notebook file as nbformat v4."""
+    nb: nbformat.NotebookNode = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]  # nbformat.read has no hints
+    return nb
+
+
+def printed_lines(cell: nbformat.NotebookNode) -> list[str]:
     """The lines a code cell printed to stdout (every output must be stdout text)."""
     kinds = [(o.get("output_type"), o.get("name")) for o in cell.get("outputs", [])]
     if any(kind != ("stream", "stdout") for kind in kinds):

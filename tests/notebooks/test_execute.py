@@ -16,20 +16,23 @@ terminal summary lists each notebook's time per edition and the tutor edition's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import get_args
 
 import nbformat
 import pytest
 
-from labkit.editions import CHECK_TAG, EDITIONS, TUTOR_TAG, build, execute
+from labkit.editions import CHECK_TAG, TUTOR_TAG, Edition, build, execute
 from tests.notebooks.harness import (
     BUILD,
-    DURATIONS,
     NOTEBOOKS,
+    PAPERMILL_PROPERTY,
     SANITIZE,
     ci_parameters,
     committed_notebooks,
     printed_lines,
+    read_notebook,
 )
 from tests.notebooks.nbval_compare import differences, sanitize_patterns
 
@@ -62,16 +65,16 @@ def check_verdicts(nb: nbformat.NotebookNode) -> dict[str, list[str]]:
 def editions() -> dict[str, Path]:
     """Both editions built from the committed notebooks, each in its own folder."""
     folders = {}
-    for edition in EDITIONS:
+    for edition in get_args(Edition):
         written = build(edition, NOTEBOOKS, BUILD / edition)
         assert [p.name for p in written] == [p.name for p in committed_notebooks()]
         folders[edition] = BUILD / edition
     return folders
 
 
-def test_student_edition_has_no_tutor_notes_and_no_outputs(editions: dict[str, Path]):
+def test_student_edition_has_no_tutor_notes_and_no_outputs(editions: dict[str, Path]) -> None:
     for path in sorted(editions["student"].glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
+        nb = read_notebook(path)
         assert not any(TUTOR_TAG in c.metadata.get("tags", []) for c in nb.cells), path.name
         assert all(not c.outputs for c in nb.cells if c.cell_type == "code"), path.name
         text = "".join(c.source for c in nb.cells)
@@ -83,13 +86,17 @@ def test_student_edition_has_no_tutor_notes_and_no_outputs(editions: dict[str, P
 @pytest.mark.parametrize("edition", ["tutor", "student"])
 @pytest.mark.parametrize("name", [p.name for p in committed_notebooks()], ids=lambda n: n[:-6])
 def test_edition_runs_top_to_bottom(
-    name: str, edition: str, editions: dict[str, Path], stack_environ
+    name: str,
+    edition: str,
+    editions: dict[str, Path],
+    stack_environ: None,
+    record_property: Callable[[str, object], None],
 ) -> None:
     source, target = editions[edition] / name, BUILD / "executed" / edition / name
     parameters = ci_parameters(source) if edition == "student" else {}
     seconds = execute(source, target, parameters=parameters, cwd=editions[edition])
-    DURATIONS.setdefault(name, {})[edition] = seconds
-    nb = nbformat.read(target, as_version=4)
+    record_property(PAPERMILL_PROPERTY, {"notebook": name, "edition": edition, "seconds": seconds})
+    nb = read_notebook(target)
     assert not error_outputs(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code), "a cell did not run"
@@ -105,6 +112,6 @@ def test_edition_runs_top_to_bottom(
     assert not off, f"check cells not printing one {VERDICT[edition]!r} line: {off}"
 
     if edition == "tutor":
-        committed = nbformat.read(NOTEBOOKS / name, as_version=4)
+        committed = read_notebook(NOTEBOOKS / name)
         found = differences(committed, nb, sanitize_patterns(SANITIZE))
         assert not found, "nbval: committed outputs not reproduced:\n" + "\n\n".join(found)

@@ -20,7 +20,7 @@ from taskoverflow.config import Settings, env_names
 
 from labkit import terraform as tf
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 APP_SERVICES = ("sqs", "queues", "backend", "worker", "jupyter")
 #: Variables read by libraries or images rather than our code.

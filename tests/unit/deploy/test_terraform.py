@@ -20,7 +20,7 @@ from labkit import terraform as tf
 from labkit.errors import LabError
 from tests.support.terraform_refs import problems
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TERRAFORM = ROOT / "terraform"
 CONFIGS = [TERRAFORM, TERRAFORM / "stack"]
 ALL_DIRS = sorted({p.parent for p in TERRAFORM.rglob("*.tf")})
