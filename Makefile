@@ -48,9 +48,8 @@ test: install ## Install, start what the tests need, run everything
 	$(BIN)/ruff check .
 	@# bytecode for the lab's own code too: each server, worker and kernel the tests start reuses it
 	$(BIN)/python -m compileall -q labkit backend course
+	$(BIN)/mypy --cache-dir .mypy_cache
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
-	@# TODO(lead): enable when clean (mypy is not clean on every branch yet):
-	@# $(MAKE) --no-print-directory typecheck
 
 test-fast: install ## Unit tests only (no server, no network)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup tests/unit

@@ -40,13 +40,17 @@ async def test_a_job_whose_worker_was_sigkilled_is_reported_lost(
 
         # SIGKILL the worker and its work-horse (fork): no handler runs, nothing is cleaned up
         tree = [psutil.Process(worker.pid), *psutil.Process(worker.pid).children(recursive=True)]
+        killed_at = time.monotonic()
         for proc in tree:
             proc.kill()
-        psutil.wait_procs(tree, timeout=10)
-        killed_at = time.monotonic()
 
-        # right after the kill the lease still runs: honest STARTED, not a premature verdict
-        assert (await (await client.get(task["task_url"])).get_json())["task_status"] == "STARTED"
+        # right after the kill the lease still runs: honest STARTED, not a premature verdict.
+        # Heartbeats come every third of the lease, so at least 2/3 of it is left at the kill;
+        # on a machine so loaded that the answer took longer than that, there is nothing to check.
+        right_after = (await (await client.get(task["task_url"])).get_json())["task_status"]
+        if time.monotonic() - killed_at < 2 * GRACE / 3:
+            assert right_after == "STARTED"
+        psutil.wait_procs(tree, timeout=10)
 
         # a deadline far below the 300 s job timeout: only the heartbeat lease can meet it
         lost = await wait_for_status(client, task["task_url"], {"FAILURE", "SUCCESS"}, GRACE + 30)
