@@ -9,9 +9,8 @@ Running both editions is test_execute.py's job; this file reads the notebooks on
 
 from __future__ import annotations
 
-import re
-
 import ast
+import re
 from pathlib import Path
 
 import nbformat
