@@ -47,7 +47,7 @@ async def test_queue_down_gives_503_while_todos_work_then_recovers(make_client, 
 async def test_forking_worker_also_succeeds_and_times_out(make_client, job_backend):
     """RQ_WORKER=fork: each job in its own work-horse process (RQ's default worker class)."""
     from taskoverflow.config import Settings
-    from taskoverflow.jobs.rq import RQTransport
+    from taskoverflow.jobs.rq_transport import RQTransport
 
     from tests.backend.test_jobs import add_todos, wait_for_status
 

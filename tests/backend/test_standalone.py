@@ -35,7 +35,7 @@ def test_the_app_and_its_workers_load_without_labkit(tmp_path: Path) -> None:
     """Every entry module imported in a fresh interpreter leaves labkit unloaded."""
     code = (
         "import sys, taskoverflow.app, taskoverflow.cli, taskoverflow.serving, "
-        "taskoverflow.jobs.rq, taskoverflow.jobs.sqs_transport, taskoverflow.jobs.sqs_worker, "
+        "taskoverflow.jobs.rq_transport, taskoverflow.jobs.sqs_transport, taskoverflow.jobs.sqs_worker, "
         "taskoverflow.migrations\n"
         "from taskoverflow.app import create_app\n"
         "create_app({'JOB_TRANSPORT': 'sqs', 'AWS_ENDPOINT_URL_SQS': 'http://127.0.0.1:9'})\n"

@@ -310,19 +310,6 @@ async def test_enqueue_failure_after_the_row_removes_the_row(
     assert await row_count(transport) == 0
 
 
-async def test_jobs_table_shows_the_rows(database_url: str, make_queue, make_transport) -> None:
-    from taskoverflow.jobs.sqs_transport import jobs_table
-
-    queue = make_queue()
-    transport = make_transport(queue.name)
-    first = await transport.enqueue(TODOS)
-    second = await transport.enqueue(TODOS)
-    rows = jobs_table(database_url)  # called from inside a running loop, as in Jupyter
-    assert len(rows) == 2 and {r["id"] for r in rows} == {first, second}
-    assert {r["status"] for r in rows} == {"PENDING"}
-    assert all(r["attempts"] == 0 for r in rows)
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # nothing database-specific
 async def test_sigterm_stops_a_long_polling_worker_at_once(
     database_url: str, sqs_url: str, make_queue, start_worker

@@ -4,7 +4,7 @@ The API only ever talks to a `JobTransport`; which one is chosen by `JOB_TRANSPO
 (`rq` by default). Adding a transport (e.g. `sqs`, issue 5) means:
 
 1. a class implementing `JobTransport` (all methods async: the API calls them on its event
-   loop, so blocking clients must run in a thread — see `jobs/rq.py`);
+   loop, so blocking clients must run in a thread — see `jobs/rq_transport.py`);
 2. a `run_worker(settings, burst)` function that consumes the jobs and calls
    `taskoverflow.tasks.ical.create_ical(todos, delay_seconds)`;
 3. one line in `TRANSPORTS` below: name -> "module:Class" and "module:run_worker".
@@ -100,7 +100,10 @@ class JobTransport(Protocol):
 #: name -> (transport class, worker entry point), as "module:attribute" so that importing
 #: this package never imports redis/boto3 for a transport that is not in use.
 TRANSPORTS: dict[str, tuple[str, str]] = {
-    "rq": ("taskoverflow.jobs.rq:RQTransport", "taskoverflow.jobs.rq:run_worker"),
+    "rq": (
+        "taskoverflow.jobs.rq_transport:RQTransport",
+        "taskoverflow.jobs.rq_transport:run_worker",
+    ),
     "sqs": (
         "taskoverflow.jobs.sqs_transport:SqsTransport",
         "taskoverflow.jobs.sqs_worker:run_worker",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rq.job import JobStatus as RQStatus
 from taskoverflow.jobs import FailureReason, JobState, JobStatus
-from taskoverflow.jobs.rq import STATUS_MAP, failure_state
+from taskoverflow.jobs.rq_transport import STATUS_MAP, failure_state
 
 
 def test_every_rq_status_is_mapped():
