@@ -18,7 +18,6 @@ import binascii
 import json
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
@@ -31,6 +30,7 @@ from labkit.sqslocal import validation as check
 from labkit.sqslocal.engine import Engine, Received
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.md5 import md5_of_attributes
+from labkit.sqslocal.request_id import new_request_id
 
 __all__ = [
     "CONTENT_TYPE",
@@ -250,14 +250,13 @@ class Waiters:
 
 def error_reply(err: SqsError) -> Reply:
     body = json.dumps({"__type": err.type_name, "message": err.message}).encode()
-    headers = [(b"content-type", CONTENT_TYPE.encode()), *_request_id()]
+    headers = [_CONTENT_TYPE_HEADER, (b"x-amzn-requestid", new_request_id().encode())]
     if err.has_query_code:
         headers.append((b"x-amzn-query-error", f"{err.query_code};{err.fault}".encode()))
     return err.status, headers, body
 
 
-def _request_id() -> list[tuple[bytes, bytes]]:
-    return [(b"x-amzn-requestid", str(uuid.uuid4()).encode())]
+_CONTENT_TYPE_HEADER = (b"content-type", CONTENT_TYPE.encode())
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # built once: json.dumps(...) makes one per call
@@ -268,7 +267,7 @@ def ok_reply(payload: dict[str, Any]) -> Reply:
         body = _ENCODER.encode(payload).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate somewhere (e.g. in a tag): JSON can escape it
         body = json.dumps(payload).encode("ascii")
-    return 200, [(b"content-type", CONTENT_TYPE.encode()), *_request_id()], body
+    return 200, [_CONTENT_TYPE_HEADER, (b"x-amzn-requestid", new_request_id().encode())], body
 
 
 class Dispatcher:
