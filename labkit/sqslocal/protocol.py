@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 
+import orjson
 from botocore.model import Shape
 from botocore.session import get_session
 
@@ -249,7 +250,7 @@ class Waiters:
 
 
 def error_reply(err: SqsError) -> Reply:
-    body = json.dumps({"__type": err.type_name, "message": err.message}).encode()
+    body = _encode({"__type": err.type_name, "message": err.message})
     headers = [_CONTENT_TYPE_HEADER, (b"x-amzn-requestid", new_request_id().encode())]
     if err.has_query_code:
         headers.append((b"x-amzn-query-error", f"{err.query_code};{err.fault}".encode()))
@@ -262,11 +263,23 @@ _CONTENT_TYPE_HEADER = (b"content-type", CONTENT_TYPE.encode())
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # built once: json.dumps(...) makes one per call
 
 
-def ok_reply(payload: dict[str, Any]) -> Reply:
+def _encode(payload: dict[str, Any]) -> bytes:
+    """A reply body as UTF-8 JSON. orjson writes the same JSON as the standard library, less
+    whitespace, several times faster; what it refuses (a lone surrogate in a tag, an integer over
+    64 bits, a non-text key) the standard library writes as before. Requests are still parsed with
+    `json.loads`: orjson reads an integer over 64 bits as a float, which would change error texts."""
     try:
-        body = _ENCODER.encode(payload).encode("utf-8")
+        return orjson.dumps(payload)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        pass
+    try:
+        return _ENCODER.encode(payload).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate somewhere (e.g. in a tag): JSON can escape it
-        body = json.dumps(payload).encode("ascii")
+        return json.dumps(payload).encode("ascii")
+
+
+def ok_reply(payload: dict[str, Any]) -> Reply:
+    body = _encode(payload)
     return 200, [_CONTENT_TYPE_HEADER, (b"x-amzn-requestid", new_request_id().encode())], body
 
 
