@@ -90,6 +90,8 @@ def _checker(shape: Shape) -> Check:
     if kind == "structure":
         required = tuple(shape.required_members)
         members = {name: _checker(member) for name, member in shape.members.items()}
+        # Text members that hold text need no call: the common case, checked inline first.
+        texts = frozenset(n for n, m in shape.members.items() if m.type_name == "string")
 
         def check_structure(value: Any, where: Where) -> dict[str, Any]:
             if not isinstance(value, dict):
@@ -99,6 +101,8 @@ def _checker(shape: Shape) -> Check:
                     raise missing(f"The request must contain the parameter {name}.")
             dropped = False
             for name, item in value.items():
+                if type(item) is str and name in texts:
+                    continue
                 check = members.get(name)
                 if item is None or check is None:
                     dropped = True
@@ -126,13 +130,14 @@ def _checker(shape: Shape) -> Check:
         return check_list
     if kind == "map":
         key_check, value_check = _checker(shape.key), _checker(shape.value)
+        text_keys = shape.key.type_name == "string"  # JSON keys are text: nothing to check
 
         def check_map(value: Any, where: Where) -> dict[Any, Any]:
             if not isinstance(value, dict):
                 raise invalid(f"Value for parameter {_path(where)} must be a map.")
             out: dict[Any, Any] | None = None
             for k, v in value.items():
-                checked_key = key_check(k, (where, "key"))
+                checked_key = k if text_keys and type(k) is str else key_check(k, (where, "key"))
                 checked = value_check(v, (where, k))
                 if out is None and (checked_key is not k or checked is not v):
                     out = {}  # something changed: build a new map (keys may differ)
