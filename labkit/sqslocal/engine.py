@@ -147,6 +147,12 @@ class Metrics:
         if amount == 0:
             return
         self.totals[name] += amount
+        buckets = self.buckets
+        if buckets:
+            last_start, counts = buckets[-1]
+            if last_start <= now < last_start + BUCKET_SECONDS:  # the usual case: same minute
+                counts[name] += amount
+                return
         start = int(now // BUCKET_SECONDS) * BUCKET_SECONDS
         if not self.buckets or self.buckets[-1][0] != start:
             self.buckets.append((start, dict.fromkeys(METRIC_NAMES, 0)))
@@ -185,7 +191,13 @@ class Queue:
             self.events.append((when, msg.data[:16], event, extra.receive_count, extra.group_id))
 
     def int_attr(self, name: str) -> int:
-        return int(self.attributes[name])
+        text = self.attributes[name]
+        value = _INT_TEXTS.get(text)
+        if value is None:
+            if len(_INT_TEXTS) >= 1024:  # any text a client set: keep the table small
+                _INT_TEXTS.clear()
+            value = _INT_TEXTS[text] = int(text)
+        return value
 
     @property
     def fifo(self) -> bool:
@@ -207,6 +219,11 @@ class Queue:
     @property
     def depth(self) -> int:
         return self.visible + self.inflight + self.delayed
+
+
+# Numeric queue attributes are kept as the text SQS shows and read on every call (retention,
+# visibility timeout, size limit): parsed once per distinct text, not once per read.
+_INT_TEXTS: dict[str, int] = {}
 
 
 def _name_from_arn(arn: str) -> str:
@@ -1069,6 +1086,10 @@ class Engine:
         timers = queue.timers
         kept = queue.retention
         retention = queue.int_attr("MessageRetentionPeriod")
+        if not timers or timers[0][0] > now:  # the usual case, checked first: nothing is due
+            first = kept.first()
+            if first is None or first + retention > now:
+                return
         woke = False
         while True:
             timer_due = timers[0][0] if timers else None

@@ -17,6 +17,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from functools import cache
@@ -268,6 +269,25 @@ _CONTENT_TYPE_HEADER = (b"content-type", CONTENT_TYPE.encode())
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # built once: json.dumps(...) makes one per call
 
 
+_LONG_NUMBER = re.compile(
+    rb"\d{19}"
+)  # 19 digits may be past 64 bits, which orjson reads as a float
+
+
+def _decode(body: bytes) -> Any:
+    """A request body parsed exactly as `json.loads` parses it, faster. orjson parses the same
+    JSON to the same values, except that it refuses some input `json.loads` takes (NaN, a lone
+    surrogate escape, a byte order mark, UTF-16) and reads an integer beyond 64 bits as a float:
+    those bodies (any with a run of 19 digits, even inside a text) go to `json.loads`, which then
+    answers or raises as it always did."""
+    if _LONG_NUMBER.search(body) is None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(body)
+
+
 def _encode(payload: dict[str, Any]) -> bytes:
     """A reply body as UTF-8 JSON. orjson writes the same JSON as the standard library, less
     whitespace, several times faster; what it refuses (a lone surrogate in a tag, an integer over
@@ -338,7 +358,7 @@ class Dispatcher:
                 raise SqsError("UnknownOperationException", "Missing or malformed X-Amz-Target.")
             handler = self._handler(action)
             try:
-                payload = json.loads(body or b"{}")
+                payload = _decode(body or b"{}")
             except (ValueError, UnicodeDecodeError):
                 raise SqsError(
                     "SerializationException", "The request body is not valid JSON."
