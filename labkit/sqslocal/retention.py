@@ -71,10 +71,18 @@ class Retention:
 
     def by_arrival(self) -> Iterator[tuple[float, Message]]:
         """Every entry (enqueue time, message) in the order they entered, stale ones included."""
-        keyed = [((self._popped + i, 1, 0), m.sent_at, m) for i, m in enumerate(self._in_order)]
-        keyed += [((position, 0, tie), t, m) for t, tie, position, m in self._late]
-        keyed.sort(key=lambda entry: entry[0])
-        return ((t, m) for _, t, m in keyed)
+        # A heap entry that arrived at `position` came before the deque's entry at that
+        # position: merge the few heap entries, sorted, into the deque's order (no sort of all).
+        late = sorted((position, tie, t, m) for t, tie, position, m in self._late)
+        out: list[tuple[float, Message]] = []
+        j, n_late = 0, len(late)
+        for position, m in enumerate(self._in_order, self._popped):
+            while j < n_late and late[j][0] <= position:
+                out.append((late[j][2], late[j][3]))
+                j += 1
+            out.append((m.sent_at, m))
+        out.extend((t, m) for _, _, t, m in late[j:])
+        return iter(out)
 
     def by_time(self) -> list[tuple[float, Message]]:
         """Every entry (enqueue time, message) by time, then arrival, stale ones included."""
