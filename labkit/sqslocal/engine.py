@@ -1186,7 +1186,7 @@ def _shape(attributes: dict[str, dict[str, Any]] | None) -> tuple[Any, ...]:
     """A hashable key for a set of attributes, in the order given (the order replies keep)."""
     if not attributes:
         return ()
-    return tuple((name, tuple(attr.items())) for name, attr in attributes.items())
+    return tuple([(name, tuple(attr.items())) for name, attr in attributes.items()])
 
 
 _shared_attributes: dict[tuple[Any, ...], Attributes] = {}
