@@ -87,7 +87,9 @@ BUCKET_SECONDS = 60
 MAX_BUCKETS = 120
 
 
-@dataclass(frozen=True)
+# Plain slotted classes, not frozen ones: a frozen dataclass sets each field through
+# object.__setattr__, measurable when one is made per message (benchmarks/sqs_throughput.py).
+@dataclass(slots=True)
 class SendResult:
     message_id: str
     md5_body: str
@@ -96,7 +98,7 @@ class SendResult:
     sequence_number: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Received:
     """A message as one receive returns it (a snapshot: later receives don't change it).
 
@@ -145,6 +147,12 @@ class Metrics:
         if amount == 0:
             return
         self.totals[name] += amount
+        buckets = self.buckets
+        if buckets:
+            last_start, counts = buckets[-1]
+            if last_start <= now < last_start + BUCKET_SECONDS:  # the usual case: same minute
+                counts[name] += amount
+                return
         start = int(now // BUCKET_SECONDS) * BUCKET_SECONDS
         if not self.buckets or self.buckets[-1][0] != start:
             self.buckets.append((start, dict.fromkeys(METRIC_NAMES, 0)))
@@ -183,7 +191,13 @@ class Queue:
             self.events.append((when, msg.data[:16], event, extra.receive_count, extra.group_id))
 
     def int_attr(self, name: str) -> int:
-        return int(self.attributes[name])
+        text = self.attributes[name]
+        value = _INT_TEXTS.get(text)
+        if value is None:
+            if len(_INT_TEXTS) >= 1024:  # any text a client set: keep the table small
+                _INT_TEXTS.clear()
+            value = _INT_TEXTS[text] = int(text)
+        return value
 
     @property
     def fifo(self) -> bool:
@@ -205,6 +219,11 @@ class Queue:
     @property
     def depth(self) -> int:
         return self.visible + self.inflight + self.delayed
+
+
+# Numeric queue attributes are kept as the text SQS shows and read on every call (retention,
+# visibility timeout, size limit): parsed once per distinct text, not once per read.
+_INT_TEXTS: dict[str, int] = {}
 
 
 def _name_from_arn(arn: str) -> str:
@@ -861,11 +880,14 @@ class Engine:
             if replayed is not None:
                 for msg, _ in replayed:
                     self._set_timer(queue, msg, now + timeout)
-                return [self._snapshot(queue, msg, receipt) for msg, receipt in replayed]
+                return [
+                    self._snapshot(queue, msg, receipt, msg.message_id) for msg, receipt in replayed
+                ]
         limit = store.max_inflight
         if queue.inflight >= limit:
             raise SqsError("OverLimit", f"Too many messages in flight (limit {limit}).")
         out: Delivered = []
+        ids: list[str] = []
         visible_before = queue.visible
         dlq = self._dead_letter_target(queue)
         while len(out) < max_number:
@@ -879,7 +901,9 @@ class Engine:
                 if dlq is not None and msg.receive_count >= dlq[1]:
                     self._dead_letter(queue, msg, dlq[0], now)
                     continue
-                out.append((msg, self._deliver(queue, msg, now, timeout)))
+                message_id = msg.message_id  # formatted once: the receipt and the reply use it
+                out.append((msg, self._deliver(queue, msg, now, timeout, message_id)))
+                ids.append(message_id)
             if store.one_sample_per_receive:
                 break
         if not out:
@@ -891,16 +915,21 @@ class Engine:
         queue.metrics.add("received", now, len(out))
         if attempt_id is not None:
             store.remember_attempt(attempt_id, out, now)
-        return [self._snapshot(queue, msg, receipt) for msg, receipt in out]
+        return [
+            self._snapshot(queue, msg, receipt, message_id)
+            for (msg, receipt), message_id in zip(out, ids, strict=True)
+        ]
 
-    def _deliver(self, queue: Queue, msg: Message, now: float, timeout: int) -> str:
+    def _deliver(
+        self, queue: Queue, msg: Message, now: float, timeout: int, message_id: str
+    ) -> str:
         extra = msg.more()
         extra.receive_count += 1
         extra.received_at = now
         queue.log(now, msg, "received")
         if extra.first_receive_at is None:
             extra.first_receive_at = now
-        receipt = self._receipt(queue.name, msg.message_id)
+        receipt = self._receipt(queue.name, message_id)
         extra.receipts.append(receipt)
         queue.receipts[receipt] = msg
         self._set_timer(queue, msg, now + timeout)
@@ -915,11 +944,11 @@ class Engine:
         raw = f"{nonce}|{name}|{message_id}".encode()
         return base64.urlsafe_b64encode(raw).decode("ascii")
 
-    def _snapshot(self, queue: Queue, msg: Message, receipt: str) -> Received:
+    def _snapshot(self, queue: Queue, msg: Message, receipt: str, message_id: str) -> Received:
         extra = msg.more()  # a received message has one
         trace = msg.system_attributes.get("AWSTraceHeader")
         return Received(
-            msg.message_id,
+            message_id,
             receipt,
             msg.body,
             msg.md5_body,
@@ -1057,6 +1086,10 @@ class Engine:
         timers = queue.timers
         kept = queue.retention
         retention = queue.int_attr("MessageRetentionPeriod")
+        if not timers or timers[0][0] > now:  # the usual case, checked first: nothing is due
+            first = kept.first()
+            if first is None or first + retention > now:
+                return
         woke = False
         while True:
             timer_due = timers[0][0] if timers else None
@@ -1153,7 +1186,7 @@ def _shape(attributes: dict[str, dict[str, Any]] | None) -> tuple[Any, ...]:
     """A hashable key for a set of attributes, in the order given (the order replies keep)."""
     if not attributes:
         return ()
-    return tuple((name, tuple(attr.items())) for name, attr in attributes.items())
+    return tuple([(name, tuple(attr.items())) for name, attr in attributes.items()])
 
 
 _shared_attributes: dict[tuple[Any, ...], Attributes] = {}

@@ -18,11 +18,11 @@ import binascii
 import json
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 
+import orjson
 from botocore.model import Shape
 from botocore.session import get_session
 
@@ -31,6 +31,7 @@ from labkit.sqslocal import validation as check
 from labkit.sqslocal.engine import Engine, Received
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.md5 import md5_of_attributes
+from labkit.sqslocal.request_id import new_request_id
 
 __all__ = [
     "CONTENT_TYPE",
@@ -89,6 +90,8 @@ def _checker(shape: Shape) -> Check:
     if kind == "structure":
         required = tuple(shape.required_members)
         members = {name: _checker(member) for name, member in shape.members.items()}
+        # Text members that hold text need no call: the common case, checked inline first.
+        texts = frozenset(n for n, m in shape.members.items() if m.type_name == "string")
 
         def check_structure(value: Any, where: Where) -> dict[str, Any]:
             if not isinstance(value, dict):
@@ -98,6 +101,8 @@ def _checker(shape: Shape) -> Check:
                     raise missing(f"The request must contain the parameter {name}.")
             dropped = False
             for name, item in value.items():
+                if type(item) is str and name in texts:
+                    continue
                 check = members.get(name)
                 if item is None or check is None:
                     dropped = True
@@ -125,13 +130,14 @@ def _checker(shape: Shape) -> Check:
         return check_list
     if kind == "map":
         key_check, value_check = _checker(shape.key), _checker(shape.value)
+        text_keys = shape.key.type_name == "string"  # JSON keys are text: nothing to check
 
         def check_map(value: Any, where: Where) -> dict[Any, Any]:
             if not isinstance(value, dict):
                 raise invalid(f"Value for parameter {_path(where)} must be a map.")
             out: dict[Any, Any] | None = None
             for k, v in value.items():
-                checked_key = key_check(k, (where, "key"))
+                checked_key = k if text_keys and type(k) is str else key_check(k, (where, "key"))
                 checked = value_check(v, (where, k))
                 if out is None and (checked_key is not k or checked is not v):
                     out = {}  # something changed: build a new map (keys may differ)
@@ -249,26 +255,52 @@ class Waiters:
 
 
 def error_reply(err: SqsError) -> Reply:
-    body = json.dumps({"__type": err.type_name, "message": err.message}).encode()
-    headers = [(b"content-type", CONTENT_TYPE.encode()), *_request_id()]
+    body = _encode({"__type": err.type_name, "message": err.message})
+    headers = [_CONTENT_TYPE_HEADER, (b"x-amzn-requestid", new_request_id().encode())]
     if err.has_query_code:
         headers.append((b"x-amzn-query-error", f"{err.query_code};{err.fault}".encode()))
     return err.status, headers, body
 
 
-def _request_id() -> list[tuple[bytes, bytes]]:
-    return [(b"x-amzn-requestid", str(uuid.uuid4()).encode())]
+_CONTENT_TYPE_HEADER = (b"content-type", CONTENT_TYPE.encode())
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # built once: json.dumps(...) makes one per call
 
 
-def ok_reply(payload: dict[str, Any]) -> Reply:
+def _decode(body: bytes) -> tuple[Any, bool]:
+    """A request body parsed, and whether exactly as `json.loads` parses it.
+
+    orjson is several times faster and parses JSON to the same values, with two exceptions: it
+    refuses some input `json.loads` takes (NaN, a lone surrogate escape, a byte order mark,
+    UTF-16), which then goes to `json.loads`; and it reads an integer beyond 64 bits as a float.
+    No SQS request member takes a float, so such a value can only make validation fail: then the
+    request is parsed again with `json.loads` and validated again (see `Dispatcher._run`), and
+    answers exactly as before."""
     try:
-        body = _ENCODER.encode(payload).encode("utf-8")
+        return orjson.loads(body), False
+    except orjson.JSONDecodeError:
+        return json.loads(body), True
+
+
+def _encode(payload: dict[str, Any]) -> bytes:
+    """A reply body as UTF-8 JSON. orjson writes the same JSON as the standard library, less
+    whitespace, several times faster; what it refuses (a lone surrogate in a tag, an integer over
+    64 bits, a non-text key) the standard library writes as before. Requests are still parsed with
+    `json.loads`: orjson reads an integer over 64 bits as a float, which would change error texts."""
+    try:
+        return orjson.dumps(payload)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        pass
+    try:
+        return _ENCODER.encode(payload).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate somewhere (e.g. in a tag): JSON can escape it
-        body = json.dumps(payload).encode("ascii")
-    return 200, [(b"content-type", CONTENT_TYPE.encode()), *_request_id()], body
+        return json.dumps(payload).encode("ascii")
+
+
+def ok_reply(payload: dict[str, Any]) -> Reply:
+    body = _encode(payload)
+    return 200, [_CONTENT_TYPE_HEADER, (b"x-amzn-requestid", new_request_id().encode())], body
 
 
 class Dispatcher:
@@ -321,14 +353,15 @@ class Dispatcher:
                 raise SqsError("UnknownOperationException", "Missing or malformed X-Amz-Target.")
             handler = self._handler(action)
             try:
-                payload = json.loads(body or b"{}")
+                payload, exact = _decode(body or b"{}")
             except (ValueError, UnicodeDecodeError):
                 raise SqsError(
                     "SerializationException", "The request body is not valid JSON."
                 ) from None
             if not isinstance(payload, dict):
                 raise SqsError("SerializationException", "The request body must be a JSON object.")
-            return ok_reply(await self._run(action, handler, payload, host, trace))
+            reparse = None if exact else lambda: json.loads(body or b"{}")
+            return ok_reply(await self._run(action, handler, payload, host, trace, reparse))
         except SqsError as err:
             return error_reply(err)
         except RecursionError:
@@ -396,10 +429,21 @@ class Dispatcher:
         payload: dict[str, Any],
         host: str,
         trace: str | None,
+        reparse: Callable[[], Any] | None = None,
     ) -> dict[str, Any]:
-        """Validate a request against the model and run it: the part both protocols share."""
+        """Validate a request against the model and run it: the part both protocols share.
+        `reparse`: the payload was parsed by orjson; on a validation error, parse it the
+        standard library's way and validate again (see `_decode`)."""
         checker = _request_checker(action)
-        request = checker(payload, "") if checker is not None else {}
+        if checker is None:
+            request: dict[str, Any] = {}
+        else:
+            try:
+                request = checker(payload, "")
+            except SqsError:
+                if reparse is None:
+                    raise
+                request = checker(reparse(), "")
         if trace:
             request[TRACE_KEY] = trace
         result = handler(request, host)

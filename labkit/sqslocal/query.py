@@ -18,7 +18,6 @@ side (botocore only does the client side).
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
@@ -26,6 +25,7 @@ from xml.sax.saxutils import escape
 from botocore.model import Shape
 
 from labkit.sqslocal.errors import SqsError, invalid
+from labkit.sqslocal.request_id import new_request_id
 
 __all__ = [
     "ENTRY_NAMES",
@@ -214,14 +214,10 @@ def _write_members(shape: Shape, value: Mapping[str, Any], out: list[str]) -> No
             _write(member_shape, value[member], _member_name(shape, member), out)
 
 
-def _request_id() -> str:
-    return str(uuid.uuid4())
-
-
 def ok_reply(
     action: str, shape: Shape | None, payload: Mapping[str, Any]
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    request_id = _request_id()
+    request_id = new_request_id()
     out = [f'<?xml version="1.0"?><{action}Response xmlns="{NAMESPACE}">']
     if shape is not None:
         out.append(f"<{action}Result>")
@@ -233,7 +229,7 @@ def ok_reply(
 
 
 def error_reply(err: SqsError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    request_id = _request_id()
+    request_id = new_request_id()
     code = _QUERY_CODES.get(err.shape) or err.query_code
     message = err.message
     if err.shape == "QueueDoesNotExist":

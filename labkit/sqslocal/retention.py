@@ -71,10 +71,18 @@ class Retention:
 
     def by_arrival(self) -> Iterator[tuple[float, Message]]:
         """Every entry (enqueue time, message) in the order they entered, stale ones included."""
-        keyed = [((self._popped + i, 1, 0), m.sent_at, m) for i, m in enumerate(self._in_order)]
-        keyed += [((position, 0, tie), t, m) for t, tie, position, m in self._late]
-        keyed.sort(key=lambda entry: entry[0])
-        return ((t, m) for _, t, m in keyed)
+        # A heap entry that arrived at `position` came before the deque's entry at that
+        # position: merge the few heap entries, sorted, into the deque's order (no sort of all).
+        late = sorted((position, tie, t, m) for t, tie, position, m in self._late)
+        out: list[tuple[float, Message]] = []
+        j, n_late = 0, len(late)
+        for position, m in enumerate(self._in_order, self._popped):
+            while j < n_late and late[j][0] <= position:
+                out.append((late[j][2], late[j][3]))
+                j += 1
+            out.append((m.sent_at, m))
+        out.extend((t, m) for _, _, t, m in late[j:])
+        return iter(out)
 
     def by_time(self) -> list[tuple[float, Message]]:
         """Every entry (enqueue time, message) by time, then arrival, stale ones included."""
@@ -89,10 +97,47 @@ class Retention:
             if kept:
                 self._head, self._tail = kept[0].sent_at, kept[-1].sent_at
             return
-        live = [(t, m) for t, m in self.by_arrival() if m.state != GONE]
+        # As `self.add(msg, t)` for each live entry in arrival order, inlined (this runs over
+        # the whole index): a deque entry's time is its send time; a heap entry's may not be.
+        late = sorted(
+            (position, tie, t, m) for t, tie, position, m in self._late if m.state != GONE
+        )
+        old, start = self._in_order, self._popped
+        self._in_order = deque()  # `clear` empties the deque in place: keep the old one
         self.clear()
-        for enqueued, msg in live:
-            self.add(msg, enqueued)
+        in_order, heap = self._in_order, self._late
+        tail, ties = self._tail, self._ties
+        j, n_late = 0, len(late)
+
+        def add_late(enqueued: float, msg: Message) -> None:
+            nonlocal tail, ties
+            if (not in_order or tail <= enqueued) and enqueued == msg.sent_at:
+                if not in_order:
+                    self._head = enqueued
+                in_order.append(msg)
+                tail = enqueued
+            else:
+                ties += 1
+                heapq.heappush(heap, (enqueued, ties, len(in_order), msg))
+
+        for position, msg in enumerate(old, start):
+            while j < n_late and late[j][0] <= position:
+                add_late(late[j][2], late[j][3])
+                j += 1
+            if msg.state == GONE:
+                continue
+            enqueued = msg.sent_at
+            if not in_order or tail <= enqueued:
+                if not in_order:
+                    self._head = enqueued
+                in_order.append(msg)
+                tail = enqueued
+            else:
+                ties += 1
+                heapq.heappush(heap, (enqueued, ties, len(in_order), msg))
+        for _, _, enqueued, msg in late[j:]:
+            add_late(enqueued, msg)
+        self._tail, self._ties = tail, ties
 
     def clear(self) -> None:
         self._in_order.clear()

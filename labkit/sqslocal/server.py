@@ -10,6 +10,7 @@ through `query.py`, and a few lab-only endpoints live under `/_lab/` (see docs/s
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import random
 import socket
@@ -32,6 +33,7 @@ __all__ = [
     "bind",
     "build_engine",
     "serve",
+    "tune_gc",
 ]
 
 
@@ -189,8 +191,25 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+# Collect young objects after this many net allocations, not CPython's default 700. Every request
+# allocates hundreds of short-lived objects (parsed JSON, replies), and stored messages survive
+# into the older generations, so the default spent about a tenth of the service's time in the
+# collector (measured with gc.callbacks while driving the dispatcher). Cycles are still collected.
+GC_YOUNG_THRESHOLD = 10_000
+
+
+def tune_gc() -> None:
+    """Leave what exists at start (botocore's SQS model, the restored queues) out of every later
+    collection, and collect the young generation less often."""
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
+
+
 def serve(app: SqsApp, sock: socket.socket) -> None:
     """Serve on an already bound socket until SIGTERM or SIGINT; then close the engine."""
+    tune_gc()
     try:
         try:
             import uvloop
