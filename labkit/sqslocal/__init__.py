@@ -1,6 +1,6 @@
 """A local SQS service for the lab: a pure engine (`engine`, settings in `config`), the AWS wire
-formats (`protocol` for JSON, `query` for the older form-encoded one) and a small ASGI server
-(`server`). See docs/sqs-service.md.
+formats (`protocol` for JSON, `query` for the older form-encoded one), the routing (`server`) on
+a small HTTP/1.1 server of its own (`http_server`). See docs/sqs-service.md.
 
 The public names below load their module on first use, so a `labkit` command that never serves
 SQS does not pay for importing the engine and botocore's service model.
