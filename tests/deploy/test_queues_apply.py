@@ -21,8 +21,12 @@ LABKIT = str(Path(sys.executable).parent / "labkit")
 
 
 @pytest.fixture
-def client(sqs: Any) -> Any:
-    """A boto3 client on a freshly reset local SQS service (fixture `sqs`)."""
+def client(sqs: Any, sqs_server: Any) -> Any:
+    """A boto3 client on a freshly reset local SQS service with no queues at all: the service
+    starts with terraform/'s queues (`--queues`), which these tests must see `apply` create."""
+    for url in sqs.list_queues().get("QueueUrls", []):
+        sqs.delete_queue(QueueUrl=url)
+    sqs_server.advance(61)  # past AWS's 60 s before a deleted queue's name may be used again
     return sqs
 
 
