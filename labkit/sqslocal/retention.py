@@ -109,7 +109,9 @@ class Retention:
         tail, ties = self._tail, self._ties
         j, n_late = 0, len(late)
 
-        def add_late(enqueued: float, msg: Message) -> None:
+        def place(enqueued: float, msg: Message) -> None:
+            """In the ordered run if it keeps it ordered (and its key is its send time), else
+            in the heap of out-of-order entries."""
             nonlocal tail, ties
             if (not in_order or tail <= enqueued) and enqueued == msg.sent_at:
                 if not in_order:
@@ -122,21 +124,12 @@ class Retention:
 
         for position, msg in enumerate(old, start):
             while j < n_late and late[j][0] <= position:
-                add_late(late[j][2], late[j][3])
+                place(late[j][2], late[j][3])
                 j += 1
-            if msg.state == GONE:
-                continue
-            enqueued = msg.sent_at
-            if not in_order or tail <= enqueued:
-                if not in_order:
-                    self._head = enqueued
-                in_order.append(msg)
-                tail = enqueued
-            else:
-                ties += 1
-                heapq.heappush(heap, (enqueued, ties, len(in_order), msg))
+            if msg.state != GONE:
+                place(msg.sent_at, msg)
         for _, _, enqueued, msg in late[j:]:
-            add_late(enqueued, msg)
+            place(enqueued, msg)
         self._tail, self._ties = tail, ties
 
     def clear(self) -> None:
