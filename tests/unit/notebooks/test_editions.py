@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -12,6 +10,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from labkit.editions import build, strip_run_metadata, student_edition, without_solutions
 from labkit.errors import LabError
+from tests.support.cli import labkit_cli
 
 
 def _notebook() -> nbformat.NotebookNode:
@@ -128,17 +127,8 @@ def test_build_refuses_empty_source_and_writing_over_the_source(source: Path, tm
         build("teacher", source, tmp_path / "out")  # type: ignore[arg-type]
 
 
-def labkit(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", "from labkit.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_cli_builds_the_student_edition(source: Path, tmp_path: Path):
-    result = labkit("notebooks", "student", str(tmp_path / "out"), "--source", str(source))
+    result = labkit_cli("notebooks", "student", str(tmp_path / "out"), "--source", str(source))
     assert result.returncode == 0, result.stderr
     assert "1 notebooks written" in result.stdout
     nb = nbformat.read(tmp_path / "out" / "01-demo.ipynb", as_version=4)
@@ -151,7 +141,7 @@ def test_cli_refuses_a_broken_solution_block_in_one_line(source: Path, tmp_path:
     nb = nbformat.read(source / "01-demo.ipynb", as_version=4)
     nb.cells[4].source = "guess = ...\n### BEGIN SOLUTION\nguess = 'out of order'"
     nbformat.write(nb, source / "01-demo.ipynb")
-    result = labkit("notebooks", "student", str(tmp_path / "out"), "--source", str(source))
+    result = labkit_cli("notebooks", "student", str(tmp_path / "out"), "--source", str(source))
     assert result.returncode == 1
     assert "01-demo.ipynb: cell" in result.stderr and "has no ### END SOLUTION" in result.stderr
     assert "Traceback" not in result.stderr
@@ -159,7 +149,9 @@ def test_cli_refuses_a_broken_solution_block_in_one_line(source: Path, tmp_path:
 
 
 def test_cli_reports_a_missing_source_as_one_line(tmp_path: Path):
-    result = labkit("notebooks", "tutor", str(tmp_path / "out"), "--source", str(tmp_path / "no"))
+    result = labkit_cli(
+        "notebooks", "tutor", str(tmp_path / "out"), "--source", str(tmp_path / "no")
+    )
     assert result.returncode == 1
     assert "no notebooks found" in result.stderr
     assert "Traceback" not in result.stderr
@@ -183,7 +175,7 @@ def test_strip_run_metadata_keeps_outputs_and_drops_timings_and_paths():
 
 
 def test_cli_execute_names_no_match_in_one_line(source: Path):
-    result = labkit("notebooks", "execute", "99", "--source", str(source))
+    result = labkit_cli("notebooks", "execute", "99", "--source", str(source))
     assert result.returncode == 1
     assert "no notebooks match" in result.stderr
     assert "Traceback" not in result.stderr

@@ -69,15 +69,20 @@ def test_stop_processes_ignores_what_already_exited():
     assert done.returncode == 0
 
 
-def test_log_lines_drop_the_run_specific_prefix(tmp_path: Path):
-    stack = JobStack(
+def _offline_stack(tmp_path: Path) -> JobStack:
+    """A JobStack with no processes behind it: only its log reading is exercised."""
+    return JobStack(
         "sqs",
         "http://127.0.0.1:1",
         tmp_path / "x.db",
         {},
         tmp_path,
-        server=None,  # type: ignore[arg-type]
+        server=None,  # type: ignore[arg-type]  # no API process: these tests read logs only
     )
+
+
+def test_log_lines_drop_the_run_specific_prefix(tmp_path: Path):
+    stack = _offline_stack(tmp_path)
     stack.log("worker-1").write_text(
         "2026-11-30 10:17:07,976 INFO taskoverflow.sqs.worker: job abc started (attempt 1)\n"
         "2026-11-30 10:17:07,990 INFO taskoverflow.sqs.worker: job xyz started (attempt 1)\n"
@@ -90,14 +95,7 @@ def test_log_lines_drop_the_run_specific_prefix(tmp_path: Path):
 
 
 def test_worker_with_names_the_running_worker_that_took_the_job(tmp_path: Path):
-    stack = JobStack(
-        "sqs",
-        "http://127.0.0.1:1",
-        tmp_path / "x.db",
-        {},
-        tmp_path,
-        server=None,  # type: ignore[arg-type]
-    )
+    stack = _offline_stack(tmp_path)
     dead, alive = _python("pass"), _python("import time; time.sleep(30)")
     dead.wait()
     try:
