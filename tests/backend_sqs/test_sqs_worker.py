@@ -336,10 +336,9 @@ async def test_sigterm_stops_a_long_polling_worker_at_once(
     assert code == 0, "".join(lines) + (worker.stdout.read() if worker.stdout else "")
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # nothing database-specific
 def test_worker_on_a_missing_queue_is_one_line(database_url: str, sqs_url: str) -> None:
     """`taskoverflow worker` names the queue and what creates it; exit 1, no traceback."""
-    if "sqlite" not in database_url:
-        pytest.skip("nothing database-specific")
     env = {
         **os.environ,
         "JOB_TRANSPORT": "sqs",
