@@ -21,10 +21,25 @@ from taskoverflow.db import Base
 from labkit.aws import sqs_client
 
 
+@pytest.fixture(scope="session")
+def worker_sqs_server() -> Iterator[Any]:
+    """The lab's SQS service with its standard-queue duplicates off (`--duplicate-rate 0`): these
+    tests check the worker's exactly-once bookkeeping, and the teaching model's 1 % twins — whose
+    draw depends on which other tests ran first on a shared service — would make "the message is
+    dead-lettered, not handed out again" true only 99 times in 100. Duplicates have their own
+    tests (tests/integration/sqs)."""
+    from tests.fixtures.sqs import launch
+
+    server = launch("--duplicate-rate", "0")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def sqs_url(sqs_server: Any) -> str:
-    """The lab's SQS service (fixture `sqs_server` from tests/fixtures/sqs.py)."""
-    return sqs_server.url
+def sqs_url(worker_sqs_server: Any) -> str:
+    return str(worker_sqs_server.url)
 
 
 @pytest.fixture
