@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from labkit.config import authenticated_redis_url, project_root, redis_password_file
+from labkit.config import authenticated_redis_url, redis_password_file
 from labkit.errors import LabError
 from labkit.services.ports import LOOPBACK
 from labkit.services.secrets import private_file, read_or_create_password, redact
@@ -172,8 +172,7 @@ def _sqs_command(port: int | None, lab: Path) -> list[str]:
     argv = [_entry_point("labkit"), "sqs", "serve", "--host", LOOPBACK, "--port", str(port)]
     if seed := os.environ.get("LABKIT_SQS_SEED"):
         argv += ["--seed", seed]
-    if (declared := project_root() / "terraform").is_dir():
-        argv += ["--queues", str(declared)]  # the course's queues, as `terraform apply` makes them
+    # no --queues: `labkit sqs serve` defaults to the checkout's terraform/ (the course's queues)
     (lab / "sqs").mkdir(parents=True, exist_ok=True, mode=0o700)
     return [*argv, "--data-dir", str(lab / "sqs")]  # accepted messages survive a restart
 
