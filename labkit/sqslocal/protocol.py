@@ -18,7 +18,7 @@ import binascii
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -31,6 +31,7 @@ from labkit.sqslocal import validation as check
 from labkit.sqslocal.engine import Engine, Received
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.md5 import md5_of_attributes
+from labkit.sqslocal.message import body_of, md5_body_of
 from labkit.sqslocal.request_id import new_request_id
 
 __all__ = [
@@ -597,16 +598,19 @@ class Dispatcher:
         check.int_in("WaitTimeSeconds", wait, 0, 20)
         max_number = r.get("MaxNumberOfMessages", 1)
         check.int_in("MaxNumberOfMessages", max_number, 1, 10)
-        args = {
-            "max_number": max_number,
-            "visibility_timeout": r.get("VisibilityTimeout"),
-            "long_poll": wait > 0,
-            "attempt_id": r.get("ReceiveRequestAttemptId"),
-        }
+        visibility_timeout = r.get("VisibilityTimeout")
+        attempt_id = r.get("ReceiveRequestAttemptId")
         deadline = time.monotonic() + wait
         while True:
             remaining = deadline - time.monotonic()
-            got = self.engine.receive_message(name, count_empty=remaining <= 0, **args)
+            got = self.engine.receive_message(
+                name,
+                max_number=max_number,
+                visibility_timeout=visibility_timeout,
+                long_poll=wait > 0,
+                attempt_id=attempt_id,
+                count_empty=remaining <= 0,
+            )
             if got or remaining <= 0:
                 break
             due = self.engine.next_due(name)
@@ -617,14 +621,11 @@ class Dispatcher:
                 raise no_queue()
         if not got:
             return {}
-        system_names = set(r.get("AttributeNames", [])) | set(
-            r.get("MessageSystemAttributeNames", [])
+        system_names = set(r.get("AttributeNames", ())) | set(
+            r.get("MessageSystemAttributeNames", ())
         )
-        return {
-            "Messages": [
-                _message_out(m, system_names, r.get("MessageAttributeNames", [])) for m in got
-            ]
-        }
+        attribute_names = r.get("MessageAttributeNames") or []
+        return {"Messages": [_message_out(m, system_names, attribute_names) for m in got]}
 
     def delete_message(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.delete_message(self._name(r), r["ReceiptHandle"])
@@ -634,12 +635,9 @@ class Dispatcher:
         name = self._name(r)
         entries = r["Entries"]
         check.batch_entry_ids([e["Id"] for e in entries], "DeleteMessageBatchRequestEntry")
-
-        def one(e: dict[str, Any]) -> dict[str, Any]:
-            self.engine.delete_message(name, e["ReceiptHandle"])
-            return {}
-
-        return self._batch(entries, one)
+        # one engine step for the whole batch (each entry still succeeds or fails on its own)
+        errors = self.engine.delete_message_batch(name, [e["ReceiptHandle"] for e in entries])
+        return _batch_reply(entries, errors)
 
     def change_message_visibility(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.change_message_visibility(
@@ -666,23 +664,39 @@ class Dispatcher:
     def _batch(
         entries: list[dict[str, Any]], run: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> dict[str, Any]:
-        successful, failed = [], []
+        results: list[dict[str, Any] | SqsError | None] = []
         for entry in entries:
             try:
-                successful.append({"Id": entry["Id"], **run(entry)})
+                results.append(run(entry))
             except SqsError as err:
-                failed.append(
-                    {
-                        "Id": entry["Id"],
-                        "SenderFault": err.sender_fault,
-                        "Code": err.query_code,
-                        "Message": err.message,
-                    }
-                )
-        out: dict[str, Any] = {"Successful": successful}
-        if failed:  # AWS leaves Failed out when nothing failed
-            out["Failed"] = failed
-        return out
+                results.append(err)
+        return _batch_reply(entries, results)
+
+
+def _batch_reply(
+    entries: list[dict[str, Any]], results: Sequence[dict[str, Any] | SqsError | None]
+) -> dict[str, Any]:
+    """A batch reply: each entry's result is what its Successful item adds to its Id (None:
+    nothing) or the error that failed it."""
+    successful, failed = [], []
+    for entry, result in zip(entries, results, strict=True):
+        if isinstance(result, SqsError):
+            failed.append(
+                {
+                    "Id": entry["Id"],
+                    "SenderFault": result.sender_fault,
+                    "Code": result.query_code,
+                    "Message": result.message,
+                }
+            )
+        elif result:
+            successful.append({"Id": entry["Id"], **result})
+        else:
+            successful.append({"Id": entry["Id"]})
+    out: dict[str, Any] = {"Successful": successful}
+    if failed:  # AWS leaves Failed out when nothing failed
+        out["Failed"] = failed
+    return out
 
 
 def _attributes_in(attrs: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
@@ -750,8 +764,8 @@ def _message_out(m: Received, system_names: set[str], attribute_names: list[str]
     out: dict[str, Any] = {
         "MessageId": m.message_id,
         "ReceiptHandle": m.receipt_handle,
-        "MD5OfBody": m.md5_body,
-        "Body": m.body,
+        "MD5OfBody": md5_body_of(m.data),
+        "Body": body_of(m.data),
     }
     if system_names:
         if "All" in system_names:
@@ -760,6 +774,8 @@ def _message_out(m: Received, system_names: set[str], attribute_names: list[str]
             chosen = {k: v for k, v in m.system.items() if k in system_names}
         if chosen:
             out["Attributes"] = chosen
+    if not attribute_names or m.attrs is None:  # the usual receive: no attributes asked for
+        return out
     selected = _select_message_attributes(m.attributes, attribute_names)
     if selected:
         out["MD5OfMessageAttributes"] = md5_of_attributes(selected)
