@@ -322,8 +322,18 @@ def running(kind: str) -> Iterator[tuple[str, int]]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far: what serving cost it, whatever the
-    machine's load (wall-clock rates drop when other work shares the cores; this does not)."""
+    """CPU time a process has used so far: what serving cost it, whatever the machine's load
+    (wall-clock rates drop when other work shares the cores; this does not). Read from each
+    thread's schedstat (nanoseconds) where the kernel keeps it: /proc/PID/stat counts in clock
+    ticks (10 ms), coarse beside a 100-message chunk's few tens of milliseconds."""
+    try:
+        total = 0
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as schedstat:
+                total += int(schedstat.read().split()[0])
+        return total / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
