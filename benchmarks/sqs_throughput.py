@@ -75,10 +75,8 @@ def md5_of_attributes(attributes: dict[str, dict[str, str]]) -> str:
             value = attribute["StringValue"].encode()
             digest.update(b"\x01" + struct.pack(">I", len(value)) + value)
         else:
-            value = attribute["BinaryValue"]
-            if isinstance(value, str):
-                value = base64.b64decode(value)
-            digest.update(b"\x02" + struct.pack(">I", len(value)) + value)
+            raw = base64.b64decode(attribute["BinaryValue"])  # base64 text, as it arrives in JSON
+            digest.update(b"\x02" + struct.pack(">I", len(raw)) + raw)
     return digest.hexdigest()
 
 
@@ -228,7 +226,7 @@ def serve_null_http(port: int) -> None:
     from labkit.sqslocal import http_server
     from labkit.sqslocal.http_server import Reply, Request
 
-    async def handle(request: Request) -> Reply:
+    def handle(request: Request) -> Reply:  # answered at once, as the service answers these calls
         try:
             payload = json.loads(request.body or b"{}")
         except ValueError:
@@ -269,7 +267,8 @@ def serve_null(port: int) -> None:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def server_command(kind: str, port: int) -> list[str]:
