@@ -107,6 +107,26 @@ def test_pipelined_requests_are_answered_in_order(sqs_server: Any) -> None:
     assert statuses == [200, 400, 200]
 
 
+def test_a_waiting_long_poll_holds_back_the_requests_pipelined_after_it(sqs_server: Any) -> None:
+    """Requests that need not wait are answered at once; a long poll that waits runs as a task:
+    the replies still come in request order, and none overtakes it."""
+    name = f"pipeline-{time.monotonic_ns()}"
+    url = json.dumps(f"{sqs_server.url}/000000000000/{name}")
+    create = request(json.dumps({"QueueName": name}).encode(), b"AmazonSQS.CreateQueue")
+    poll = request(
+        f'{{"QueueUrl": {url}, "WaitTimeSeconds": 1}}'.encode(), b"AmazonSQS.ReceiveMessage"
+    )
+    send = request(f'{{"QueueUrl": {url}, "MessageBody": "m"}}'.encode(), b"AmazonSQS.SendMessage")
+    with connect(sqs_server.url) as sock:
+        sock.sendall(create + poll + send + request())
+        reader = Reader(sock)
+        replies = [reader.response() for _ in range(4)]
+    assert [status for status, _, _ in replies] == [200, 200, 200, 200]
+    assert json.loads(replies[1][2]) == {}  # the send after it had not run yet: nothing to get
+    assert "MessageId" in json.loads(replies[2][2])
+    assert queues(replies[3][2])
+
+
 def test_chunked_request_body(sqs_server: Any) -> None:
     head = request(body=b"").split(b"Content-Length: 0\r\n")[0]
     chunked = head + b"Transfer-Encoding: chunked\r\n\r\n" + b"a\r\n" + LIST[:10] + b"\r\n"
