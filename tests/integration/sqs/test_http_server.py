@@ -84,7 +84,8 @@ class Reader:
 
 
 def queues(body: bytes) -> list[str]:
-    return json.loads(body)["QueueUrls"]
+    urls: list[str] = json.loads(body)["QueueUrls"]
+    return urls
 
 
 def test_keep_alive_serves_many_requests_on_one_connection(sqs_server: Any) -> None:
