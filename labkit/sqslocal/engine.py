@@ -18,6 +18,7 @@ handles in a dict. Work that has come due is done lazily at the start of each ca
 from __future__ import annotations
 
 import base64
+import binascii
 import heapq
 import itertools
 import json
@@ -43,9 +44,13 @@ from labkit.sqslocal.message import (
     INFLIGHT,
     VISIBLE,
     Attributes,
+    Extra,
     Message,
+    body_of,
     format_id,
+    md5_body_of,
     pack,
+    sent_at_of,
 )
 from labkit.sqslocal.moves import MoveTask
 from labkit.sqslocal.retention import Retention
@@ -80,9 +85,11 @@ EVENT_NAMES = (
 )
 MAX_EVENTS = 10_000  # per queue: enough for any lesson, bounded so a load test cannot eat memory
 MAX_SHARED_ATTRIBUTES = 1024  # distinct attribute sets kept for sharing (then the table restarts)
+MAX_CACHED_POLICIES = 1024  # distinct RedrivePolicy texts kept parsed (then the table restarts)
 # A version 4 UUID from 128 random bits (what uuid.UUID(int=..., version=4) does, without the object)
 _UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & (2**128 - 1)
 _UUID_SET = (0x8000 << 48) | (4 << 76)
+_URLSAFE = bytes.maketrans(b"+/", b"-_")  # base64 to base64url, as base64.urlsafe_b64encode does
 BUCKET_SECONDS = 60
 MAX_BUCKETS = 120
 
@@ -102,21 +109,41 @@ class SendResult:
 class Received:
     """A message as one receive returns it (a snapshot: later receives don't change it).
 
-    The system attributes are kept as values and written out as text only when asked for (most
-    receives ask for none)."""
+    It keeps the message's packed record and shared attributes (neither changes once sent), so
+    body, MD5 and send time are read from them when asked for rather than copied for every
+    message; the system attributes are written out as text only when asked for (most receives
+    ask for none)."""
 
     message_id: str
     receipt_handle: str
-    body: str
-    md5_body: str
-    attributes: dict[str, dict[str, Any]]
-    sent_at: float
+    data: bytes  # the message's record (see `message.pack`)
+    attrs: Attributes | None
     receive_count: int
     first_receive_at: float | None
     group_id: str | None
     fifo: tuple[int | None, str | None] | None  # (sequence, de-duplication id) on FIFO queues
-    trace_header: str | None
     dlq_source_arn: str | None
+
+    @property
+    def body(self) -> str:
+        return body_of(self.data)
+
+    @property
+    def md5_body(self) -> str:
+        return md5_body_of(self.data)
+
+    @property
+    def sent_at(self) -> float:
+        return sent_at_of(self.data)
+
+    @property
+    def attributes(self) -> dict[str, dict[str, Any]]:
+        return self.attrs.message if self.attrs is not None else {}
+
+    @property
+    def trace_header(self) -> str | None:
+        trace = self.attrs.system.get("AWSTraceHeader") if self.attrs is not None else None
+        return trace["StringValue"] if trace is not None else None
 
     @property
     def system(self) -> dict[str, str]:
@@ -131,8 +158,9 @@ class Received:
         if self.fifo is not None:
             system["SequenceNumber"] = str(self.fifo[0])
             system["MessageDeduplicationId"] = self.fifo[1] or ""
-        if self.trace_header is not None:
-            system["AWSTraceHeader"] = self.trace_header
+        trace = self.trace_header
+        if trace is not None:
+            system["AWSTraceHeader"] = trace
         if self.dlq_source_arn:
             system["DeadLetterQueueSourceArn"] = self.dlq_source_arn
         return system
@@ -224,6 +252,10 @@ class Queue:
 # Numeric queue attributes are kept as the text SQS shows and read on every call (retention,
 # visibility timeout, size limit): parsed once per distinct text, not once per read.
 _INT_TEXTS: dict[str, int] = {}
+# RedrivePolicy text -> (dead-letter queue name, maxReceiveCount), read on every receive: parsed
+# once per distinct text. Keyed by the text, so whatever changes a queue's policy (SetQueueAttributes,
+# a restored snapshot, a replayed journal) is seen at once, and no engine state holds a copy.
+_REDRIVE_POLICIES: dict[str, tuple[str, int]] = {}
 
 
 def _name_from_arn(arn: str) -> str:
@@ -880,16 +912,15 @@ class Engine:
             if replayed is not None:
                 for msg, _ in replayed:
                     self._set_timer(queue, msg, now + timeout)
-                return [
-                    self._snapshot(queue, msg, receipt, msg.message_id) for msg, receipt in replayed
-                ]
+                return [self._snapshot(queue, msg, receipt) for msg, receipt in replayed]
         limit = store.max_inflight
         if queue.inflight >= limit:
             raise SqsError("OverLimit", f"Too many messages in flight (limit {limit}).")
         out: Delivered = []
-        ids: list[str] = []
+        received: list[Received] = []
         visible_before = queue.visible
         dlq = self._dead_letter_target(queue)
+        due = now + timeout
         while len(out) < max_number:
             batch = store.take(max_number - len(out), long_poll)
             if not batch:
@@ -901,9 +932,9 @@ class Engine:
                 if dlq is not None and msg.receive_count >= dlq[1]:
                     self._dead_letter(queue, msg, dlq[0], now)
                     continue
-                message_id = msg.message_id  # formatted once: the receipt and the reply use it
-                out.append((msg, self._deliver(queue, msg, now, timeout, message_id)))
-                ids.append(message_id)
+                delivered = self._deliver(queue, msg, now, due)
+                received.append(delivered)
+                out.append((msg, delivered.receipt_handle))
             if store.one_sample_per_receive:
                 break
         if not out:
@@ -915,62 +946,80 @@ class Engine:
         queue.metrics.add("received", now, len(out))
         if attempt_id is not None:
             store.remember_attempt(attempt_id, out, now)
-        return [
-            self._snapshot(queue, msg, receipt, message_id)
-            for (msg, receipt), message_id in zip(out, ids, strict=True)
-        ]
+        return received
 
-    def _deliver(
-        self, queue: Queue, msg: Message, now: float, timeout: int, message_id: str
-    ) -> str:
-        extra = msg.more()
+    def _deliver(self, queue: Queue, msg: Message, now: float, due: float) -> Received:
+        """Hand a message out: count the receive, give it a receipt handle, hide it until `due`.
+        Returns the reply's view of it, taken now (a later receive must not change it)."""
+        extra = msg.extra
+        if extra is None:
+            extra = msg.extra = Extra()
         extra.receive_count += 1
         extra.received_at = now
         queue.log(now, msg, "received")
         if extra.first_receive_at is None:
             extra.first_receive_at = now
+        data = msg.data
+        message_id = format_id(data[:16])  # formatted once: the receipt and the reply use it
         receipt = self._receipt(queue.name, message_id)
         extra.receipts.append(receipt)
         queue.receipts[receipt] = msg
-        self._set_timer(queue, msg, now + timeout)
-        twin = queue.store.left_behind(msg, self.config.duplicate_rate)
+        self._set_timer(queue, msg, due)
+        store = queue.store
+        twin = store.left_behind(msg, self.config.duplicate_rate)
         if twin is not None:
             queue.visible += 1
             queue.retention.add(twin, twin.sent_at, sent_now=True)
-        return receipt
-
-    def _receipt(self, name: str, message_id: str) -> str:
-        nonce = f"{self.rng.getrandbits(96):024x}"
-        raw = f"{nonce}|{name}|{message_id}".encode()
-        return base64.urlsafe_b64encode(raw).decode("ascii")
-
-    def _snapshot(self, queue: Queue, msg: Message, receipt: str, message_id: str) -> Received:
-        extra = msg.more()  # a received message has one
-        trace = msg.system_attributes.get("AWSTraceHeader")
         return Received(
             message_id,
             receipt,
-            msg.body,
-            msg.md5_body,
-            msg.attributes,
-            msg.sent_at,
+            data,
+            msg.attrs,
+            extra.receive_count,
+            extra.first_receive_at,
+            extra.group_id,
+            store.sequencing(msg),
+            extra.dlq_source_arn,
+        )
+
+    def _receipt(self, name: str, message_id: str) -> str:
+        """A receipt handle: a random nonce, the queue and the message, base64url-encoded (what
+        `base64.urlsafe_b64encode` gives, without its two Python calls: one per message)."""
+        raw = f"{self.rng.getrandbits(96):024x}|{name}|{message_id}".encode()
+        return binascii.b2a_base64(raw, newline=False).translate(_URLSAFE).decode("ascii")
+
+    def _snapshot(self, queue: Queue, msg: Message, receipt: str) -> Received:
+        extra = msg.more()  # a received message has one
+        return Received(
+            msg.message_id,
+            receipt,
+            msg.data,
+            msg.attrs,
             extra.receive_count,
             extra.first_receive_at,
             extra.group_id,
             queue.store.sequencing(msg),
-            trace["StringValue"] if trace is not None else None,
             extra.dlq_source_arn,
         )
 
     def _dead_letter_target(self, queue: Queue) -> tuple[Queue, int] | None:
+        """The queue's dead-letter queue and maxReceiveCount, if it has one that exists."""
         policy = queue.attributes.get("RedrivePolicy")
         if not policy:
             return None
-        parsed = json.loads(policy)
-        target = self.queues.get(_name_from_arn(parsed["deadLetterTargetArn"]))
+        parsed = _REDRIVE_POLICIES.get(policy)
+        if parsed is None:
+            if len(_REDRIVE_POLICIES) >= MAX_CACHED_POLICIES:  # any text a client set
+                _REDRIVE_POLICIES.clear()
+            loaded = json.loads(policy)
+            parsed = _REDRIVE_POLICIES[policy] = (
+                _name_from_arn(loaded["deadLetterTargetArn"]),
+                int(loaded["maxReceiveCount"]),
+            )
+        target = self.queues.get(parsed[0])
         if target is None or target is queue:
             return None
-        return target, int(parsed["maxReceiveCount"])
+        return target, parsed[1]
 
     def _dead_letter(self, queue: Queue, msg: Message, target: Queue, now: float) -> None:
         """Move a message that was received too often: the source forgets it, the DLQ gets a copy."""
@@ -1009,6 +1058,26 @@ class Engine:
         queue = self._queue(name)
         now = self.now()
         self._tick(queue, now)
+        self._delete(queue, receipt, now)
+
+    @changes_state
+    def delete_message_batch(self, name: str, receipts: list[str]) -> list[SqsError | None]:
+        """DeleteMessageBatch as one step: each receipt is deleted or refused on its own, as
+        `delete_message` would (None: deleted, else the error), in order, at one instant."""
+        queue = self._queue(name)
+        now = self.now()
+        self._tick(queue, now)
+        results: list[SqsError | None] = []
+        for receipt in receipts:
+            try:
+                self._delete(queue, receipt, now)
+            except SqsError as err:
+                results.append(err)
+            else:
+                results.append(None)
+        return results
+
+    def _delete(self, queue: Queue, receipt: str, now: float) -> None:
         msg = self._lookup_receipt(queue, receipt)
         if msg is None or msg.state == GONE:
             return  # deleting a message twice succeeds, as on SQS

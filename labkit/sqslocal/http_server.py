@@ -31,10 +31,9 @@ import signal
 import socket
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
 from urllib.parse import unquote
 
 import httptools
@@ -68,7 +67,9 @@ class Request:
     http_10: bool
 
 
-Handler = Callable[[Request], Coroutine[Any, Any, Reply]]
+# A handler answers at once (a reply) or later (an awaitable of one: run as a task). Answering at
+# once needs no task and no turns of the event loop between request and reply.
+Handler = Callable[[Request], Reply | Awaitable[Reply]]
 
 
 class Connection(asyncio.Protocol):
@@ -80,7 +81,7 @@ class Connection(asyncio.Protocol):
         self.live = live
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
-        self.running: asyncio.Task[Reply] | None = None
+        self.running: asyncio.Future[Reply] | None = None
         self.current: Request | None = None
         self.pending: deque[Request] = deque()
         self.last_active = time.monotonic()
@@ -181,22 +182,35 @@ class Connection(asyncio.Protocol):
 
     # ----- answering --------------------------------------------------------------------------
     def _start(self, request: Request) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return  # closed while a pipelined request was parsed: nobody to answer
+        try:
+            outcome = self.handler(request)
+        except Exception as exc:  # the handler answers its own errors: a bug
+            outcome = _internal_error(request, exc)
+        if isinstance(outcome, tuple):
+            self._answer(request, outcome)
+            return
         self.current = request
-        self.running = asyncio.get_running_loop().create_task(self.handler(request))
+        self.running = asyncio.ensure_future(outcome)
         self.running.add_done_callback(self._finished)
 
-    def _finished(self, task: asyncio.Task[Reply]) -> None:
+    def _finished(self, task: asyncio.Future[Reply]) -> None:
         request = self.current
         self.running = self.current = None
         if task.cancelled() or self.transport is None or request is None:
             return
         exc = task.exception()
-        if exc is not None:  # the handler answers its own errors; this is a bug in it
-            logger.error("unhandled error answering %s %s", request.method, request.path,
-                         exc_info=exc)  # fmt: skip
-            status, headers, body = 500, [(b"content-type", b"text/plain")], b"Internal error"
+        if exc is not None:
+            self._answer(request, _internal_error(request, exc))
         else:
-            status, headers, body = task.result()
+            self._answer(request, task.result())
+
+    def _answer(self, request: Request, reply: Reply) -> None:
+        """Send a reply, then go on with the connection's next request (if any)."""
+        if self.transport is None:
+            return
+        status, headers, body = reply
         self._reply(request, status, headers, body)
         self.last_active = time.monotonic()
         if not request.keep_alive:
@@ -207,7 +221,7 @@ class Connection(asyncio.Protocol):
             self._write(_CONTINUE)
         if self.pending:
             self._start(self.pending.popleft())
-        if self.paused and len(self.pending) < MAX_PENDING:
+        if self.paused and len(self.pending) < MAX_PENDING and self.transport is not None:
             self.paused = False
             self.transport.resume_reading()
 
@@ -252,6 +266,12 @@ class Connection(asyncio.Protocol):
         """Close now, cancelling what runs (connection_lost cancels the request's task)."""
         if self.transport is not None:
             self.transport.close()
+
+
+def _internal_error(request: Request, exc: BaseException) -> Reply:
+    """A handler raised (it answers its own errors: this is a bug in it)."""
+    logger.error("unhandled error answering %s %s", request.method, request.path, exc_info=exc)
+    return 500, [(b"content-type", b"text/plain")], b"Internal error"
 
 
 async def serve(

@@ -26,8 +26,11 @@ __all__ = [
     "Attributes",
     "Extra",
     "Message",
+    "body_of",
     "format_id",
+    "md5_body_of",
     "pack",
+    "sent_at_of",
 ]
 
 
@@ -42,6 +45,22 @@ _NO_ATTRIBUTES: Any = MappingProxyType({})  # shared and read-only: a message wi
 def pack(message_id: bytes, md5_body: bytes, sent_at: float, body: bytes) -> bytes:
     """A message's record: id, body MD5 (raw digests), send time and UTF-8 body, in one object."""
     return b"".join((message_id, md5_body, _TIME.pack(sent_at), body))
+
+
+def body_of(data: bytes) -> str:
+    """The body in a message's record, as text."""
+    return data[HEAD:].decode("utf-8", "surrogatepass")
+
+
+def md5_body_of(data: bytes) -> str:
+    """The body's MD5 in a message's record, as hex text."""
+    return data[_MD5].hex()
+
+
+def sent_at_of(data: bytes) -> float:
+    """The send time in a message's record."""
+    sent: float = _TIME.unpack_from(data, _SENT)[0]
+    return sent
 
 
 def format_id(raw: bytes) -> str:
@@ -103,16 +122,15 @@ class Message:
 
     @property
     def md5_body(self) -> str:
-        return self.data[_MD5].hex()
+        return md5_body_of(self.data)
 
     @property
     def sent_at(self) -> float:
-        sent: float = _TIME.unpack_from(self.data, _SENT)[0]
-        return sent
+        return sent_at_of(self.data)
 
     @property
     def body(self) -> str:
-        return self.data[HEAD:].decode("utf-8", "surrogatepass")
+        return body_of(self.data)
 
     @property
     def size(self) -> int:

@@ -18,7 +18,7 @@ import binascii
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -31,6 +31,7 @@ from labkit.sqslocal import validation as check
 from labkit.sqslocal.engine import Engine, Received
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.md5 import md5_of_attributes
+from labkit.sqslocal.message import body_of, md5_body_of
 from labkit.sqslocal.request_id import new_request_id
 
 __all__ = [
@@ -303,6 +304,17 @@ def ok_reply(payload: dict[str, Any]) -> Reply:
     return 200, [_CONTENT_TYPE_HEADER, (b"x-amzn-requestid", new_request_id().encode())], body
 
 
+def _failed(exc: Exception, target: str | None) -> Reply:
+    """The reply to a request that raised: its AWS error, or InternalFailure for a bug."""
+    if isinstance(exc, SqsError):
+        return error_reply(exc)
+    if isinstance(exc, RecursionError):
+        return error_reply(SqsError("SerializationException", "The request is nested too deeply."))
+    # a bug: answer like AWS would (and log it), never drop the connection
+    logger.error("internal error handling %s", target, exc_info=exc)
+    return error_reply(SqsError("InternalFailure", "The request processing has failed."))
+
+
 class Dispatcher:
     """Translates one AWS JSON request into engine calls. `host` builds the queue URLs."""
 
@@ -347,6 +359,15 @@ class Dispatcher:
         self, target: str | None, body: bytes, host: str, trace: str | None = None
     ) -> Reply:
         """One AWS JSON request; `trace` is its X-Amzn-Trace-Id header (kept on sent messages)."""
+        outcome = self.respond(target, body, host, trace)
+        return outcome if isinstance(outcome, tuple) else await outcome
+
+    def respond(
+        self, target: str | None, body: bytes, host: str, trace: str | None = None
+    ) -> Reply | Awaitable[Reply]:
+        """`handle`, answering at once whatever need not wait: only a long poll that finds no
+        message returns an awaitable (of its reply). The server then needs no task, and no turns
+        of its event loop, for the other requests."""
         try:
             action = (target or "").removeprefix(TARGET_PREFIX)
             if not target or not target.startswith(TARGET_PREFIX) or not action:
@@ -361,16 +382,19 @@ class Dispatcher:
             if not isinstance(payload, dict):
                 raise SqsError("SerializationException", "The request body must be a JSON object.")
             reparse = None if exact else lambda: json.loads(body or b"{}")
-            return ok_reply(await self._run(action, handler, payload, host, trace, reparse))
-        except SqsError as err:
-            return error_reply(err)
-        except RecursionError:
-            return error_reply(
-                SqsError("SerializationException", "The request is nested too deeply.")
-            )
-        except Exception:  # a bug: answer like AWS would (and log it), never drop the connection
-            logger.exception("internal error handling %s", target)
-            return error_reply(SqsError("InternalFailure", "The request processing has failed."))
+            result = self._run(action, handler, payload, host, trace, reparse)
+            if isinstance(result, dict):
+                return ok_reply(result)
+            return self._finish(result, target)
+        except Exception as exc:  # every error is answered (see `_failed`)
+            return _failed(exc, target)
+
+    @staticmethod
+    async def _finish(pending: Awaitable[dict[str, Any]], target: str) -> Reply:
+        try:
+            return ok_reply(await pending)
+        except Exception as exc:  # every error is answered (see `_failed`)
+            return _failed(exc, target)
 
     async def handle_query(
         self, params: dict[str, str], path: str, host: str, trace: str | None = None
@@ -398,7 +422,9 @@ class Dispatcher:
                 and path.strip("/")
             ):  # POSTed to the queue's own URL, as the query protocol allows
                 payload["QueueUrl"] = path
-            result = await self._run(action, handler, payload, host, trace)
+            result = self._run(action, handler, payload, host, trace)
+            if not isinstance(result, dict):
+                result = await result
             return query.ok_reply(action, operation.output_shape, result)
         except SqsError as err:
             return query.error_reply(err)
@@ -422,7 +448,7 @@ class Dispatcher:
             raise SqsError("UnknownOperationException", f"Unknown operation {action}.")
         return handler
 
-    async def _run(
+    def _run(
         self,
         action: str,
         handler: Callable[[dict[str, Any], str], Awaitable[dict[str, Any]] | dict[str, Any]],
@@ -430,7 +456,7 @@ class Dispatcher:
         host: str,
         trace: str | None,
         reparse: Callable[[], Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
         """Validate a request against the model and run it: the part both protocols share.
         `reparse`: the payload was parsed by orjson; on a validation error, parse it the
         standard library's way and validate again (see `_decode`)."""
@@ -446,10 +472,7 @@ class Dispatcher:
                 request = checker(reparse(), "")
         if trace:
             request[TRACE_KEY] = trace
-        result = handler(request, host)
-        if isinstance(result, dict):
-            return result
-        return await result
+        return handler(request, host)
 
     # ----- helpers ---------------------------------------------------------------------------
     def _url(self, host: str, name: str) -> str:
@@ -588,7 +611,10 @@ class Dispatcher:
         trace = r.get(TRACE_KEY)
         return self._batch(entries, lambda e: self._send(name, e, trace))
 
-    async def receive_message(self, r: dict[str, Any], host: str) -> dict[str, Any]:
+    def receive_message(
+        self, r: dict[str, Any], host: str
+    ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
+        """The first attempt runs at once; only a long poll that found nothing waits (async)."""
         name = self._name(r)
         queue = self.engine.queues[name]
         wait = r.get("WaitTimeSeconds")
@@ -597,34 +623,47 @@ class Dispatcher:
         check.int_in("WaitTimeSeconds", wait, 0, 20)
         max_number = r.get("MaxNumberOfMessages", 1)
         check.int_in("MaxNumberOfMessages", max_number, 1, 10)
-        args = {
-            "max_number": max_number,
-            "visibility_timeout": r.get("VisibilityTimeout"),
-            "long_poll": wait > 0,
-            "attempt_id": r.get("ReceiveRequestAttemptId"),
-        }
+        visibility_timeout = r.get("VisibilityTimeout")
+        attempt_id = r.get("ReceiveRequestAttemptId")
+
+        def attempt(last: bool) -> list[Received]:
+            """One receive attempt; only the last of a request counts as an empty receive."""
+            return self.engine.receive_message(
+                name,
+                max_number=max_number,
+                visibility_timeout=visibility_timeout,
+                long_poll=wait > 0,
+                attempt_id=attempt_id,
+                count_empty=last,
+            )
+
         deadline = time.monotonic() + wait
+        got = attempt(wait <= 0)
+        if got or wait <= 0:
+            return _received(r, got)
+        return self._long_poll(r, name, deadline, attempt)
+
+    async def _long_poll(
+        self,
+        r: dict[str, Any],
+        name: str,
+        deadline: float,
+        attempt: Callable[[bool], list[Received]],
+    ) -> dict[str, Any]:
+        """Wait until a message may have become visible and try again, until the deadline."""
         while True:
             remaining = deadline - time.monotonic()
-            got = self.engine.receive_message(name, count_empty=remaining <= 0, **args)
+            if remaining > 0:
+                due = self.engine.next_due(name)
+                if due is not None:
+                    remaining = min(remaining, max(0.0, due - self.engine.now()) + 0.001)
+                await self.waiters.wait(name, remaining)
+                if name not in self.engine.queues:
+                    raise no_queue()
+                remaining = deadline - time.monotonic()
+            got = attempt(remaining <= 0)
             if got or remaining <= 0:
-                break
-            due = self.engine.next_due(name)
-            if due is not None:
-                remaining = min(remaining, max(0.0, due - self.engine.now()) + 0.001)
-            await self.waiters.wait(name, remaining)
-            if name not in self.engine.queues:
-                raise no_queue()
-        if not got:
-            return {}
-        system_names = set(r.get("AttributeNames", [])) | set(
-            r.get("MessageSystemAttributeNames", [])
-        )
-        return {
-            "Messages": [
-                _message_out(m, system_names, r.get("MessageAttributeNames", [])) for m in got
-            ]
-        }
+                return _received(r, got)
 
     def delete_message(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.delete_message(self._name(r), r["ReceiptHandle"])
@@ -634,12 +673,9 @@ class Dispatcher:
         name = self._name(r)
         entries = r["Entries"]
         check.batch_entry_ids([e["Id"] for e in entries], "DeleteMessageBatchRequestEntry")
-
-        def one(e: dict[str, Any]) -> dict[str, Any]:
-            self.engine.delete_message(name, e["ReceiptHandle"])
-            return {}
-
-        return self._batch(entries, one)
+        # one engine step for the whole batch (each entry still succeeds or fails on its own)
+        errors = self.engine.delete_message_batch(name, [e["ReceiptHandle"] for e in entries])
+        return _batch_reply(entries, errors)
 
     def change_message_visibility(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.change_message_visibility(
@@ -666,23 +702,48 @@ class Dispatcher:
     def _batch(
         entries: list[dict[str, Any]], run: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> dict[str, Any]:
-        successful, failed = [], []
+        results: list[dict[str, Any] | SqsError | None] = []
         for entry in entries:
             try:
-                successful.append({"Id": entry["Id"], **run(entry)})
+                results.append(run(entry))
             except SqsError as err:
-                failed.append(
-                    {
-                        "Id": entry["Id"],
-                        "SenderFault": err.sender_fault,
-                        "Code": err.query_code,
-                        "Message": err.message,
-                    }
-                )
-        out: dict[str, Any] = {"Successful": successful}
-        if failed:  # AWS leaves Failed out when nothing failed
-            out["Failed"] = failed
-        return out
+                results.append(err)
+        return _batch_reply(entries, results)
+
+
+def _batch_reply(
+    entries: list[dict[str, Any]], results: Sequence[dict[str, Any] | SqsError | None]
+) -> dict[str, Any]:
+    """A batch reply: each entry's result is what its Successful item adds to its Id (None:
+    nothing) or the error that failed it."""
+    successful, failed = [], []
+    for entry, result in zip(entries, results, strict=True):
+        if isinstance(result, SqsError):
+            failed.append(
+                {
+                    "Id": entry["Id"],
+                    "SenderFault": result.sender_fault,
+                    "Code": result.query_code,
+                    "Message": result.message,
+                }
+            )
+        elif result:
+            successful.append({"Id": entry["Id"], **result})
+        else:
+            successful.append({"Id": entry["Id"]})
+    out: dict[str, Any] = {"Successful": successful}
+    if failed:  # AWS leaves Failed out when nothing failed
+        out["Failed"] = failed
+    return out
+
+
+def _received(r: dict[str, Any], got: list[Received]) -> dict[str, Any]:
+    """A ReceiveMessage reply, with the attributes the request asked for."""
+    if not got:
+        return {}
+    system_names = set(r.get("AttributeNames", ())) | set(r.get("MessageSystemAttributeNames", ()))
+    attribute_names = r.get("MessageAttributeNames") or []
+    return {"Messages": [_message_out(m, system_names, attribute_names) for m in got]}
 
 
 def _attributes_in(attrs: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
@@ -750,8 +811,8 @@ def _message_out(m: Received, system_names: set[str], attribute_names: list[str]
     out: dict[str, Any] = {
         "MessageId": m.message_id,
         "ReceiptHandle": m.receipt_handle,
-        "MD5OfBody": m.md5_body,
-        "Body": m.body,
+        "MD5OfBody": md5_body_of(m.data),
+        "Body": body_of(m.data),
     }
     if system_names:
         if "All" in system_names:
@@ -760,6 +821,8 @@ def _message_out(m: Received, system_names: set[str], attribute_names: list[str]
             chosen = {k: v for k, v in m.system.items() if k in system_names}
         if chosen:
             out["Attributes"] = chosen
+    if not attribute_names or m.attrs is None:  # the usual receive: no attributes asked for
+        return out
     selected = _select_message_attributes(m.attributes, attribute_names)
     if selected:
         out["MD5OfMessageAttributes"] = md5_of_attributes(selected)

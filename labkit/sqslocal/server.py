@@ -15,6 +15,7 @@ import json
 import random
 import socket
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -66,14 +67,15 @@ class SqsApp:
         self.dispatcher.warm_up()
         self.started = time.time()
 
-    async def handle(self, request: Request) -> Reply:
-        """One HTTP request: to the lab endpoints, the query protocol or AWS JSON."""
+    def handle(self, request: Request) -> Reply | Awaitable[Reply]:
+        """One HTTP request: to the lab endpoints, the query protocol or AWS JSON. Answered at
+        once when it need not wait (see `Dispatcher.respond`), else an awaitable of the reply."""
         headers = request.headers
         if request.path.startswith("/_lab/"):
             return self.lab(request.method, request.path, request.body)
         target = headers.get("x-amz-target")
         if target is None and _is_query(request):
-            return await self.query(request)
+            return self.query(request)
         if request.too_big:
             return error_reply(
                 SqsError("BatchRequestTooLong", f"Request bodies are limited to {MAX_BODY} bytes.")
@@ -86,7 +88,7 @@ class SqsApp:
             )
         host = headers.get("host") or "127.0.0.1"
         trace = headers.get("x-amzn-trace-id") or None
-        return await self.dispatcher.handle(target, request.body, host, trace)
+        return self.dispatcher.respond(target, request.body, host, trace)
 
     async def query(self, request: Request) -> Reply:
         """A legacy query-protocol request: parameters from the URL and the form body."""

@@ -84,7 +84,8 @@ class Reader:
 
 
 def queues(body: bytes) -> list[str]:
-    return json.loads(body)["QueueUrls"]
+    urls: list[str] = json.loads(body)["QueueUrls"]
+    return urls
 
 
 def test_keep_alive_serves_many_requests_on_one_connection(sqs_server: Any) -> None:
@@ -105,6 +106,26 @@ def test_pipelined_requests_are_answered_in_order(sqs_server: Any) -> None:
         reader = Reader(sock)
         statuses = [reader.response()[0] for _ in range(3)]
     assert statuses == [200, 400, 200]
+
+
+def test_a_waiting_long_poll_holds_back_the_requests_pipelined_after_it(sqs_server: Any) -> None:
+    """Requests that need not wait are answered at once; a long poll that waits runs as a task:
+    the replies still come in request order, and none overtakes it."""
+    name = f"pipeline-{time.monotonic_ns()}"
+    url = json.dumps(f"{sqs_server.url}/000000000000/{name}")
+    create = request(json.dumps({"QueueName": name}).encode(), b"AmazonSQS.CreateQueue")
+    poll = request(
+        f'{{"QueueUrl": {url}, "WaitTimeSeconds": 1}}'.encode(), b"AmazonSQS.ReceiveMessage"
+    )
+    send = request(f'{{"QueueUrl": {url}, "MessageBody": "m"}}'.encode(), b"AmazonSQS.SendMessage")
+    with connect(sqs_server.url) as sock:
+        sock.sendall(create + poll + send + request())
+        reader = Reader(sock)
+        replies = [reader.response() for _ in range(4)]
+    assert [status for status, _, _ in replies] == [200, 200, 200, 200]
+    assert json.loads(replies[1][2]) == {}  # the send after it had not run yet: nothing to get
+    assert "MessageId" in json.loads(replies[2][2])
+    assert queues(replies[3][2])
 
 
 def test_chunked_request_body(sqs_server: Any) -> None:

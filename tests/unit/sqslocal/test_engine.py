@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import random
+import string
 
 import pytest
 
@@ -150,6 +152,54 @@ def test_delete_twice_succeeds(engine: Engine) -> None:
     engine.delete_message(STD, m.receipt_handle)
     engine.delete_message(STD, m.receipt_handle)
     assert engine.get_queue_attributes(STD, ["All"])["ApproximateNumberOfMessages"] == "0"
+
+
+def test_a_delete_batch_deletes_or_refuses_each_entry_on_its_own(engine: Engine) -> None:
+    engine.create_queue("other")
+    engine.send_message("other", "elsewhere")
+    (foreign,) = engine.receive_message("other", long_poll=True)
+    for i in range(3):
+        engine.send_message(STD, f"Message {i}")
+    got = engine.receive_message(STD, 10, long_poll=True)
+    assert len(got) == 3
+    engine.delete_message(STD, got[2].receipt_handle)
+    receipts = [
+        got[0].receipt_handle,
+        "not-a-handle",
+        got[1].receipt_handle,
+        foreign.receipt_handle,  # a handle of another queue is not one of this queue's
+        got[2].receipt_handle,  # deleted already: deleting twice succeeds
+    ]
+    results = engine.delete_message_batch(STD, receipts)
+    assert [None if r is None else r.query_code for r in results] == [
+        None,
+        "ReceiptHandleIsInvalid",
+        None,
+        "ReceiptHandleIsInvalid",
+        None,
+    ]
+    counts = engine.get_queue_attributes(STD, ["All"])
+    assert counts["ApproximateNumberOfMessages"] == counts["ApproximateNumberOfMessagesNotVisible"]
+    assert counts["ApproximateNumberOfMessages"] == "0"
+    assert engine.metrics(STD)["totals"]["deleted"] == 3
+    assert (
+        engine.get_queue_attributes("other", ["All"])["ApproximateNumberOfMessagesNotVisible"]
+        == "1"
+    )
+
+
+def test_a_receipt_handle_names_its_queue_and_message(engine: Engine) -> None:
+    engine.send_message(STD, "m")
+    (m,) = engine.receive_message(STD, long_poll=True)
+    nonce, queue, message_id = (
+        base64.urlsafe_b64decode(m.receipt_handle.encode()).decode().split("|")
+    )
+    assert (queue, message_id) == (STD, m.message_id)
+    assert len(nonce) == 24 and int(nonce, 16) >= 0
+    assert set(m.receipt_handle) <= set(string.ascii_letters + string.digits + "-_=")
+    engine.change_message_visibility(STD, m.receipt_handle, 0)
+    (again,) = engine.receive_message(STD, long_poll=True)
+    assert again.receipt_handle != m.receipt_handle  # each receive gets its own handle
 
 
 def test_delays_per_message_and_per_queue(engine: Engine, clock) -> None:
@@ -323,6 +373,35 @@ def test_redrive_moves_after_max_receive_count(engine: Engine, clock) -> None:
     assert dead.body == "poison"
     assert dead.system["DeadLetterQueueSourceArn"] == engine.arn("work")
     assert engine.list_dead_letter_source_queues("dlq") == (["work"], None)
+
+
+def test_a_changed_redrive_policy_applies_from_the_next_receive(
+    engine: Engine, clock: FakeClock
+) -> None:
+    engine.create_queue("dlq")
+    engine.create_queue("dlq2")
+
+    def policy(target: str, count: int) -> str:
+        return json.dumps({"deadLetterTargetArn": engine.arn(target), "maxReceiveCount": count})
+
+    engine.create_queue("work", {"RedrivePolicy": policy("dlq", 3), "VisibilityTimeout": "1"})
+    engine.send_message("work", "poison")
+    for _ in range(2):
+        assert len(engine.receive_message("work", long_poll=True)) == 1
+        clock.tick(1)
+    # received twice: under maxReceiveCount 3 it would come back once more; under 2, not
+    engine.set_queue_attributes("work", {"RedrivePolicy": policy("dlq2", 2)})
+    assert engine.receive_message("work", long_poll=True) == []
+    assert engine.receive_message("dlq", long_poll=True) == []
+    (dead,) = engine.receive_message("dlq2", long_poll=True)
+    assert dead.body == "poison"
+    # a policy taken away stops dead-lettering at once
+    engine.send_message("work", "survivor")
+    assert len(engine.receive_message("work", long_poll=True)) == 1
+    engine.set_queue_attributes("work", {"RedrivePolicy": ""})
+    for _ in range(3):
+        clock.tick(1)
+        assert [m.body for m in engine.receive_message("work", long_poll=True)] == ["survivor"]
 
 
 def test_dlq_must_exist_and_be_of_the_same_type(engine: Engine) -> None:

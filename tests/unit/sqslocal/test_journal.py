@@ -83,6 +83,25 @@ def test_a_restart_rebuilds_the_same_state(tmp_path: Path) -> None:
     assert again.list_queue_tags("extra") == {"team": "a", "more": "b"}
 
 
+def test_a_delete_batch_is_one_record_and_replays_to_the_same_state(tmp_path: Path) -> None:
+    clock = FakeClock()
+    live = journalled(fresh(clock), tmp_path / "data")
+    got = busy(live, clock)
+    start = len(journal_lines(tmp_path / "data"))
+    results = live.delete_message_batch(
+        STD, [got[1].receipt_handle, "junk", got[2].receipt_handle, got[0].receipt_handle]
+    )
+    assert [r is None for r in results] == [True, False, True, True]
+    assert [decode_record(line).op for line in journal_lines(tmp_path / "data")[start:]] == [
+        "delete_message_batch"
+    ]
+    again = restart(tmp_path / "data", clock)
+    assert fingerprint(again) == fingerprint(live)
+    assert [m.body for m in again.receive_message(STD, 10, long_poll=True)] == [
+        m.body for m in live.receive_message(STD, 10, long_poll=True)
+    ]
+
+
 def test_a_clean_close_leaves_a_snapshot_and_an_empty_journal(tmp_path: Path) -> None:
     clock = FakeClock()
     live = journalled(fresh(clock), tmp_path / "data")
