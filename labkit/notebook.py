@@ -199,13 +199,14 @@ def start_worker(
     work horse per job as RQ's default Worker does (only SpawnWorker starts a fresh Python): the
     same import-by-name rules, less work per job.
     ``burst`` makes the worker exit once the queue is empty, so a notebook can wait for it.
+    Both classes are RQ's, from `labkit.notebook_workers` (which says why: a second saved at exit).
     """
     argv = [sys.executable, "-c", "from rq.cli import main; main()", "worker", "--url", redis_url]
     argv += ["--name", name, "--quiet"]
     if burst:
         argv.append("--burst")
-    if simple:
-        argv += ["--worker-class", "rq.worker.SimpleWorker"]
+    worker_class = "SimpleWorker" if simple else "Worker"
+    argv += ["--worker-class", f"labkit.notebook_workers.{worker_class}"]
     argv.append(queue)
     return launch(argv, env=os.environ, log=log)
 
