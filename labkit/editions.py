@@ -16,12 +16,13 @@ import shutil
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any, Literal
 
 from labkit.errors import LabError
+
+if TYPE_CHECKING:  # nbformat itself is imported where a notebook is read or written: an error
+    # about the arguments (`labkit notebooks … --source nowhere`) needs none of its ~1 s import
+    from nbformat import NotebookNode
 
 TUTOR_TAG = "tutor"
 EXERCISE_TAG = "exercise"
@@ -128,6 +129,8 @@ def build(edition: Edition, source: Path, outdir: Path) -> list[Path]:
         raise LabError(
             "the output folder is the source folder", hint="choose another OUTDIR; the source stays"
         )
+    import nbformat
+
     transform = student_edition if edition == "student" else tutor_edition
     editions = {}  # every notebook transformed before anything is written: no half-built edition
     for path in paths:
@@ -191,6 +194,7 @@ def execute(
     orderly exit only unloaded the kernel's few hundred modules (matplotlib, boto3, pandas…) —
     about 0.8 s of CPU per lesson.
     """
+    import nbformat
     import papermill
 
     source, target = Path(source), Path(target)
