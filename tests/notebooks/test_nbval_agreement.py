@@ -51,9 +51,12 @@ def test_real_nbval_and_this_comparison_fail_the_same_cells(tmp_path: Path):
     committed = tmp_path / "agreement.ipynb"
     nbformat.write(nb, committed)
 
+    # nbval alone: the other installed plugins (xdist, hypothesis, schemathesis, anyio…) cost
+    # seconds of start-up and take no part in this run
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    argv = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-sanitize-with", str(SANITIZE)]
-    argv += ["-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    argv = [sys.executable, "-m", "pytest", "-p", "nbval.plugin", "-p", "no:cacheprovider"]
+    argv += ["--nbval-lax", "--nbval-sanitize-with", str(SANITIZE)]
     argv += ["-v", "--no-header", "-o", "addopts=", str(committed)]
     proc = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     verdicts = dict(re.findall(r"::Cell (\d+) (PASSED|FAILED)", proc.stdout))
