@@ -171,9 +171,7 @@ async def test_poison_job_fails_and_its_message_lands_in_the_dlq(
     good = await transport.enqueue(TODOS)
     bad = await transport.enqueue(POISON)
     worker = Worker(
-        Settings.load(
-            {**worker_env(database_url, sqs_url, queue), "SQS_RETRY_DELAY_SECONDS": 0}
-        )
+        Settings.load({**worker_env(database_url, sqs_url, queue), "SQS_RETRY_DELAY_SECONDS": 0})
     )
     try:
         assert await worker.run(burst=True) == 4  # the good job, and the poison one 3 times
