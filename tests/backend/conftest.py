@@ -1,5 +1,6 @@
-"""TaskOverflow test set-up: an app per test on SQLite (and on PostgreSQL, marker `postgres`),
-with a fixed clock; Valkey comes from the shared `redis_clean` fixture; workers are real
+"""TaskOverflow test set-up: apps on SQLite (and on PostgreSQL, marker `postgres`) with a fixed
+clock — `client` gives each test fresh tables on its module's shared app, `make_client(**config)`
+builds an app of its own; Valkey comes from the shared `redis_clean` fixture; workers are real
 `taskoverflow worker --burst` processes."""
 
 from __future__ import annotations
