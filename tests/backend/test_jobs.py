@@ -56,7 +56,9 @@ async def test_pending_started_success_and_download(make_client, job_backend):
 
         job_backend.start_worker()
         started = await wait_for_status(client, task["task_url"], {"STARTED", "SUCCESS"})
-        assert started["task_status"] == "STARTED", "the 1 s job should be seen running (polled every 50 ms)"
+        assert started["task_status"] == "STARTED", (
+            "the 1 s job should be seen running (polled every 50 ms)"
+        )
         assert (await client.get(status["result_url"])).status_code == 404
 
         done = await wait_for_status(client, task["task_url"], {"SUCCESS", "FAILURE"})
