@@ -1,5 +1,6 @@
-"""TaskOverflow test set-up: an app per test on SQLite (and on PostgreSQL, marker `postgres`),
-with a fixed clock; Valkey comes from the shared `redis_clean` fixture; workers are real
+"""TaskOverflow test set-up: apps on SQLite (and on PostgreSQL, marker `postgres`) with a fixed
+clock — `client` gives each test fresh tables on its module's shared app, `make_client(**config)`
+builds an app of its own; Valkey comes from the shared `redis_clean` fixture; workers are real
 `taskoverflow worker --burst` processes."""
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from quart import Quart
 from taskoverflow.app import create_app
 from taskoverflow.db import Base
@@ -70,13 +73,59 @@ def make_client(database_url: str, dead_redis_url: str):
     return factory
 
 
-@pytest.fixture
-async def client(make_client):
-    """A test client on a fresh database; the job queue is unreachable."""
-    async with make_client() as (test_client, state):
-        test_client.state = state
-        yield test_client
-        assert state.unexpected_errors == 0, "a request reached the last-resort 500 handler"
+class SharedApps:
+    """One app per database for all `client` tests of a module, started on first use.
+
+    Building and starting an app costs more than most of the tests that use it; what a test may
+    see of an earlier one is its rows and the app's error count, and `client` resets both.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.dead_redis_url = f"redis://127.0.0.1:{free_port()}/0"
+        self.apps: dict[str, Quart] = {}
+        self.stack = AsyncExitStack()
+
+    async def get(self, database_url: str) -> Quart:
+        kind = "sqlite" if database_url.startswith("sqlite") else database_url
+        if kind not in self.apps:
+            url = f"sqlite+aiosqlite:///{self.directory / 'todos.db'}" if kind == "sqlite" else kind
+            app = create_app(
+                {
+                    "DATABASE_URL": url,
+                    "REDIS_URL": self.dead_redis_url,
+                    "ICAL_DELAY_SECONDS": 0,
+                    "REDIS_TIMEOUT": 1,
+                    "CLOCK": lambda: NOW,
+                }
+            )
+            await self.stack.enter_async_context(app.test_app())
+            self.apps[kind] = app
+        return self.apps[kind]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_apps(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SharedApps]:
+    apps = SharedApps(tmp_path_factory.mktemp("shared-app"))
+    async with apps.stack:
+        yield apps
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def client(database_url: str, shared_apps: SharedApps) -> AsyncIterator[Any]:
+    """A test client on fresh tables (ids from 1); the job queue is unreachable. The app is the
+    module's (`SharedApps`): its tests run on the module's event loop (`pytestmark` there)."""
+    app = await shared_apps.get(database_url)
+    state: AppState = app.extensions["taskoverflow"]
+    # pooled PostgreSQL connections may hold statements prepared against tables another
+    # test's app has since dropped and created again: start from fresh connections
+    await state.db.engine.dispose()
+    await reset_schema(app)
+    state.unexpected_errors = 0
+    test_client = app.test_client()
+    test_client.state = state  # type: ignore[attr-defined]
+    yield test_client
+    assert state.unexpected_errors == 0, "a request reached the last-resort 500 handler"
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen:

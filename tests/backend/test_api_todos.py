@@ -6,6 +6,9 @@ import pytest
 
 API = "/api/v1"
 
+#: the `client` fixture's app is shared by the module, so are its event loop and its tests'
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 
 async def post(client, body):
     return await client.post(f"{API}/todos", json=body)

@@ -7,10 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
+import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 API = "/api/v1"
+
+#: the `client` fixture's app is shared by the module, so are its event loop and its tests'
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 BAD_BODIES = [
     # (body, a word the error must contain)
@@ -164,37 +168,20 @@ todo_like = st.fixed_dictionaries(
 )
 
 
+@pytest_asyncio.fixture(loop_scope="module")
+async def fuzz_target(client):
+    """The `client`, with the todo (id 1) that the fuzzed PUTs go to."""
+    assert (await client.post(f"{API}/todos", json={"title": "target"})).status_code == 201
+    return client
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(body=json_values | todo_like)
-def test_fuzzed_bodies_never_500(fuzz_client, body):
-    client, run = fuzz_client
+async def test_fuzzed_bodies_never_500(fuzz_target, body):
+    """One app and database for all examples; `client` checks no request reached the 500 handler."""
     for method, path in (("post", f"{API}/todos"), ("put", f"{API}/todos/1")):
-        response = run(getattr(client, method)(path, json=body))
-        assert response.status_code in (200, 201, 400), run(response.get_data(as_text=True))
-        data = run(response.get_json())
+        response = await getattr(fuzz_target, method)(path, json=body)
+        assert response.status_code in (200, 201, 400), await response.get_data(as_text=True)
+        data = await response.get_json()
         if response.status_code == 400:
             assert isinstance(data["error"], str) and data["error"]
-
-
-@pytest.fixture
-def fuzz_client(database_url, dead_redis_url):
-    """One app for all hypothesis examples (hypothesis drives a sync test; we run the loop)."""
-    import asyncio
-
-    from taskoverflow.app import create_app
-
-    runner = asyncio.Runner()
-    app = create_app(
-        {"DATABASE_URL": database_url, "REDIS_URL": dead_redis_url, "REDIS_TIMEOUT": 1}
-    )
-    test_app = app.test_app()
-    runner.run(test_app.__aenter__())
-    from tests.backend.conftest import reset_schema
-
-    runner.run(reset_schema(app))
-    client = test_app.test_client()
-    runner.run(client.post(f"{API}/todos", json={"title": "target"}))
-    yield client, runner.run
-    assert app.extensions["taskoverflow"].unexpected_errors == 0
-    runner.run(test_app.__aexit__(None, None, None))
-    runner.close()

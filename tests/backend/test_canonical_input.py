@@ -47,10 +47,11 @@ def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[s
         assert proc.wait(timeout=30) == 0
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def http(live: str) -> Iterator[httpx.Client]:
-    # no keep-alive: a loaded machine may take longer between requests than Hypercorn keeps
-    # an idle connection open
+    """One client for the module: each new client builds an SSL context (~50 ms), more than a
+    request costs. No keep-alive: a loaded machine may take longer between requests than the
+    server keeps an idle connection open."""
     with httpx.Client(
         base_url=live + API, timeout=30, limits=httpx.Limits(max_keepalive_connections=0)
     ) as client:
@@ -118,18 +119,24 @@ def test_schema_and_validation_agree_on_deadlines(http: httpx.Client, value: str
         assert "deadline_at" in response.json()["error"]
 
 
+@pytest.fixture(scope="module")
+def deadline_validator(http: httpx.Client) -> jsonschema.Draft202012Validator:
+    """The live document's deadline schema, read once: the server's document does not change."""
+    return jsonschema.Draft202012Validator(_deadline_schema(http))
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     value=st.from_regex(
         r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([+-][0-9]{2}:[0-9]{2}|Z)?)?\Z"
     )
 )
-def test_schema_and_validation_agree_on_generated_deadlines(live: str, value: str) -> None:
+def test_schema_and_validation_agree_on_generated_deadlines(
+    http: httpx.Client, deadline_validator: jsonschema.Draft202012Validator, value: str
+) -> None:
     """Near-misses and edge years alike: schema-valid exactly when the API stores it."""
-    limits = httpx.Limits(max_keepalive_connections=0)
-    with httpx.Client(base_url=live + API, timeout=30, limits=limits) as http:
-        valid = jsonschema.Draft202012Validator(_deadline_schema(http)).is_valid(value)
-        response = http.post("/todos", json={"title": "t", "deadline_at": value})
+    valid = deadline_validator.is_valid(value)
+    response = http.post("/todos", json={"title": "t", "deadline_at": value})
     assert response.status_code == (201 if valid else 400), (value, response.text)
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 API = "/api/v1"
+
+#: the `client` fixture's app is shared by the module, so are its event loop and its tests'
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 UI_IDS = [
     "todo-form",

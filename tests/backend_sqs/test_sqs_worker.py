@@ -115,9 +115,8 @@ async def test_sigkill_mid_job_still_succeeds_exactly_once(
     queue = make_queue(visibility=1)
     transport = make_transport(queue.name)
     job_id = await transport.enqueue(TODOS)
-    env = worker_env(database_url, sqs_url, queue, ICAL_DELAY_SECONDS=3)
-
-    first = start_worker(**env)
+    # the job lasts long enough for the worker to be killed in the middle of it
+    first = start_worker(**worker_env(database_url, sqs_url, queue, ICAL_DELAY_SECONDS=3))
     await until(status_is(transport, job_id, JobStatus.STARTED), "the first worker to start")
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
@@ -125,8 +124,17 @@ async def test_sigkill_mid_job_still_succeeds_exactly_once(
     # no STARTED forever: once the heartbeat is stale the job is waiting again
     await until(status_is(transport, job_id, JobStatus.PENDING), "the stale job to read PENDING")
 
-    start_worker(**env)
-    await until(status_is(transport, job_id, JobStatus.SUCCESS), "the second worker to finish")
+    # the second worker runs in this process (the crash needed a process; the rerun does not)
+    second = Worker(settings(database_url, queue=queue.name, endpoint=sqs_url))
+    stop = asyncio.Event()
+    running = asyncio.create_task(second.run(stop=stop))
+    try:
+        await until(status_is(transport, job_id, JobStatus.SUCCESS), "the second worker to finish")
+    finally:
+        stop.set()  # ends its next long poll at once
+        handled = await running
+        await second.close()
+    assert handled == 1
     job = await row(transport, job_id)
     assert job.attempts == 2
     assert b"SUMMARY:Demo" in (await transport.result(job_id) or b"")
@@ -160,17 +168,19 @@ async def test_worker_lost_on_last_attempt_reads_failure_and_dead_letters(
 
 
 async def test_poison_job_fails_and_its_message_lands_in_the_dlq(
-    database_url: str, sqs_url: str, make_queue, make_transport, start_worker
+    database_url: str, sqs_url: str, make_queue, make_transport
 ) -> None:
     queue = make_queue(visibility=5, max_receives=3)
     transport = make_transport(queue.name)
     good = await transport.enqueue(TODOS)
     bad = await transport.enqueue(POISON)
-    proc = start_worker(
-        "--burst", **worker_env(database_url, sqs_url, queue, SQS_RETRY_DELAY_SECONDS=0)
+    worker = Worker(
+        Settings.load({**worker_env(database_url, sqs_url, queue), "SQS_RETRY_DELAY_SECONDS": 0})
     )
-    output, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 0, output
+    try:
+        assert await worker.run(burst=True) == 4  # the good job, and the poison one 3 times
+    finally:
+        await worker.close()
 
     state = await transport.status(bad)
     assert state is not None and state.status is JobStatus.FAILURE
@@ -237,7 +247,7 @@ async def test_messages_without_a_job(
 async def test_heartbeat_keeps_a_long_job_from_a_second_worker(
     database_url: str, sqs_url: str, make_queue, make_transport
 ) -> None:
-    queue = make_queue(visibility=2)
+    queue = make_queue(visibility=1)
     transport = make_transport(queue.name)
     job_id = await transport.enqueue(TODOS)
     stolen: list[dict] = []
@@ -248,20 +258,22 @@ async def test_heartbeat_keeps_a_long_job_from_a_second_worker(
             reply = queue.client.receive_message(QueueUrl=queue.url, WaitTimeSeconds=1)
             stolen.extend(reply.get("Messages", []))
 
-    worker = Worker(settings(database_url, delay=5, queue=queue.name, endpoint=sqs_url))
+    worker = Worker(settings(database_url, delay=2.5, queue=queue.name, endpoint=sqs_url))
     await worker.start()
     thread = threading.Thread(target=rival)
     try:
-        # the job outlives the 2 s visibility timeout 2.5 times over
+        # the job outlives the 1 s visibility timeout 2.5 times over
         running = asyncio.create_task(worker.run(burst=True))
         await until(status_is(transport, job_id, JobStatus.STARTED), "the job to start")
         thread.start()  # a rival polls only once the worker holds the message
-        await running
+        await until(status_is(transport, job_id, JobStatus.SUCCESS), "the job to finish")
     finally:
-        stop.set()
+        stop.set()  # the rival's last poll and the burst's last (empty) one end together
         if thread.is_alive():
             await asyncio.to_thread(thread.join, 10)
+        handled = await running
         await worker.close()
+    assert handled == 1
     assert stolen == [], "the message became visible while its job was running"
     job = await row(transport, job_id)
     assert job.status == "SUCCESS" and job.attempts == 1
