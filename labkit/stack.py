@@ -7,7 +7,8 @@ one, 0 means "any free port"), waits until each service is healthy within a dead
 ports and process identities in `<lab dir>/state.json` — the file `labkit.config.endpoints()` reads.
 A running API or worker whose Redis/SQS URL is no longer the stack's (Valkey came back on another
 port) is restarted. `down` stops exactly the processes recorded there (all, or the services named),
-after checking each is still the same process (PID + start time).
+after checking each is still the same process (PID + start time): SIGTERM, then SIGKILL after
+`LABKIT_STOP_GRACE` seconds (default 10).
 
 Secrets: Valkey requires a generated password (`.lab/secrets/`, 0600, passed in a config file so
 it is not in the process list); the API and worker get it inside REDIS_URL; state.json and every
@@ -23,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import subprocess
 import time
@@ -59,6 +61,11 @@ PHASES = (
 # service assumes when one is unset.
 SETTINGS = tuple(dict.fromkeys(name for spec in SERVICES for name in spec.settings))
 SETTING_DEFAULTS = {k: v for spec in SERVICES for k, v in spec.setting_defaults.items()}
+#: Seconds a service gets after SIGTERM (to finish its job, compact its journal) before SIGKILL.
+#: `LABKIT_STOP_GRACE` sets another: a worker stuck on a Redis address that no longer answers
+#: ignores SIGTERM until then, and throw-away stacks (the tests') need not wait that long.
+STOP_GRACE_ENV = "LABKIT_STOP_GRACE"
+DEFAULT_STOP_GRACE = 10.0
 
 Json = dict[str, Any]
 
@@ -187,6 +194,19 @@ def _choose_port(spec: ServiceSpec, previous: int | None) -> int | None:
     return next_free_port(spec.default_port)
 
 
+def _stop_grace() -> float:
+    raw = os.environ.get(STOP_GRACE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_STOP_GRACE
+    try:
+        grace = float(raw)
+    except ValueError:
+        grace = math.nan
+    if not 0 <= grace <= 3600:  # NaN fails too
+        raise LabError(f"{STOP_GRACE_ENV} must be a number of seconds (0-3600), got {raw!r}")
+    return grace
+
+
 def _tail(log: Path, lines: int = 3) -> str:
     try:
         text = log.read_text(errors="replace").strip().splitlines()
@@ -222,6 +242,7 @@ def up(
     lab = lab_dir().resolve()
     console = console or Console(stderr=True, quiet=quiet)
     wanted = _select(only)
+    grace = _stop_grace()
     with _locked(lab):
         state = read_state(lab)
         services: Json = dict(state.get("services", {}))
@@ -262,7 +283,7 @@ def up(
                                     highlight=False,
                                 )
                                 if record := _record(entry):
-                                    stop(record)
+                                    stop(record, grace)
                             elif spec.name in wanted:
                                 waiting.append(_Starting(spec, None, time.monotonic()))
                                 continue
@@ -295,7 +316,7 @@ def up(
             for name in reversed(started):
                 record = _record(services.get(name))
                 if record:
-                    stop(record)
+                    stop(record, grace)
                 services.pop(name, None)
             state["services"] = services
             _write_state(lab, state)
@@ -419,6 +440,7 @@ def down(
     lab = lab_dir().resolve()
     console = console or Console(stderr=True, quiet=quiet)
     wanted = _select(only)
+    grace = _stop_grace()
     stopped: list[str] = []
     with _locked(lab):
         state = read_state(lab)
@@ -433,7 +455,7 @@ def down(
             record = _record(entry)
             if record is None:
                 continue
-            if stop(record):
+            if stop(record, grace):
                 stopped.append(spec.name)
                 console.print(f"[green]✓[/green] stopped {spec.name} (pid {record.pid})")
             else:

@@ -17,11 +17,19 @@ app = typer.Typer(
 )
 
 
+_registered = False
+
+
 def _register() -> None:
+    """Add every sub-command, once (a second `main()` in one process adds nothing twice)."""
+    global _registered
+    if _registered:
+        return
     from labkit.cli import notebooks, queue_demo, queues, sqs, stack
 
     for module in (sqs, queue_demo, queues, stack, notebooks):
         module.register(app)
+    _registered = True
 
 
 def main() -> None:
