@@ -217,11 +217,13 @@ def redrive(
     with lab_errors(client, queue=dlq):
         client.start_message_move_task(**kwargs)
         console.print(f"redriving {dlq} → {to or 'its source queues'}", markup=False)
+        pause = 0.1  # a small DLQ (and the local service) is done in a moment; AWS at 1 s
         while True:
             (task,) = client.list_message_move_tasks(SourceArn=source_arn, MaxResults=1)["Results"]
             if not wait or task["Status"] != "RUNNING":
                 break
-            time.sleep(1.0)
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
     console.print(_move_status(task), markup=False)
     if task["Status"] == "FAILED":
         raise typer.Exit(1)
