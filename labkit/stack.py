@@ -31,10 +31,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING, Any
 
 from labkit.config import (
     Endpoints,
@@ -48,6 +45,10 @@ from labkit.services.ports import free_port, next_free_port, port_is_free
 from labkit.services.process import ProcessRecord, is_running, live_process, spawn_detached, stop
 from labkit.services.secrets import fingerprint, make_private, private_file, redact
 from labkit.services.specs import SERVICES, Instance, ServiceSpec
+
+if TYPE_CHECKING:  # rich is imported where it prints: `status` (and `status --json`) never does
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
 __all__ = ["down", "ensure_up", "is_running_entry", "shown_url", "status", "up"]
 
@@ -239,6 +240,9 @@ def up(
     Raises LabError naming the service and its log file when one fails to start or to become
     healthy within `timeout` seconds; what this call started is stopped again in that case.
     """
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     lab = lab_dir().resolve()
     console = console or Console(stderr=True, quiet=quiet)
     wanted = _select(only)
@@ -437,6 +441,8 @@ def down(
     `only` names the services to stop (e.g. `["worker"]`); default: all. Their ports stay
     recorded, so the next `up` takes them again.
     """
+    from rich.console import Console
+
     lab = lab_dir().resolve()
     console = console or Console(stderr=True, quiet=quiet)
     wanted = _select(only)
