@@ -4,7 +4,7 @@ The local SQS service runs as its own process (the `sqs_server` fixture); `sqs` 
 each test and is used here only to set up or inspect what the CLI cannot show. Most commands run
 through `labkit.cli.main` in this process (what they do and print is the point); each family also
 runs as a real child process (`real_process=True`): the FIFO demo and an unknown queue for
-`labkit queue`, the whole create/list/purge/delete round for `labkit queues`.
+`labkit queue`, `labkit queues create`.
 """
 
 from __future__ import annotations
@@ -178,15 +178,14 @@ def test_queues_create_list_purge_delete(labkit, sqs: Any) -> None:
     for i in range(3):
         sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageGroupId="g")
 
-    listing = ok(labkit("queues", "list", real_process=True)).stdout
+    listing = ok(labkit("queues", "list")).stdout
     row = next(line for line in listing.splitlines() if "demo-q.fifo" in line)
     assert "FIFO" in row and " 3 " in row and "on" in row
     assert STANDARD in listing
 
     assert "purged demo-q.fifo" in ok(labkit("queues", "purge", "demo-q.fifo")).stdout
     assert "deleted demo-q.fifo" in ok(labkit("queues", "delete", "demo-q.fifo")).stdout
-    gone = labkit("queues", "delete", "demo-q.fifo", real_process=True)
-    assert "does not exist" in one_line_error(gone)
+    assert "does not exist" in one_line_error(labkit("queues", "delete", "demo-q.fifo"))
 
 
 def test_queues_create_rejects_dedup_on_a_standard_queue(labkit) -> None:

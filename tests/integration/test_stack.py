@@ -24,6 +24,7 @@ from labkit.services.ports import next_free_port, port_is_free
 from labkit.services.process import ProcessRecord, is_running, stop
 from labkit.services.valkey import ping
 from tests.fixtures.stack import processes_of, run_labkit, stack_env
+from tests.support.cli import labkit_in_process
 from tests.support.waiting import wait_until
 
 
@@ -68,15 +69,25 @@ async def test_postgres_fixture_runs_sql(postgres_dsn: str, postgres_url: str) -
 STOP_GRACE = "2"
 
 
-@pytest.fixture
-def lab_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = stack_env(tmp_path / "lab", {"LABKIT_STOP_GRACE": STOP_GRACE})
-    yield env
-    # whatever a failing test left running; in-process (the CLI's own `down` is tested above)
+def _down_in_process(env: dict[str, str]) -> None:
+    """Whatever a test left running, stopped without a CLI process (`labkit down` has its tests)."""
     with pytest.MonkeyPatch.context() as patched:
         for name in ("LAB_DIR", "LABKIT_STOP_GRACE"):
             patched.setenv(name, env[name])
         stack.down(quiet=True)
+
+
+@pytest.fixture
+def lab_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = stack_env(tmp_path / "lab", {"LABKIT_STOP_GRACE": STOP_GRACE})
+    yield env
+    _down_in_process(env)
+
+
+def in_process(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`labkit ARGS` through `main()` in this process, for checks of what a command says; each
+    command also runs as a real process (`run_labkit`) in these tests."""
+    return labkit_in_process(*args, env=env)
 
 
 def _state(env: dict[str, str]) -> dict:
@@ -121,7 +132,7 @@ def test_up_is_idempotent_and_down_leaves_nothing(lab_env: dict[str, str]) -> No
     assert "stopped redis" in down.stderr
     assert not is_running(record)
     assert not ping(_authenticated(lab_env, entry["url"]))
-    assert json.loads(run_labkit(["status", "--json"], lab_env).stdout)["redis"] is None
+    assert json.loads(in_process(["status", "--json"], lab_env).stdout)["redis"] is None
 
 
 def test_up_restarts_a_service_that_died(lab_env: dict[str, str]) -> None:
@@ -201,7 +212,7 @@ def test_a_bad_stop_grace_is_refused_before_anything_stops(
 def test_bad_arguments_are_one_line_errors(lab_env: dict[str, str]) -> None:
     bad_port = run_labkit(["up", "--only", "redis"], {**lab_env, "LABKIT_REDIS_PORT": "six"})
     assert bad_port.returncode == 1 and "LABKIT_REDIS_PORT must be a port number" in bad_port.stderr
-    unknown = run_labkit(["up", "--only", "mongo"], lab_env)
+    unknown = in_process(["up", "--only", "mongo"], lab_env)
     assert unknown.returncode == 1 and "unknown service(s): mongo" in unknown.stderr
     assert "Traceback" not in bad_port.stderr + unknown.stderr
 
@@ -292,11 +303,31 @@ def test_down_then_up_takes_the_same_ports_despite_time_wait(lab_env: dict[str, 
     assert _state(lab_env)["services"]["redis"]["port"] == port
 
 
+RQ_STACK = "redis,taskoverflow,worker"
+
+
+@pytest.fixture(scope="module")
+def rq_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One Valkey + API + RQ worker stack for the tests below. Each of them breaks it and ends
+    with the `labkit up` that makes it whole again; `rq_stack` checks that before every test."""
+    env = stack_env(tmp_path_factory.mktemp("rq") / "lab", {"LABKIT_STOP_GRACE": STOP_GRACE})
+    result = run_labkit(["up", "--only", RQ_STACK, "--timeout", "90"], env)
+    try:
+        assert result.returncode == 0, result.stderr
+        yield env
+    finally:
+        _down_in_process(env)
+
+
 @pytest.fixture
-def rq_stack(lab_env: dict[str, str]) -> dict[str, str]:
-    result = run_labkit(["up", "--only", "redis,taskoverflow,worker", "--timeout", "90"], lab_env)
+def rq_stack(rq_lab: dict[str, str]) -> dict[str, str]:
+    """The shared stack, every service healthy: whatever an earlier (failed) test left stopped is
+    started again here, so each test begins from a whole stack."""
+    result = in_process(["up", "--only", RQ_STACK, "--timeout", "90"], rq_lab)
     assert result.returncode == 0, result.stderr
-    return lab_env
+    report = json.loads(in_process(["status", "--json"], rq_lab).stdout)["services"]
+    assert all(report[name]["healthy"] for name in RQ_STACK.split(",")), report
+    return rq_lab
 
 
 def _calendar_succeeds(api: str) -> bool:
@@ -307,6 +338,7 @@ def _calendar_succeeds(api: str) -> bool:
         return wait_until(lambda: http.get(url).json()["task_status"] == "SUCCESS", timeout=30)
 
 
+@pytest.mark.xdist_group("rq_stack")  # one shared stack, not one per worker
 def test_half_dead_stack_restarts_what_died_and_rewires_its_dependants(
     rq_stack: dict[str, str],
 ) -> None:
@@ -327,9 +359,7 @@ def test_half_dead_stack_restarts_what_died_and_rewires_its_dependants(
         squatter.bind(("127.0.0.1", before["redis"]["port"]))
         squatter.listen()
         # the same services: Valkey's new port is the only reason left to restart the others
-        result = run_labkit(
-            ["up", "--only", "redis,taskoverflow,worker", "--timeout", "90"], rq_stack
-        )
+        result = run_labkit(["up", "--only", RQ_STACK, "--timeout", "90"], rq_stack)
     assert result.returncode == 0, result.stderr
     assert "restarting taskoverflow" in result.stderr and "restarting worker" in result.stderr
     after = _state(rq_stack)["services"]
@@ -337,22 +367,23 @@ def test_half_dead_stack_restarts_what_died_and_rewires_its_dependants(
     assert after["taskoverflow"]["pid"] != before["taskoverflow"]["pid"]
     assert after["taskoverflow"]["port"] == before["taskoverflow"]["port"]  # same URL for users
     assert after["worker"]["pid"] != before["worker"]["pid"]
-    status = json.loads(run_labkit(["status", "--json"], rq_stack).stdout)["services"]
+    status = json.loads(in_process(["status", "--json"], rq_stack).stdout)["services"]
     assert all(status[name]["healthy"] for name in ("redis", "taskoverflow", "worker")), status
     assert _calendar_succeeds(after["taskoverflow"]["url"])
 
     # and one more `up` restarts nothing
-    again = run_labkit(["up", "--only", "redis,taskoverflow,worker"], rq_stack)
+    again = run_labkit(["up", "--only", RQ_STACK], rq_stack)
     assert "nothing started" in again.stderr
     assert _state(rq_stack)["services"]["worker"]["pid"] == after["worker"]["pid"]
 
 
+@pytest.mark.xdist_group("rq_stack")  # one shared stack, not one per worker
 def test_valkey_back_on_its_port_keeps_the_api_and_worker(rq_stack: dict[str, str]) -> None:
     before = _state(rq_stack)["services"]
     os.kill(before["redis"]["pid"], signal.SIGKILL)
     old = ProcessRecord.from_json(before["redis"])
     assert old is not None and wait_until(lambda: not is_running(old), timeout=10)
-    result = run_labkit(["up", "--only", "redis,taskoverflow,worker", "--timeout", "90"], rq_stack)
+    result = run_labkit(["up", "--only", RQ_STACK, "--timeout", "90"], rq_stack)
     assert result.returncode == 0, result.stderr
     after = _state(rq_stack)["services"]
     assert after["redis"]["port"] == before["redis"]["port"]
@@ -363,6 +394,7 @@ def test_valkey_back_on_its_port_keeps_the_api_and_worker(rq_stack: dict[str, st
     assert _calendar_succeeds(after["taskoverflow"]["url"])
 
 
+@pytest.mark.xdist_group("rq_stack")  # one shared stack, not one per worker
 def test_down_a_named_service_stops_only_that_one(rq_stack: dict[str, str]) -> None:
     before = _state(rq_stack)["services"]
     result = run_labkit(["down", "worker"], rq_stack)
@@ -371,13 +403,13 @@ def test_down_a_named_service_stops_only_that_one(rq_stack: dict[str, str]) -> N
     records = {name: ProcessRecord.from_json(entry) for name, entry in before.items()}
     assert not is_running(records["worker"])  # type: ignore[arg-type]
     assert is_running(records["redis"]) and is_running(records["taskoverflow"])  # type: ignore[arg-type]
-    report = json.loads(run_labkit(["status", "--json"], rq_stack).stdout)["services"]
+    report = json.loads(in_process(["status", "--json"], rq_stack).stdout)["services"]
     assert report["worker"]["running"] is False and report["redis"]["healthy"] is True
-    unknown = run_labkit(["down", "mongo"], rq_stack)
+    unknown = in_process(["down", "mongo"], rq_stack)
     assert unknown.returncode == 1 and "unknown service(s): mongo" in unknown.stderr
     assert "Traceback" not in unknown.stderr
     # `up` brings back just the worker
-    up_again = run_labkit(["up", "--only", "redis,taskoverflow,worker"], rq_stack)
+    up_again = run_labkit(["up", "--only", RQ_STACK], rq_stack)
     assert up_again.returncode == 0, up_again.stderr
     after = _state(rq_stack)["services"]
     assert after["worker"]["pid"] != before["worker"]["pid"]
@@ -403,7 +435,7 @@ def test_passwords_never_printed_nor_stored_and_the_lab_dir_is_private(
     )
     assert second.returncode == 0, second.stderr
     assert "started with DATABASE_URL=postgresql+asyncpg://lab:***@127.0.0.1:1/lab" in second.stderr
-    status = run_labkit(["status"], lab_env)
+    status = in_process(["status"], lab_env)
     state_text = (lab / "state.json").read_text()
     entry = json.loads(state_text)["services"]["redis"]
 
