@@ -136,7 +136,7 @@ def test_up_is_idempotent_and_down_leaves_nothing(lab_env: dict[str, str]) -> No
 
 
 def test_up_restarts_a_service_that_died(lab_env: dict[str, str]) -> None:
-    assert run_labkit(["up", "--only", "redis"], lab_env).returncode == 0
+    assert in_process(["up", "--only", "redis"], lab_env).returncode == 0  # set-up
     old = ProcessRecord.from_json(_state(lab_env)["services"]["redis"])
     assert old is not None
     os.kill(old.pid, signal.SIGKILL)
@@ -150,7 +150,7 @@ def test_up_restarts_a_service_that_died(lab_env: dict[str, str]) -> None:
 def test_valkey_data_survives_a_crash_and_restart(lab_env: dict[str, str]) -> None:
     """Append-only persistence: every write reaches the file before Valkey answers, so even a
     SIGKILL loses nothing (only an OS crash could lose the last second)."""
-    assert run_labkit(["up", "--only", "redis"], lab_env).returncode == 0
+    assert in_process(["up", "--only", "redis"], lab_env).returncode == 0  # set-up
     entry = _state(lab_env)["services"]["redis"]
     client = redis.Redis.from_url(_authenticated(lab_env, entry["url"]))
     client.rpush("rq:queue:ical", *[f"job-{i}" for i in range(100)])
@@ -293,7 +293,7 @@ def test_a_port_in_time_wait_is_free() -> None:
 
 
 def test_down_then_up_takes_the_same_ports_despite_time_wait(lab_env: dict[str, str]) -> None:
-    assert run_labkit(["up", "--only", "redis"], lab_env).returncode == 0
+    assert in_process(["up", "--only", "redis"], lab_env).returncode == 0  # set-up
     port = _state(lab_env)["services"]["redis"]["port"]
     _leave_time_wait(port)
     assert run_labkit(["down"], lab_env).returncode == 0
