@@ -7,7 +7,8 @@ one, 0 means "any free port"), waits until each service is healthy within a dead
 ports and process identities in `<lab dir>/state.json` — the file `labkit.config.endpoints()` reads.
 A running API or worker whose Redis/SQS URL is no longer the stack's (Valkey came back on another
 port) is restarted. `down` stops exactly the processes recorded there (all, or the services named),
-after checking each is still the same process (PID + start time).
+after checking each is still the same process (PID + start time): SIGTERM, then SIGKILL after
+`LABKIT_STOP_GRACE` seconds (default 10).
 
 Secrets: Valkey requires a generated password (`.lab/secrets/`, 0600, passed in a config file so
 it is not in the process list); the API and worker get it inside REDIS_URL; state.json and every
@@ -23,16 +24,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import subprocess
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING, Any
 
 from labkit.config import (
     Endpoints,
@@ -47,6 +46,10 @@ from labkit.services.process import ProcessRecord, is_running, live_process, spa
 from labkit.services.secrets import fingerprint, make_private, private_file, redact
 from labkit.services.specs import SERVICES, Instance, ServiceSpec
 
+if TYPE_CHECKING:  # rich is imported where it prints: `status` (and `status --json`) never does
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
 __all__ = ["down", "ensure_up", "is_running_entry", "shown_url", "status", "up"]
 
 # Started phase by phase: the services told where the stores are (`wired`) need their URLs, and
@@ -59,6 +62,11 @@ PHASES = (
 # service assumes when one is unset.
 SETTINGS = tuple(dict.fromkeys(name for spec in SERVICES for name in spec.settings))
 SETTING_DEFAULTS = {k: v for spec in SERVICES for k, v in spec.setting_defaults.items()}
+#: Seconds a service gets after SIGTERM (to finish its job, compact its journal) before SIGKILL.
+#: `LABKIT_STOP_GRACE` sets another: a worker stuck on a Redis address that no longer answers
+#: ignores SIGTERM until then, and throw-away stacks (the tests') need not wait that long.
+STOP_GRACE_ENV = "LABKIT_STOP_GRACE"
+DEFAULT_STOP_GRACE = 10.0
 
 Json = dict[str, Any]
 
@@ -187,6 +195,19 @@ def _choose_port(spec: ServiceSpec, previous: int | None) -> int | None:
     return next_free_port(spec.default_port)
 
 
+def _stop_grace() -> float:
+    raw = os.environ.get(STOP_GRACE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_STOP_GRACE
+    try:
+        grace = float(raw)
+    except ValueError:
+        grace = math.nan
+    if not 0 <= grace <= 3600:  # NaN fails too
+        raise LabError(f"{STOP_GRACE_ENV} must be a number of seconds (0-3600), got {raw!r}")
+    return grace
+
+
 def _tail(log: Path, lines: int = 3) -> str:
     try:
         text = log.read_text(errors="replace").strip().splitlines()
@@ -219,9 +240,13 @@ def up(
     Raises LabError naming the service and its log file when one fails to start or to become
     healthy within `timeout` seconds; what this call started is stopped again in that case.
     """
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     lab = lab_dir().resolve()
     console = console or Console(stderr=True, quiet=quiet)
     wanted = _select(only)
+    grace = _stop_grace()
     with _locked(lab):
         state = read_state(lab)
         services: Json = dict(state.get("services", {}))
@@ -262,7 +287,7 @@ def up(
                                     highlight=False,
                                 )
                                 if record := _record(entry):
-                                    stop(record)
+                                    stop(record, grace)
                             elif spec.name in wanted:
                                 waiting.append(_Starting(spec, None, time.monotonic()))
                                 continue
@@ -295,7 +320,7 @@ def up(
             for name in reversed(started):
                 record = _record(services.get(name))
                 if record:
-                    stop(record)
+                    stop(record, grace)
                 services.pop(name, None)
             state["services"] = services
             _write_state(lab, state)
@@ -416,9 +441,12 @@ def down(
     `only` names the services to stop (e.g. `["worker"]`); default: all. Their ports stay
     recorded, so the next `up` takes them again.
     """
+    from rich.console import Console
+
     lab = lab_dir().resolve()
     console = console or Console(stderr=True, quiet=quiet)
     wanted = _select(only)
+    grace = _stop_grace()
     stopped: list[str] = []
     with _locked(lab):
         state = read_state(lab)
@@ -433,7 +461,7 @@ def down(
             record = _record(entry)
             if record is None:
                 continue
-            if stop(record):
+            if stop(record, grace):
                 stopped.append(spec.name)
                 console.print(f"[green]✓[/green] stopped {spec.name} (pid {record.pid})")
             else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 
 from labkit.errors import LabError
 
@@ -17,19 +16,32 @@ app = typer.Typer(
 )
 
 
+_registered = False
+
+
 def _register() -> None:
+    """Add every sub-command, once (a second `main()` in one process adds nothing twice)."""
+    global _registered
+    if _registered:
+        return
     from labkit.cli import notebooks, queue_demo, queues, sqs, stack
 
     for module in (sqs, queue_demo, queues, stack, notebooks):
         module.register(app)
+    _registered = True
 
 
 def main() -> None:
-    """Run the CLI; a LabError becomes one red line and exit status 1, never a traceback."""
+    """Run the CLI; a LabError becomes one red line and exit status 1, never a traceback.
+
+    rich is imported where it prints (here and in each command): `labkit sqs serve` prints
+    through it nothing, and every service start paid its import."""
     _register()
     try:
         app()  # standalone: click reports usage errors itself (exit 2)
     except LabError as exc:
+        from rich.console import Console
+
         err = Console(stderr=True)
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         if exc.hint:

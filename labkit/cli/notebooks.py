@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from labkit.config import project_root
 
@@ -25,6 +24,8 @@ OutArgument = Annotated[Path, typer.Argument(help="folder to write the edition t
 
 
 def _build(edition: Edition, outdir: Path, source: Path | None) -> None:
+    from rich.console import Console
+
     from labkit.editions import build
 
     written = build(edition, source or project_root() / "notebooks", outdir)
@@ -59,6 +60,8 @@ def execute(
     source: SourceOption = None,
 ) -> None:
     """Run notebooks top to bottom with papermill against the running lab (`labkit up`)."""
+    from rich.console import Console
+
     from labkit.editions import execute as run
     from labkit.editions import notebooks_in
 

@@ -13,8 +13,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from labkit.cli.aws_options import AwsOption, EnvFileOption, client_for
 from labkit.errors import LabError
@@ -63,6 +61,9 @@ def queue(
 
 
 def _send(client: Any, name: str, url: str, *, client_name: str, prepend: str, n: int) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from labkit import queue_demo
     from labkit.aws import describe_target, lab_errors
 
@@ -105,6 +106,8 @@ def _receive(
     timeout: float | None,
     as_json: bool,
 ) -> None:
+    from rich.console import Console
+
     from labkit import queue_demo
     from labkit.aws import describe_target, lab_errors
 

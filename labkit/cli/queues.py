@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from labkit.cli.aws_options import AwsOption, EnvFileOption, client_for
 from labkit.errors import LabError
@@ -47,6 +45,9 @@ def list_queues(
     env_file: EnvFileOption = None,
 ) -> None:
     """Show every queue with its type and message counts."""
+    from rich.console import Console
+    from rich.table import Table
+
     from labkit.aws import describe_target, lab_errors, queue_name
 
     client = client_for(aws, env_file)
@@ -109,6 +110,8 @@ def create(
     env_file: EnvFileOption = None,
 ) -> None:
     """Create a standard or FIFO queue (re-creating one with the same settings is fine)."""
+    from rich.console import Console
+
     from labkit.aws import lab_errors
 
     is_fifo = fifo or name.endswith(".fifo")
@@ -133,6 +136,8 @@ def create(
 
 def _act_on_queue(name: str, aws: bool, env_file: Path | None, operation: str, done: str) -> None:
     """Look the queue up by name, call one boto3 operation on it, and say what was done."""
+    from rich.console import Console
+
     from labkit.aws import lab_errors, queue_url
 
     client = client_for(aws, env_file)
@@ -204,6 +209,8 @@ def redrive(
     """Redrive a dead-letter queue: start a message move task (StartMessageMoveTask)."""
     import time
 
+    from rich.console import Console
+
     from labkit.aws import lab_errors
 
     client = client_for(aws, env_file)
@@ -217,11 +224,13 @@ def redrive(
     with lab_errors(client, queue=dlq):
         client.start_message_move_task(**kwargs)
         console.print(f"redriving {dlq} → {to or 'its source queues'}", markup=False)
+        pause = 0.1  # a small DLQ (and the local service) is done in a moment; AWS at 1 s
         while True:
             (task,) = client.list_message_move_tasks(SourceArn=source_arn, MaxResults=1)["Results"]
             if not wait or task["Status"] != "RUNNING":
                 break
-            time.sleep(1.0)
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
     console.print(_move_status(task), markup=False)
     if task["Status"] == "FAILED":
         raise typer.Exit(1)
@@ -239,6 +248,9 @@ def apply(
     env_file: EnvFileOption = None,
 ) -> None:
     """Create (or bring in line) the queues a Terraform directory declares, without Terraform."""
+    from rich.console import Console
+    from rich.table import Table
+
     from labkit import terraform  # parsing HCL is heavy: load it only for this command
     from labkit.aws import describe_target, lab_errors
 

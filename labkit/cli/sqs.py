@@ -135,13 +135,18 @@ def serve(
 
 def declared_queues(directory: Path, config: EngineConfig) -> tuple[QueueDeclaration, ...]:
     """The aws_sqs_queue resources of a Terraform directory as the service creates them:
-    dead-letter queues first, redrive policies pointing at this service's ARNs."""
-    from labkit.terraform import queue_specs
+    dead-letter queues first, redrive policies pointing at this service's ARNs.
+
+    Read through the lab dir's cache (`labkit.terraform.remembered`): parsing the same files
+    again at every start cost most of a second."""
+    from labkit.config import lab_dir
+    from labkit.terraform import remembered_queue_specs
 
     if not directory.is_dir():
         raise LabError(f"--queues {directory}: no such directory", hint="give terraform/")
     declared: list[QueueDeclaration] = []
-    for spec in queue_specs(directory, region=config.region):
+    specs = remembered_queue_specs(directory, cache_dir=lab_dir() / "cache", region=config.region)
+    for spec in specs:
         attributes = dict(spec.attributes)
         if spec.dead_letter_target is not None:
             policy = json.loads(attributes["RedrivePolicy"])

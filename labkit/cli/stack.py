@@ -7,10 +7,6 @@ import os
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +23,8 @@ def up(
     ),
 ) -> None:
     """Start Valkey, the SQS service, TaskOverflow and a worker (only what is not running)."""
+    from rich.console import Console
+
     from labkit import stack
 
     state = stack.up(timeout=timeout, only=only.split(",") if only else None)
@@ -53,6 +51,11 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="machine-readable: URLs, PIDs and health"),
 ) -> None:
     """Show where each service is and whether it is healthy."""
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
     from labkit import stack
 
     report = stack.status()

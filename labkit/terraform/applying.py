@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from labkit.errors import LabError
-from labkit.terraform.queues import QueueSpec, queue_specs
+from labkit.terraform.queues import queue_specs
+from labkit.terraform.spec import QueueSpec
 
 
 @dataclass(frozen=True)

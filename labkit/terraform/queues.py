@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from labkit.errors import LabError
 from labkit.terraform.evaluating import Evaluator, Unsupported, to_string
 from labkit.terraform.reading import Block, load_module
+from labkit.terraform.spec import QueueSpec
 
 #: aws_sqs_queue arguments -> SQS queue attribute names (all values are strings on the wire).
 QUEUE_ATTRIBUTES: dict[str, str] = {
@@ -47,21 +47,6 @@ AWS_ONLY_ARGUMENTS = frozenset(
         "timeouts",
     }
 )
-
-
-@dataclass(frozen=True)
-class QueueSpec:
-    """One `aws_sqs_queue`, as the SQS API's CreateQueue wants it."""
-
-    address: str  # e.g. module.queues.aws_sqs_queue.ical
-    name: str
-    attributes: dict[str, str]
-    dead_letter_target: str | None = None  # name of the DLQ, if a redrive policy names one
-    max_receive_count: int | None = None
-
-    @property
-    def fifo(self) -> bool:
-        return self.attributes.get("FifoQueue") == "true"
 
 
 def _attribute_value(value: Any) -> str:

@@ -8,7 +8,10 @@ each block's file and line so every error can say where it comes from.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,6 +141,21 @@ def block_of(rule: BlockRule, file: Path) -> Block:
     return Block(kind, tuple(labels), rule.body, file, line_of(rule.labels[0]))
 
 
+#: The directories `load_module` read while `recording_loads` is active (for `remembered`).
+_LOADED: ContextVar[list[Path] | None] = ContextVar("terraform_loaded", default=None)
+
+
+@contextlib.contextmanager
+def recording_loads() -> Iterator[list[Path]]:
+    """Collect every module directory loaded inside the block: what a result depended on."""
+    loaded: list[Path] = []
+    token = _LOADED.set(loaded)
+    try:
+        yield loaded
+    finally:
+        _LOADED.reset(token)
+
+
 @functools.lru_cache(maxsize=128)
 def _parse_text(text: str) -> StartRule:
     """Parsed once per distinct text: loading a module again (tests, child modules) is free."""
@@ -164,6 +182,8 @@ def load_module(directory: str | Path, address: str = "") -> Module:
             f"no such directory: {directory}", hint="pass the folder holding the .tf files"
         )
     files = sorted(directory.glob("*.tf"))
+    if (loaded := _LOADED.get()) is not None:
+        loaded.append(directory.resolve())
     if not files:
         raise LabError(f"no .tf files in {directory}", hint="pass the folder holding the .tf files")
     blocks = [

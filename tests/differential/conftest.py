@@ -72,10 +72,20 @@ class Backend:
         return self.client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
 
 
+@pytest.fixture(scope="session")
+def clients() -> dict[str, Any]:
+    """One boto3 client per server for the session: each test makes its own uniquely named
+    queues, so nothing leaks between tests, and building a client (a boto3 session loading the
+    SQS model) cost about as much as a short test."""
+    return {}
+
+
 @pytest.fixture(params=["moto", "ours"])
-def backend(request: pytest.FixtureRequest) -> Backend:
+def backend(request: pytest.FixtureRequest, clients: dict[str, Any]) -> Backend:
     if request.param == "moto":
         url = request.getfixturevalue("moto_url")
     else:
         url = request.getfixturevalue("sqs_server").url
-    return Backend(request.param, sqs_client(endpoint=url))
+    if url not in clients:
+        clients[url] = sqs_client(endpoint=url)
+    return Backend(request.param, clients[url])

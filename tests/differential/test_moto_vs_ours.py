@@ -21,6 +21,11 @@ from tests.differential.conftest import Backend
 
 pytestmark = pytest.mark.timeout(120)
 
+#: Seconds without a message that end a receive. Every message is sent before the receive starts
+#: and a long poll answers as soon as one is visible, so one quiet second shows nothing more comes
+#: (1.5 was rounded up to a 2-second poll: a second sat out per drain, on each backend).
+QUIET = 1.0
+
 
 def drain(client: Any, url: str, expect: int | None = None, **kwargs: Any) -> list[dict]:
     """Receive (and delete) until `expect` messages or one empty 1-second long poll."""
@@ -135,7 +140,7 @@ def test_fifo_keeps_group_order_and_drops_content_duplicates(backend: Backend) -
     sent = queue_demo.publish(client, url, 30, client_name="alice")
     again = queue_demo.publish(client, url, 5, client_name="alice")  # same bodies: duplicates
     assert all(s.ok for s in sent + again)  # a duplicate send still "succeeds"
-    received = queue_demo.receive_all(client, url, expect=None, timeout=1.5)
+    received = queue_demo.receive_all(client, url, expect=None, timeout=QUIET)
     summary = analysis.summarize(received, expected=30)
     assert [r.number for r in received] == list(range(30))
     assert summary.in_order and summary.complete and not summary.duplicates
@@ -181,7 +186,7 @@ def test_standard_queue_order(backend: Backend) -> None:
     """AWS: best-effort order, so 100 messages arrive visibly shuffled. moto: strict FIFO order."""
     client, url = backend.client, backend.queue("shuffle")
     queue_demo.publish(client, url, 100, client_name="p")
-    received = queue_demo.receive_all(client, url, expect=None, timeout=1.5)
+    received = queue_demo.receive_all(client, url, expect=None, timeout=QUIET)
     summary = analysis.summarize(received)
     assert summary.complete  # neither loses a message
     assert summary.inversions > 0 if backend.name == "ours" else summary.inversions == 0
@@ -194,7 +199,7 @@ def test_fifo_rerun_of_the_demo_is_deduplicated_after_delete(backend: Backend) -
     queue_demo.publish(client, url, 10, client_name="p")
     assert len(queue_demo.receive_all(client, url, expect=10, timeout=2)) == 10
     queue_demo.publish(client, url, 10, client_name="p")  # the publisher, run again
-    rerun = queue_demo.receive_all(client, url, expect=None, timeout=1.5)
+    rerun = queue_demo.receive_all(client, url, expect=None, timeout=QUIET)
     assert len(rerun) == expected(backend, aws=0, moto=10)
 
 

@@ -17,11 +17,14 @@ import psutil
 import pytest
 import redis
 
+from labkit import stack
 from labkit.config import authenticated_redis_url
+from labkit.errors import LabError
 from labkit.services.ports import next_free_port, port_is_free
 from labkit.services.process import ProcessRecord, is_running, stop
 from labkit.services.valkey import ping
 from tests.fixtures.stack import processes_of, run_labkit, stack_env
+from tests.support.cli import labkit_in_process
 from tests.support.waiting import wait_until
 
 
@@ -61,11 +64,30 @@ async def test_postgres_fixture_runs_sql(postgres_dsn: str, postgres_url: str) -
 # The full stack (SQS service, TaskOverflow, worker) is exercised in tests/e2e through `lab_stack`.
 
 
+#: A worker whose Redis address stopped answering ignores SIGTERM until SIGKILL: these throw-away
+#: stacks give it 2 s, not the default 10 (what the grace does is the same either way).
+STOP_GRACE = "2"
+
+
+def _down_in_process(env: dict[str, str]) -> None:
+    """Whatever a test left running, stopped without a CLI process (`labkit down` has its tests)."""
+    with pytest.MonkeyPatch.context() as patched:
+        for name in ("LAB_DIR", "LABKIT_STOP_GRACE"):
+            patched.setenv(name, env[name])
+        stack.down(quiet=True)
+
+
 @pytest.fixture
 def lab_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = stack_env(tmp_path / "lab")
+    env = stack_env(tmp_path / "lab", {"LABKIT_STOP_GRACE": STOP_GRACE})
     yield env
-    run_labkit(["down"], env)  # whatever a failing test left running
+    _down_in_process(env)
+
+
+def in_process(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`labkit ARGS` through `main()` in this process, for checks of what a command says; each
+    command also runs as a real process (`run_labkit`) in these tests."""
+    return labkit_in_process(*args, env=env)
 
 
 def _state(env: dict[str, str]) -> dict:
@@ -110,11 +132,11 @@ def test_up_is_idempotent_and_down_leaves_nothing(lab_env: dict[str, str]) -> No
     assert "stopped redis" in down.stderr
     assert not is_running(record)
     assert not ping(_authenticated(lab_env, entry["url"]))
-    assert json.loads(run_labkit(["status", "--json"], lab_env).stdout)["redis"] is None
+    assert json.loads(in_process(["status", "--json"], lab_env).stdout)["redis"] is None
 
 
 def test_up_restarts_a_service_that_died(lab_env: dict[str, str]) -> None:
-    assert run_labkit(["up", "--only", "redis"], lab_env).returncode == 0
+    assert in_process(["up", "--only", "redis"], lab_env).returncode == 0  # set-up
     old = ProcessRecord.from_json(_state(lab_env)["services"]["redis"])
     assert old is not None
     os.kill(old.pid, signal.SIGKILL)
@@ -128,7 +150,7 @@ def test_up_restarts_a_service_that_died(lab_env: dict[str, str]) -> None:
 def test_valkey_data_survives_a_crash_and_restart(lab_env: dict[str, str]) -> None:
     """Append-only persistence: every write reaches the file before Valkey answers, so even a
     SIGKILL loses nothing (only an OS crash could lose the last second)."""
-    assert run_labkit(["up", "--only", "redis"], lab_env).returncode == 0
+    assert in_process(["up", "--only", "redis"], lab_env).returncode == 0  # set-up
     entry = _state(lab_env)["services"]["redis"]
     client = redis.Redis.from_url(_authenticated(lab_env, entry["url"]))
     client.rpush("rq:queue:ical", *[f"job-{i}" for i in range(100)])
@@ -175,10 +197,22 @@ def test_port_taken_is_a_clear_error(lab_env: dict[str, str]) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_bad_stop_grace_is_refused_before_anything_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAB_DIR", str(tmp_path / "lab"))
+    for bad in ("soon", "-1", "nan", "1e9"):
+        monkeypatch.setenv("LABKIT_STOP_GRACE", bad)
+        with pytest.raises(LabError, match="LABKIT_STOP_GRACE must be a number of seconds"):
+            stack.down(quiet=True)
+    monkeypatch.setenv("LABKIT_STOP_GRACE", "0.5")
+    assert stack.down(quiet=True) == []
+
+
 def test_bad_arguments_are_one_line_errors(lab_env: dict[str, str]) -> None:
     bad_port = run_labkit(["up", "--only", "redis"], {**lab_env, "LABKIT_REDIS_PORT": "six"})
     assert bad_port.returncode == 1 and "LABKIT_REDIS_PORT must be a port number" in bad_port.stderr
-    unknown = run_labkit(["up", "--only", "mongo"], lab_env)
+    unknown = in_process(["up", "--only", "mongo"], lab_env)
     assert unknown.returncode == 1 and "unknown service(s): mongo" in unknown.stderr
     assert "Traceback" not in bad_port.stderr + unknown.stderr
 
@@ -207,8 +241,6 @@ def test_a_service_that_fails_names_itself_and_its_log(lab_env: dict[str, str]) 
 
 
 def test_ensure_up_python_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from labkit import stack
-
     monkeypatch.setenv("LAB_DIR", str(tmp_path / "lab"))
     monkeypatch.setenv("LABKIT_REDIS_PORT", "0")
     monkeypatch.delenv("REDIS_URL", raising=False)
@@ -261,7 +293,7 @@ def test_a_port_in_time_wait_is_free() -> None:
 
 
 def test_down_then_up_takes_the_same_ports_despite_time_wait(lab_env: dict[str, str]) -> None:
-    assert run_labkit(["up", "--only", "redis"], lab_env).returncode == 0
+    assert in_process(["up", "--only", "redis"], lab_env).returncode == 0  # set-up
     port = _state(lab_env)["services"]["redis"]["port"]
     _leave_time_wait(port)
     assert run_labkit(["down"], lab_env).returncode == 0
@@ -271,11 +303,31 @@ def test_down_then_up_takes_the_same_ports_despite_time_wait(lab_env: dict[str, 
     assert _state(lab_env)["services"]["redis"]["port"] == port
 
 
+RQ_STACK = "redis,taskoverflow,worker"
+
+
+@pytest.fixture(scope="module")
+def rq_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """One Valkey + API + RQ worker stack for the tests below. Each of them breaks it and ends
+    with the `labkit up` that makes it whole again; `rq_stack` checks that before every test."""
+    env = stack_env(tmp_path_factory.mktemp("rq") / "lab", {"LABKIT_STOP_GRACE": STOP_GRACE})
+    result = run_labkit(["up", "--only", RQ_STACK, "--timeout", "90"], env)
+    try:
+        assert result.returncode == 0, result.stderr
+        yield env
+    finally:
+        _down_in_process(env)
+
+
 @pytest.fixture
-def rq_stack(lab_env: dict[str, str]) -> dict[str, str]:
-    result = run_labkit(["up", "--only", "redis,taskoverflow,worker", "--timeout", "90"], lab_env)
+def rq_stack(rq_lab: dict[str, str]) -> dict[str, str]:
+    """The shared stack, every service healthy: whatever an earlier (failed) test left stopped is
+    started again here, so each test begins from a whole stack."""
+    result = in_process(["up", "--only", RQ_STACK, "--timeout", "90"], rq_lab)
     assert result.returncode == 0, result.stderr
-    return lab_env
+    report = json.loads(in_process(["status", "--json"], rq_lab).stdout)["services"]
+    assert all(report[name]["healthy"] for name in RQ_STACK.split(",")), report
+    return rq_lab
 
 
 def _calendar_succeeds(api: str) -> bool:
@@ -286,6 +338,7 @@ def _calendar_succeeds(api: str) -> bool:
         return wait_until(lambda: http.get(url).json()["task_status"] == "SUCCESS", timeout=30)
 
 
+@pytest.mark.xdist_group("rq_stack")  # one shared stack, not one per worker
 def test_half_dead_stack_restarts_what_died_and_rewires_its_dependants(
     rq_stack: dict[str, str],
 ) -> None:
@@ -305,7 +358,8 @@ def test_half_dead_stack_restarts_what_died_and_rewires_its_dependants(
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", before["redis"]["port"]))
         squatter.listen()
-        result = run_labkit(["up", "--timeout", "90"], rq_stack)
+        # the same services: Valkey's new port is the only reason left to restart the others
+        result = run_labkit(["up", "--only", RQ_STACK, "--timeout", "90"], rq_stack)
     assert result.returncode == 0, result.stderr
     assert "restarting taskoverflow" in result.stderr and "restarting worker" in result.stderr
     after = _state(rq_stack)["services"]
@@ -313,22 +367,23 @@ def test_half_dead_stack_restarts_what_died_and_rewires_its_dependants(
     assert after["taskoverflow"]["pid"] != before["taskoverflow"]["pid"]
     assert after["taskoverflow"]["port"] == before["taskoverflow"]["port"]  # same URL for users
     assert after["worker"]["pid"] != before["worker"]["pid"]
-    status = json.loads(run_labkit(["status", "--json"], rq_stack).stdout)["services"]
+    status = json.loads(in_process(["status", "--json"], rq_stack).stdout)["services"]
     assert all(status[name]["healthy"] for name in ("redis", "taskoverflow", "worker")), status
     assert _calendar_succeeds(after["taskoverflow"]["url"])
 
     # and one more `up` restarts nothing
-    again = run_labkit(["up", "--only", "redis,taskoverflow,worker"], rq_stack)
+    again = run_labkit(["up", "--only", RQ_STACK], rq_stack)
     assert "nothing started" in again.stderr
     assert _state(rq_stack)["services"]["worker"]["pid"] == after["worker"]["pid"]
 
 
+@pytest.mark.xdist_group("rq_stack")  # one shared stack, not one per worker
 def test_valkey_back_on_its_port_keeps_the_api_and_worker(rq_stack: dict[str, str]) -> None:
     before = _state(rq_stack)["services"]
     os.kill(before["redis"]["pid"], signal.SIGKILL)
     old = ProcessRecord.from_json(before["redis"])
     assert old is not None and wait_until(lambda: not is_running(old), timeout=10)
-    result = run_labkit(["up", "--only", "redis,taskoverflow,worker", "--timeout", "90"], rq_stack)
+    result = run_labkit(["up", "--only", RQ_STACK, "--timeout", "90"], rq_stack)
     assert result.returncode == 0, result.stderr
     after = _state(rq_stack)["services"]
     assert after["redis"]["port"] == before["redis"]["port"]
@@ -339,6 +394,7 @@ def test_valkey_back_on_its_port_keeps_the_api_and_worker(rq_stack: dict[str, st
     assert _calendar_succeeds(after["taskoverflow"]["url"])
 
 
+@pytest.mark.xdist_group("rq_stack")  # one shared stack, not one per worker
 def test_down_a_named_service_stops_only_that_one(rq_stack: dict[str, str]) -> None:
     before = _state(rq_stack)["services"]
     result = run_labkit(["down", "worker"], rq_stack)
@@ -347,13 +403,13 @@ def test_down_a_named_service_stops_only_that_one(rq_stack: dict[str, str]) -> N
     records = {name: ProcessRecord.from_json(entry) for name, entry in before.items()}
     assert not is_running(records["worker"])  # type: ignore[arg-type]
     assert is_running(records["redis"]) and is_running(records["taskoverflow"])  # type: ignore[arg-type]
-    report = json.loads(run_labkit(["status", "--json"], rq_stack).stdout)["services"]
+    report = json.loads(in_process(["status", "--json"], rq_stack).stdout)["services"]
     assert report["worker"]["running"] is False and report["redis"]["healthy"] is True
-    unknown = run_labkit(["down", "mongo"], rq_stack)
+    unknown = in_process(["down", "mongo"], rq_stack)
     assert unknown.returncode == 1 and "unknown service(s): mongo" in unknown.stderr
     assert "Traceback" not in unknown.stderr
     # `up` brings back just the worker
-    up_again = run_labkit(["up", "--only", "redis,taskoverflow,worker"], rq_stack)
+    up_again = run_labkit(["up", "--only", RQ_STACK], rq_stack)
     assert up_again.returncode == 0, up_again.stderr
     after = _state(rq_stack)["services"]
     assert after["worker"]["pid"] != before["worker"]["pid"]
@@ -379,7 +435,7 @@ def test_passwords_never_printed_nor_stored_and_the_lab_dir_is_private(
     )
     assert second.returncode == 0, second.stderr
     assert "started with DATABASE_URL=postgresql+asyncpg://lab:***@127.0.0.1:1/lab" in second.stderr
-    status = run_labkit(["status"], lab_env)
+    status = in_process(["status"], lab_env)
     state_text = (lab / "state.json").read_text()
     entry = json.loads(state_text)["services"]["redis"]
 

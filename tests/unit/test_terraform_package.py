@@ -175,3 +175,38 @@ def test_references_bind_loop_names_and_dynamic_labels(tmp_path: Path) -> None:
     roots = sorted((r.root, r.names) for r in references(found))
     assert roots == [("local", ("skip",)), ("var", ("m",)), ("var", ("m",))]
     assert problems(tmp_path) == []
+
+
+def test_remembered_queues_follow_every_file_they_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache `labkit sqs serve` reads through answers what `queue_specs` answers, notices a
+    change in a child module's file, and on a hit does not parse at all."""
+    import labkit.terraform.queues as queues_module
+
+    root, child, cache = tmp_path / "tf", tmp_path / "tf" / "mod", tmp_path / "cache"
+    child.mkdir(parents=True)
+    (root / "main.tf").write_text('module "q" {\n  source = "./mod"\n  n = "a"\n}\n')
+    queue = 'variable "n" {}\nresource "aws_sqs_queue" "q" {\n  name = "%s-${var.n}"\n}\n'
+    (child / "main.tf").write_text(queue % "first")
+
+    first = tf.remembered_queue_specs(root, cache_dir=cache)
+    assert first == tf.queue_specs(root) and [s.name for s in first] == ["first-a"]
+    assert len(list(cache.glob("*.json"))) == 1
+    assert all(p.stat().st_mode & 0o077 == 0 for p in [cache, *cache.iterdir()])
+
+    def no_parsing(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("parsed although nothing changed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(queues_module, "queue_specs", no_parsing)
+        assert tf.remembered_queue_specs(root, cache_dir=cache) == first
+
+    (child / "main.tf").write_text(queue % "second")  # only the child module changes
+    assert [s.name for s in tf.remembered_queue_specs(root, cache_dir=cache)] == ["second-a"]
+    (child / "extra.tf").write_text('resource "aws_sqs_queue" "r" {\n  name = "added"\n}\n')
+    grown = tf.remembered_queue_specs(root, cache_dir=cache)
+    assert grown == tf.queue_specs(root) and {s.name for s in grown} == {"second-a", "added"}
+    assert [s.name for s in tf.remembered_queue_specs(root, cache_dir=cache, region="eu-west-1")]
+    (cache / next(cache.glob("*.json")).name).write_text("{not json")  # a damaged entry: re-read
+    assert tf.remembered_queue_specs(root, cache_dir=cache) == tf.queue_specs(root)

@@ -1,4 +1,7 @@
-"""`labkit sqs serve` as a user meets it: a taken port is one clear line, not a traceback."""
+"""`labkit sqs serve` as a user meets it: a taken port is one clear line, not a traceback.
+
+A taken port and a served terraform/ directory go through real processes; help, a missing
+directory and the lab commands' output run `labkit.cli.main` in this process (`in_process`)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any
 import boto3
 
 from labkit.sqslocal.config import settings
+from tests.support.cli import labkit_in_process
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -35,11 +39,12 @@ def test_port_taken_is_one_clear_error() -> None:
     assert "Traceback" not in result.stderr
 
 
+def in_process(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return labkit_in_process("sqs", *args, env={**os.environ, "COLUMNS": "200", **env})
+
+
 def test_serve_help_lists_the_knobs() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "labkit.cli", "sqs", "serve", "--help"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"},
-    )  # fmt: skip
+    result = in_process("serve", "--help")
     assert result.returncode == 0
     derived = [meta.flag or "--" + declared.name.replace("_", "-") for declared, meta in settings()]
     assert {"--seed", "--hosts", "--duplicate-rate", "--strict-order"} <= set(derived)
@@ -81,18 +86,14 @@ def test_queues_come_from_a_terraform_directory(start_sqs_server, tmp_path: Path
 
 
 def test_a_missing_queues_directory_is_one_clear_line(tmp_path: Path) -> None:
-    result = run("serve", "--port", "0", "--queues", str(tmp_path / "nope"))
+    result = in_process("serve", "--port", "0", "--queues", str(tmp_path / "nope"))
     assert result.returncode == 1
     assert "no such directory" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def run_against(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "AWS_ENDPOINT_URL_SQS": url, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "labkit.cli", "sqs", *args],
-        capture_output=True, text=True, timeout=60, env=env,
-    )  # fmt: skip
+    return in_process(*args, AWS_ENDPOINT_URL_SQS=url)
 
 
 def test_lab_commands_drive_the_running_service(sqs: Any, sqs_server) -> None:

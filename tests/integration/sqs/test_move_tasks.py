@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from typing import Any
 
 import pytest
+
+from tests.support.cli import labkit_cli, labkit_in_process
 
 
 def make_dlq(sqs: Any, count: int) -> tuple[str, str, str]:
@@ -21,12 +22,13 @@ def make_dlq(sqs: Any, count: int) -> tuple[str, str, str]:
     src = sqs.create_queue(QueueName="orders", Attributes={"RedrivePolicy": policy})["QueueUrl"]
     for i in range(count):
         sqs.send_message(QueueUrl=src, MessageBody=f"order {i}")
-    # received once (count 1), visible again at once, received again → dead-lettered
+    # received once (count 1), visible again at once, received again → dead-lettered (short
+    # polls: a long one sat out its second once nothing was left to receive)
     for _ in range(100):
         if count_visible(sqs, dlq) == count:
             break
         sqs.receive_message(
-            QueueUrl=src, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=1
+            QueueUrl=src, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=0
         )
     assert count_visible(sqs, dlq) == count
     return src, dlq, dlq_arn
@@ -66,17 +68,17 @@ def test_errors_are_the_modelled_exceptions(sqs: Any) -> None:
         sqs.cancel_message_move_task(TaskHandle="bm90IGEgdGFzaw==")
 
 
-def redrive_cli(url: str, *args: str) -> subprocess.CompletedProcess:
+def redrive_cli(url: str, *args: str, real_process: bool = False) -> subprocess.CompletedProcess:
+    """`labkit queues redrive ARGS…`: in a child process, or through `main()` in this one."""
     env = {**os.environ, "AWS_ENDPOINT_URL_SQS": url, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "labkit.cli", "queues", "redrive", *args],
-        capture_output=True, text=True, timeout=60, env=env,
-    )  # fmt: skip
+    if real_process:
+        return labkit_cli("queues", "redrive", *args, env=env)
+    return labkit_in_process("queues", "redrive", *args, env=env)
 
 
 def test_labkit_queues_redrive(sqs: Any, sqs_server) -> None:
     src, dlq, _ = make_dlq(sqs, 4)
-    result = redrive_cli(sqs_server.url, "orders-dlq")
+    result = redrive_cli(sqs_server.url, "orders-dlq", real_process=True)
     assert result.returncode == 0, result.stderr
     assert "completed: 4 of 4 messages moved" in result.stdout
     assert count_visible(sqs, src) == 4 and count_visible(sqs, dlq) == 0
