@@ -46,11 +46,9 @@ from labkit.sqslocal.message import (
     Attributes,
     Extra,
     Message,
-    body_of,
+    PackedRecord,
     format_id,
-    md5_body_of,
     pack,
-    sent_at_of,
 )
 from labkit.sqslocal.moves import MoveTask
 from labkit.sqslocal.retention import Retention
@@ -106,7 +104,7 @@ class SendResult:
 
 
 @dataclass(slots=True)
-class Received:
+class Received(PackedRecord):
     """A message as one receive returns it (a snapshot: later receives don't change it).
 
     It keeps the message's packed record and shared attributes (neither changes once sent), so
@@ -123,18 +121,6 @@ class Received:
     group_id: str | None
     fifo: tuple[int | None, str | None] | None  # (sequence, de-duplication id) on FIFO queues
     dlq_source_arn: str | None
-
-    @property
-    def body(self) -> str:
-        return body_of(self.data)
-
-    @property
-    def md5_body(self) -> str:
-        return md5_body_of(self.data)
-
-    @property
-    def sent_at(self) -> float:
-        return sent_at_of(self.data)
 
     @property
     def attributes(self) -> dict[str, dict[str, Any]]:

@@ -97,8 +97,28 @@ class Extra:
     dlq_source_arn: str | None = None
 
 
+class PackedRecord:
+    """What a packed record (`data`, see `pack`) says, for each holder of one: the stored message
+    and the reply view of a received message read it the same way."""
+
+    __slots__ = ()
+    data: bytes
+
+    @property
+    def body(self) -> str:
+        return body_of(self.data)
+
+    @property
+    def md5_body(self) -> str:
+        return md5_body_of(self.data)
+
+    @property
+    def sent_at(self) -> float:
+        return sent_at_of(self.data)
+
+
 @dataclass(slots=True, eq=False)
-class Message:
+class Message(PackedRecord):
     """A message copy. Standard queues may hold two copies with one MessageId (a duplicate)."""
 
     data: bytes  # see `pack`; shared by a message's copies (a duplicate, a dead-lettered copy)
@@ -119,18 +139,6 @@ class Message:
     @property
     def message_id(self) -> str:
         return format_id(self.data[_ID])
-
-    @property
-    def md5_body(self) -> str:
-        return md5_body_of(self.data)
-
-    @property
-    def sent_at(self) -> float:
-        return sent_at_of(self.data)
-
-    @property
-    def body(self) -> str:
-        return body_of(self.data)
 
     @property
     def size(self) -> int:
