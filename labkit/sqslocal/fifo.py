@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from hashlib import sha256
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from labkit.sqslocal import validation as check
 from labkit.sqslocal.errors import SqsError, invalid, missing
@@ -38,6 +38,24 @@ __all__ = ["FifoStore"]
 
 # 20-digit, strictly increasing sequence numbers like SQS's (not consecutive there either)
 SEQUENCE_BASE = 18_000_000_000_000_000_000
+#: A timed table's entry: (expiry, what is remembered …).
+_Entry = TypeVar("_Entry", bound=tuple[Any, ...])
+
+
+def _expire(
+    table: dict[str, _Entry],
+    order: deque[tuple[float, str]],
+    now: float,
+) -> None:
+    """Drop the entries of `table` (key -> (expiry, …)) whose time has come, oldest first.
+
+    `order` lists (expiry, key) in time order; a key re-entered later has a newer expiry in the
+    table, so an older line of `order` for it removes nothing."""
+    while order and order[0][0] <= now:
+        expires, key = order.popleft()
+        entry = table.get(key)
+        if entry is not None and entry[0] == expires:
+            del table[key]
 
 
 @dataclass(slots=True)
@@ -157,12 +175,7 @@ class FifoStore:
         return value
 
     def _expire_dedup(self, now: float) -> None:
-        order = self.dedup_order
-        while order and order[0][0] <= now:
-            expires, key = order.popleft()
-            entry = self.dedup.get(key)
-            if entry is not None and entry[0] == expires:
-                del self.dedup[key]
+        _expire(self.dedup, self.dedup_order, now)
 
     # ----- the visible index ---------------------------------------------------------------
     def add(self, msg: Message) -> None:
@@ -240,12 +253,7 @@ class FifoStore:
 
     def replay_attempt(self, attempt_id: str, now: float) -> Delivered | None:
         check.dedup_id(attempt_id, "ReceiveRequestAttemptId")
-        order = self.attempt_order
-        while order and order[0][0] <= now:
-            expires, key = order.popleft()
-            entry = self.attempts.get(key)
-            if entry is not None and entry[0] == expires:
-                del self.attempts[key]
+        _expire(self.attempts, self.attempt_order, now)
         cached = self.attempts.get(attempt_id)
         if cached is None:
             return None
