@@ -34,9 +34,9 @@ def labkit_cli(
 @contextlib.contextmanager
 def _environment(env: Mapping[str, str]) -> Iterator[None]:
     """os.environ is exactly `env` inside the block, as a child process would see it."""
-    saved = dict(os.environ)
+    wanted, saved = dict(env), dict(os.environ)  # a copy first: `env` may be os.environ itself
     os.environ.clear()
-    os.environ.update(env)
+    os.environ.update(wanted)
     try:
         yield
     finally:
