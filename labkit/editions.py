@@ -160,8 +160,8 @@ def strip_run_metadata(nb: NotebookNode) -> NotebookNode:
     """
     from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
-    coalesce = CoalesceStreamsPreprocessor()  # type: ignore[no-untyped-call]  # nbconvert is unannotated
-    nb, _ = coalesce.preprocess(nb, {})  # type: ignore[no-untyped-call]  # nbconvert is unannotated
+    coalesce = CoalesceStreamsPreprocessor()  # not type-checked (pyproject: follow_imports=skip)
+    nb, _ = coalesce.preprocess(nb, {})
     nb.metadata.pop("papermill", None)
     nb.metadata.get("language_info", {}).pop("version", None)
     for cell in nb.cells:

@@ -324,7 +324,7 @@ def side_by_side(columns: dict[str, str]) -> Any:
         for code in columns.values()
     )
     table = f"<table><tr>{head}</tr><tr>{cells}</tr></table>"
-    return HTML(table)  # type: ignore[no-untyped-call]  # IPython ships no annotations for HTML
+    return HTML(table)  # not type-checked (pyproject: follow_imports=skip)
 
 
 # --- notebook 05: a TaskOverflow of the notebook's own, and workers it may kill ---------------
