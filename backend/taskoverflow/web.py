@@ -8,10 +8,8 @@ docs/taskoverflow.md for the Playwright test.
 from __future__ import annotations
 
 from quart import Blueprint, render_template
-from sqlalchemy import select
 
-from taskoverflow.api.todos import todo_json
-from taskoverflow.db import Todo
+from taskoverflow.api.todos import row_json, todo_rows
 from taskoverflow.state import state
 
 bp = Blueprint(
@@ -22,5 +20,5 @@ bp = Blueprint(
 @bp.get("/")
 async def index() -> str:
     async with state().db.session() as session:
-        todos = [todo_json(t) for t in await session.scalars(select(Todo).order_by(Todo.id))]
+        todos = [row_json(row) for row in await session.execute(todo_rows())]
     return await render_template("index.html", todos=todos)

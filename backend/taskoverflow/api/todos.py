@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import typing
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ import annotated_types
 from quart import Blueprint, request
 from quart.typing import ResponseReturnValue
 from quart_schema import document_querystring, document_request, document_response, tag_blueprint
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskoverflow.api import json_object, validate
@@ -37,13 +38,28 @@ tag_blueprint(bp, ["todos"])
 _TODO_FIELDS = tuple(TodoOut.model_fields)
 
 
+#: The same fields as columns: a listing selects them as plain rows. Building an ORM object per
+#: todo (identity map, instrumented attributes) was a third of a long list's time.
+_TODO_COLUMNS = tuple(getattr(Todo, name) for name in _TODO_FIELDS)
+
+
+def row_json(values: Iterable[Any]) -> dict[str, Any]:
+    """A todo's values, in `_TODO_FIELDS` order, as `TodoOut` declares it (built by hand:
+    validating every row is measurable)."""
+    return {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in zip(_TODO_FIELDS, values, strict=True)
+    }
+
+
 def todo_json(todo: Todo) -> dict[str, Any]:
-    """A todo as `TodoOut` declares it (built by hand: validating every row is measurable)."""
-    out: dict[str, Any] = {}
-    for name in _TODO_FIELDS:
-        value = getattr(todo, name)
-        out[name] = value.isoformat() if isinstance(value, datetime) else value
-    return out
+    """One loaded todo as `TodoOut` declares it."""
+    return row_json(getattr(todo, name) for name in _TODO_FIELDS)
+
+
+def todo_rows() -> Select[Any]:
+    """Every todo's `TodoOut` values in id order, as plain rows for `row_json`."""
+    return select(*_TODO_COLUMNS).order_by(Todo.id)
 
 
 def _one_arg(name: str) -> str | None:
@@ -96,15 +112,15 @@ async def list_todos() -> ResponseReturnValue:
     """All todos in id order; `completed` filters, `window=N` keeps deadlines ≤ N days away."""
     query = parse_query()
     st = state()
-    stmt = select(Todo).order_by(Todo.id)
+    stmt = todo_rows()
     if query.completed is not None:
         stmt = stmt.where(Todo.completed == (query.completed == "true"))
     if query.window is not None:
         horizon = st.clock() + timedelta(days=query.window)
         stmt = stmt.where(Todo.deadline_at.is_not(None), Todo.deadline_at <= horizon)
     async with st.db.session() as session:
-        todos = (await session.scalars(stmt)).all()
-    return [todo_json(t) for t in todos], 200
+        rows = (await session.execute(stmt)).all()
+    return [row_json(row) for row in rows], 200
 
 
 async def _get(session: AsyncSession, todo_id: int) -> Todo | None:
