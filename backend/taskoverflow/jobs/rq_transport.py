@@ -18,6 +18,7 @@ whatever its job timeout.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import threading
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker
 from rq.exceptions import NoSuchJobError, StopRequested
@@ -252,7 +254,26 @@ class _FewerRoundTrips(_WorkerBase):
         self._suspension_checked_at = time.monotonic()
 
 
-class LeasedSimpleWorker(_FewerRoundTrips, _HeartbeatLease, SimpleWorker):
+class _StopListenerFirst(_WorkerBase):
+    """RQ's exit without its lost second: stop the command listener, then unsubscribe.
+
+    An RQ worker listens for `rq.command` messages on a redis-py pub/sub thread that blocks reading
+    for up to 60 s. On the way out RQ (3.0) unsubscribes, *then* tells that thread to stop and
+    joins it for at most 1 s: when UNSUBSCRIBE's reply wakes the thread before the stop flag is
+    set, it reads again and the join waits the whole second — a burst worker (or a SIGTERMed one)
+    often took a second longer to leave than its work needed. Setting the flag first makes the
+    reply wake a thread that then leaves; a stopped thread may already have closed the connection,
+    and the error the UNSUBSCRIBE write then meets only says the listener is gone.
+    """
+
+    def unsubscribe(self) -> None:
+        if self.pubsub_thread is not None:
+            self.pubsub_thread.stop()
+        with contextlib.suppress(RedisConnectionError):
+            super().unsubscribe()  # type: ignore[no-untyped-call]  # RQ leaves it unannotated
+
+
+class LeasedSimpleWorker(_StopListenerFirst, _FewerRoundTrips, _HeartbeatLease, SimpleWorker):
     """Runs jobs in this process (no fork); a daemon thread keeps the job's lease fresh."""
 
     def execute_job(self, job: Job, queue: Queue) -> None:
@@ -280,7 +301,7 @@ class LeasedSimpleWorker(_FewerRoundTrips, _HeartbeatLease, SimpleWorker):
                 log.warning("heartbeat for job %s not sent (%s)", job.id, exc)
 
 
-class LeasedWorker(_FewerRoundTrips, _HeartbeatLease, Worker):
+class LeasedWorker(_StopListenerFirst, _FewerRoundTrips, _HeartbeatLease, Worker):
     """Forks a work-horse per job; RQ renews the lease every `job_monitoring_interval`."""
 
 
