@@ -1192,7 +1192,7 @@ class Engine:
         msg.version += 1
         retention = queue.retention
         retention.gone += 1
-        retention.drop_gone_front()
+        retention.drop_gone_front(msg)
         if retention.gone > 1024 and 2 * retention.gone > len(retention):
             # Deleted messages would otherwise stay referenced until their retention period ends:
             # drop them in one O(n) pass after at least n/2 deletions (amortised O(1) per delete).

@@ -70,13 +70,15 @@ class Retention:
         enqueued, _, _, msg = heapq.heappop(late)
         return enqueued, msg
 
-    def drop_gone_front(self) -> None:
-        """Drop the entries of departed messages from the front of the ordered run. In the usual
-        queue the first sent are the first deleted, so that is where they are: `compact`'s pass
-        over the whole index, and the new index it builds (which the garbage collector then
-        scans while it is young), is rarely needed."""
+    def drop_gone_front(self, left: Message) -> None:
+        """`left` has just left the queue: if its entry is the first of the ordered run, drop
+        it and the entries of departed messages right behind it. In the usual queue the first
+        sent are the first deleted, so that is where they are: `compact`'s pass over the whole
+        index, and the new index it builds (which the garbage collector then scans while it is
+        young), is rarely needed. Compared by identity first, so a delete elsewhere in the
+        queue reads no other message."""
         in_order = self._in_order
-        if not in_order or in_order[0].state != GONE:
+        if not in_order or in_order[0] is not left:
             return
         while in_order and in_order[0].state == GONE:
             in_order.popleft()

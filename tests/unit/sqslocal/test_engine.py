@@ -12,6 +12,7 @@ import pytest
 
 from labkit.sqslocal.engine import Engine, EngineConfig, Outgoing
 from labkit.sqslocal.errors import SqsError
+from labkit.sqslocal.message import GONE
 from tests.unit.sqslocal.conftest import COURSE_QUEUES, FakeClock, course_config
 
 STD = "csse6400_prac"
@@ -638,6 +639,33 @@ def test_deleted_messages_are_not_kept_until_retention_ends(engine: Engine) -> N
         engine.send_message(STD, f"Message {i}")
     drain(engine, STD, polls=1000)
     assert len(engine.queues[STD].retention) < 1500
+
+
+def test_deleting_from_the_front_drops_entries_at_once_and_keeps_arrival_order(
+    engine: Engine,
+) -> None:
+    """Entries of departed messages at the front go as they leave (no compaction pass needed);
+    one left behind in the middle keeps its place in arrival order until it goes too."""
+    for i in range(50):
+        engine.send_message(STD, f"Message {i}")
+    retention = engine.queues[STD].retention
+    got = drain(engine, STD, polls=200)
+    assert len(got) == 50
+    assert len(retention) == 0 and retention.gone == 0
+    for i in range(5):
+        engine.send_message(STD, f"Again {i}")
+    kept = [m for _, m in retention.by_arrival()]
+    received = []
+    for _ in range(50):
+        received += engine.receive_message(STD, 10, long_poll=True)
+    middle = next(m for m in received if m.body == "Again 2")
+    for m in received:
+        if m is not middle:
+            engine.delete_message(STD, m.receipt_handle)
+    assert [m.body for _, m in retention.by_arrival() if m.state != GONE] == ["Again 2"]
+    assert [m.body for _, m in retention.by_arrival()][:3] == [m.body for m in kept[2:5]]
+    engine.delete_message(STD, middle.receipt_handle)
+    assert len(retention) == 0 and retention.gone == 0
 
 
 def test_more_declared_queues_leave_the_seeded_story_as_it_was(clock: FakeClock) -> None:
