@@ -23,8 +23,6 @@ from functools import cache
 from typing import Any
 
 import orjson
-from botocore.model import Shape
-from botocore.session import get_session
 
 from labkit.sqslocal import query
 from labkit.sqslocal import validation as check
@@ -32,6 +30,7 @@ from labkit.sqslocal.engine import Engine, Outgoing, Received, SendResult
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.md5 import md5_of_attributes
 from labkit.sqslocal.message import body_of, md5_body_of
+from labkit.sqslocal.model import ServiceModel, Shape, load_service_model
 from labkit.sqslocal.request_id import new_request_id
 
 __all__ = [
@@ -58,9 +57,9 @@ logger = logging.getLogger(__name__)
 
 
 @cache
-def service_model() -> Any:  # a botocore ServiceModel (botocore ships no type information)
+def service_model() -> ServiceModel:
     """botocore's SQS model (loaded once; it is what boto3 itself serialises from)."""
-    return get_session().get_service_model("sqs")
+    return load_service_model("sqs")
 
 
 # Where a value sits in the request: "" (the request itself), a member name, or (parent, name).
@@ -413,9 +412,10 @@ class Dispatcher:
             operation = service_model().operation_model(action)
             payload = query.parse_request(operation.input_shape, params)
             shape = operation.input_shape
-            for member in shape.required_members if shape is not None else ():
-                if member not in payload and shape.members[member].type_name == "list":
-                    payload[member] = []  # the query protocol cannot send an empty list
+            if shape is not None:
+                for member in shape.required_members:
+                    if member not in payload and shape.members[member].type_name == "list":
+                        payload[member] = []  # the query protocol cannot send an empty list
             if (
                 "QueueUrl" not in payload
                 and "QueueUrl" in _members(operation.input_shape)
