@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from hashlib import md5
-from typing import Any
+from typing import Any, NamedTuple
 
 from labkit.sqslocal import moves
 from labkit.sqslocal import validation as check
@@ -63,6 +63,7 @@ __all__ = [
     "Engine",
     "EngineConfig",
     "Metrics",
+    "Outgoing",
     "Queue",
     "Received",
     "SendResult",
@@ -94,6 +95,18 @@ MAX_BUCKETS = 120
 
 # Plain slotted classes, not frozen ones: a frozen dataclass sets each field through
 # object.__setattr__, measurable when one is made per message (benchmarks/sqs_throughput.py).
+class Outgoing(NamedTuple):
+    """One message of a SendMessageBatch as the engine takes it (a journal gives it back as a
+    plain list, which unpacks the same way)."""
+
+    body: str
+    delay_seconds: int | None = None
+    message_attributes: dict[str, dict[str, Any]] | None = None
+    system_attributes: dict[str, dict[str, Any]] | None = None
+    group_id: str | None = None
+    dedup_id: str | None = None
+
+
 @dataclass(slots=True)
 class SendResult:
     message_id: str
@@ -801,6 +814,63 @@ class Engine:
         queue = self._queue(name)
         now = self.now()
         self._tick(queue, now)
+        return self._send(
+            queue,
+            now,
+            body,
+            delay_seconds,
+            message_attributes,
+            system_attributes,
+            group_id,
+            dedup_id,
+            trace_header,
+        )
+
+    @changes_state
+    def send_message_batch(
+        self, name: str, entries: Sequence[Outgoing], trace_header: str | None = None
+    ) -> list[SendResult | SqsError]:
+        """SendMessageBatch as one step: each entry is sent or refused on its own, as
+        `send_message` would (its result, else the error), in order, at one instant. One queue
+        lookup, clock reading and due-work check per batch, and one journal record."""
+        queue = self._queue(name)
+        now = self.now()
+        self._tick(queue, now)
+        results: list[SendResult | SqsError] = []
+        for body, delay, attributes, system, group_id, dedup_id in entries:
+            try:
+                results.append(
+                    self._send(
+                        queue,
+                        now,
+                        body,
+                        delay,
+                        attributes,
+                        system,
+                        group_id,
+                        dedup_id,
+                        trace_header,
+                    )
+                )
+            except SqsError as err:
+                results.append(err)
+        # every entry refused: nothing changed, so a journal need not keep the batch
+        self.step_unchanged = all(isinstance(r, SqsError) for r in results)
+        return results
+
+    def _send(
+        self,
+        queue: Queue,
+        now: float,
+        body: str,
+        delay_seconds: int | None,
+        message_attributes: dict[str, dict[str, Any]] | None,
+        system_attributes: dict[str, dict[str, Any]] | None,
+        group_id: str | None,
+        dedup_id: str | None,
+        trace_header: str | None,
+    ) -> SendResult:
+        """Send one message to `queue` within the running step (`now` is its instant)."""
         check.body(body)
         encoded = body.encode("utf-8")
         attrs = _attributes(message_attributes, system_attributes, trace_header)
@@ -1122,6 +1192,7 @@ class Engine:
         msg.version += 1
         retention = queue.retention
         retention.gone += 1
+        retention.drop_gone_front(msg)
         if retention.gone > 1024 and 2 * retention.gone > len(retention):
             # Deleted messages would otherwise stay referenced until their retention period ends:
             # drop them in one O(n) pass after at least n/2 deletions (amortised O(1) per delete).

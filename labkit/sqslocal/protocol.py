@@ -23,15 +23,14 @@ from functools import cache
 from typing import Any
 
 import orjson
-from botocore.model import Shape
-from botocore.session import get_session
 
 from labkit.sqslocal import query
 from labkit.sqslocal import validation as check
-from labkit.sqslocal.engine import Engine, Received
+from labkit.sqslocal.engine import Engine, Outgoing, Received, SendResult
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.md5 import md5_of_attributes
 from labkit.sqslocal.message import body_of, md5_body_of
+from labkit.sqslocal.model import ServiceModel, Shape, load_service_model
 from labkit.sqslocal.request_id import new_request_id
 
 __all__ = [
@@ -58,9 +57,9 @@ logger = logging.getLogger(__name__)
 
 
 @cache
-def service_model() -> Any:  # a botocore ServiceModel (botocore ships no type information)
+def service_model() -> ServiceModel:
     """botocore's SQS model (loaded once; it is what boto3 itself serialises from)."""
-    return get_session().get_service_model("sqs")
+    return load_service_model("sqs")
 
 
 # Where a value sits in the request: "" (the request itself), a member name, or (parent, name).
@@ -413,9 +412,10 @@ class Dispatcher:
             operation = service_model().operation_model(action)
             payload = query.parse_request(operation.input_shape, params)
             shape = operation.input_shape
-            for member in shape.required_members if shape is not None else ():
-                if member not in payload and shape.members[member].type_name == "list":
-                    payload[member] = []  # the query protocol cannot send an empty list
+            if shape is not None:
+                for member in shape.required_members:
+                    if member not in payload and shape.members[member].type_name == "list":
+                        payload[member] = []  # the query protocol cannot send an empty list
             if (
                 "QueueUrl" not in payload
                 and "QueueUrl" in _members(operation.input_shape)
@@ -563,24 +563,18 @@ class Dispatcher:
 
     # ----- messages --------------------------------------------------------------------------
     def _send(self, name: str, entry: dict[str, Any], trace: str | None) -> dict[str, Any]:
-        result = self.engine.send_message(
+        body, delay, attributes, system, group_id, dedup_id = _outgoing(entry)
+        result = self.engine.send_message(  # keywords: a journal keeps only those not None
             name,
-            entry["MessageBody"],
-            delay_seconds=entry.get("DelaySeconds"),
-            message_attributes=_attributes_in(entry.get("MessageAttributes")),
-            system_attributes=_attributes_in(entry.get("MessageSystemAttributes")),
-            group_id=entry.get("MessageGroupId"),
-            dedup_id=entry.get("MessageDeduplicationId"),
+            body,
+            delay_seconds=delay,
+            message_attributes=attributes,
+            system_attributes=system,
+            group_id=group_id,
+            dedup_id=dedup_id,
             trace_header=trace,
         )
-        out: dict[str, Any] = {"MessageId": result.message_id, "MD5OfMessageBody": result.md5_body}
-        if result.md5_attributes:
-            out["MD5OfMessageAttributes"] = result.md5_attributes
-        if result.md5_system:
-            out["MD5OfMessageSystemAttributes"] = result.md5_system
-        if result.sequence_number:
-            out["SequenceNumber"] = result.sequence_number
-        return out
+        return _sent_out(result, {})
 
     def send_message(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         return self._send(self._name(r), r, r.get(TRACE_KEY))
@@ -608,8 +602,17 @@ class Dispatcher:
                 f"Batch requests cannot be longer than {check.MAX_BATCH_BYTES} bytes. "
                 f"You have sent {total} bytes.",
             )
-        trace = r.get(TRACE_KEY)
-        return self._batch(entries, lambda e: self._send(name, e, trace))
+        # one engine step for the whole batch (each entry still succeeds or fails on its own)
+        results = self.engine.send_message_batch(
+            name, [_outgoing(e) for e in entries], trace_header=r.get(TRACE_KEY)
+        )
+        successful, failed = [], []
+        for entry, result in zip(entries, results, strict=True):
+            if isinstance(result, SqsError):
+                failed.append(_failed_entry(entry["Id"], result))
+            else:
+                successful.append(_sent_out(result, {"Id": entry["Id"]}))
+        return _batch_out(successful, failed)
 
     def receive_message(
         self, r: dict[str, Any], host: str
@@ -719,21 +722,51 @@ def _batch_reply(
     successful, failed = [], []
     for entry, result in zip(entries, results, strict=True):
         if isinstance(result, SqsError):
-            failed.append(
-                {
-                    "Id": entry["Id"],
-                    "SenderFault": result.sender_fault,
-                    "Code": result.query_code,
-                    "Message": result.message,
-                }
-            )
+            failed.append(_failed_entry(entry["Id"], result))
         elif result:
             successful.append({"Id": entry["Id"], **result})
         else:
             successful.append({"Id": entry["Id"]})
-    out: dict[str, Any] = {"Successful": successful}
+    return _batch_out(successful, failed)
+
+
+def _failed_entry(entry_id: str, err: SqsError) -> dict[str, Any]:
+    return {
+        "Id": entry_id,
+        "SenderFault": err.sender_fault,
+        "Code": err.query_code,
+        "Message": err.message,
+    }
+
+
+def _batch_out(successful: list[dict[str, Any]], failed: list[dict[str, Any]]) -> dict[str, Any]:
     if failed:  # AWS leaves Failed out when nothing failed
-        out["Failed"] = failed
+        return {"Successful": successful, "Failed": failed}
+    return {"Successful": successful}
+
+
+def _outgoing(entry: dict[str, Any]) -> Outgoing:
+    """A SendMessage request or SendMessageBatch entry as the engine takes it."""
+    return Outgoing(
+        entry["MessageBody"],
+        entry.get("DelaySeconds"),
+        _attributes_in(entry.get("MessageAttributes")),
+        _attributes_in(entry.get("MessageSystemAttributes")),
+        entry.get("MessageGroupId"),
+        entry.get("MessageDeduplicationId"),
+    )
+
+
+def _sent_out(result: SendResult, out: dict[str, Any]) -> dict[str, Any]:
+    """What a reply says of a sent message, added to `out` (a batch entry's starts with its Id)."""
+    out["MessageId"] = result.message_id
+    out["MD5OfMessageBody"] = result.md5_body
+    if result.md5_attributes:
+        out["MD5OfMessageAttributes"] = result.md5_attributes
+    if result.md5_system:
+        out["MD5OfMessageSystemAttributes"] = result.md5_system
+    if result.sequence_number:
+        out["SequenceNumber"] = result.sequence_number
     return out
 
 
@@ -747,14 +780,17 @@ def _received(r: dict[str, Any], got: list[Received]) -> dict[str, Any]:
 
 
 def _attributes_in(attrs: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
-    """Keep the fields SQS stores (the list values are reserved and ignored)."""
+    """Keep the fields SQS stores (the list values are reserved and ignored). The usual map,
+    already as stored (the checker dropped members set to null), is returned as it is."""
     if not attrs:
         return None
+    for attr in attrs.values():
+        if "DataType" not in attr or not attr.keys() <= _STORED_FIELDS:
+            break
+    else:
+        return attrs
     out = {}
     for name, attr in attrs.items():
-        if "DataType" in attr and attr.keys() <= _STORED_FIELDS:
-            out[name] = attr  # already as stored (the checker dropped members set to null)
-            continue
         kept = {"DataType": attr.get("DataType", "")}
         for key in ("StringValue", "BinaryValue"):
             if attr.get(key) is not None:

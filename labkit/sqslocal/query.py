@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from html import escape  # with quote=False: &, < and > only, as xml.sax.saxutils.escape
 from typing import Any
-from xml.sax.saxutils import escape
-
-from botocore.model import Shape
 
 from labkit.sqslocal.errors import SqsError, invalid
+from labkit.sqslocal.model import Shape
 from labkit.sqslocal.request_id import new_request_id
 
 __all__ = [
@@ -185,7 +184,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     # XML parsers turn a bare CR into LF: escape it, as SQS does, so bodies come back unchanged
-    return escape(str(value)).replace("\r", "&#xD;")
+    return escape(str(value), quote=False).replace("\r", "&#xD;")
 
 
 def _write(shape: Shape, value: Any, name: str, out: list[str]) -> None:

@@ -7,8 +7,9 @@ to a small heap of (time, tie, position, message) entries instead. Expiry takes 
 two fronts. `position` remembers where in the deque's sequence a heap entry arrived, so the queue's
 arrival order (purge's log, a redrive task's order) is kept across both.
 
-Messages that leave early (deleted) stay as stale entries, skipped when they come up; `compact`
-drops them in one pass when they are most of the index (amortised O(1) per delete).
+Messages that leave early (deleted) stay as stale entries, skipped when they come up; those at the
+front of the ordered run are dropped as they leave (`drop_gone_front`), and `compact` drops the
+rest in one pass when they are most of the index (amortised O(1) per delete).
 """
 
 from __future__ import annotations
@@ -68,6 +69,23 @@ class Retention:
             return enqueued, msg
         enqueued, _, _, msg = heapq.heappop(late)
         return enqueued, msg
+
+    def drop_gone_front(self, left: Message) -> None:
+        """`left` has just left the queue: if its entry is the first of the ordered run, drop
+        it and the entries of departed messages right behind it. In the usual queue the first
+        sent are the first deleted, so that is where they are: `compact`'s pass over the whole
+        index, and the new index it builds (which the garbage collector then scans while it is
+        young), is rarely needed. Compared by identity first, so a delete elsewhere in the
+        queue reads no other message."""
+        in_order = self._in_order
+        if not in_order or in_order[0] is not left:
+            return
+        while in_order and in_order[0].state == GONE:
+            in_order.popleft()
+            self._popped += 1
+            self.gone -= 1
+        if in_order:
+            self._head = in_order[0].sent_at
 
     def by_arrival(self) -> Iterator[tuple[float, Message]]:
         """Every entry (enqueue time, message) in the order they entered, stale ones included."""

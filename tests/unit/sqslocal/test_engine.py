@@ -10,9 +10,10 @@ import string
 
 import pytest
 
-from labkit.sqslocal.engine import Engine, EngineConfig
+from labkit.sqslocal.engine import Engine, EngineConfig, Outgoing
 from labkit.sqslocal.errors import SqsError
-from tests.unit.sqslocal.conftest import COURSE_QUEUES, FakeClock
+from labkit.sqslocal.message import GONE
+from tests.unit.sqslocal.conftest import COURSE_QUEUES, FakeClock, course_config
 
 STD = "csse6400_prac"
 FIFO = "csse6400_prac.fifo"
@@ -186,6 +187,55 @@ def test_a_delete_batch_deletes_or_refuses_each_entry_on_its_own(engine: Engine)
         engine.get_queue_attributes("other", ["All"])["ApproximateNumberOfMessagesNotVisible"]
         == "1"
     )
+
+
+def test_a_send_batch_is_each_entry_sent_or_refused_as_send_message_would() -> None:
+    """One step for the batch, with the results one send_message per entry gives (same RNG
+    draws, so the same ids and order), and a bad entry refused on its own."""
+    attrs = {"k": {"DataType": "String", "StringValue": "v"}}
+    entries = [
+        Outgoing("first", message_attributes=attrs),
+        Outgoing(""),  # no body
+        Outgoing("bad \x00 body"),
+        Outgoing("later", delay_seconds=5),
+        Outgoing("grouped", group_id="g"),
+        Outgoing("deduplicated", dedup_id="d"),  # not on a standard queue
+    ]
+    batched = Engine(FakeClock(), random.Random(3), course_config())
+    single = Engine(FakeClock(), random.Random(3), course_config())
+    results = batched.send_message_batch(STD, entries, trace_header="Root=1-a")
+    expected: list[object] = []
+    for body, delay, attributes, system, group_id, dedup_id in entries:
+        try:
+            expected.append(
+                single.send_message(
+                    STD, body, delay, attributes, system, group_id, dedup_id, "Root=1-a"
+                )
+            )
+        except SqsError as err:
+            expected.append(err)
+    assert [type(r) for r in results] == [type(r) for r in expected]
+    assert [r.query_code for r in results if isinstance(r, SqsError)] == [
+        "MissingParameter",
+        "InvalidMessageContents",
+        "InvalidParameterValue",
+    ]
+    assert [r for r in results if not isinstance(r, SqsError)] == [
+        r for r in expected if not isinstance(r, SqsError)
+    ]
+    for engine in (batched, single):
+        engine.advance(5)
+    assert sorted(m.body for m in batched.receive_message(STD, 10, long_poll=True)) == sorted(
+        m.body for m in single.receive_message(STD, 10, long_poll=True)
+    )
+    assert batched.metrics(STD)["totals"]["sent"] == 3
+
+
+def test_a_send_batch_to_a_missing_queue_fails_as_a_whole() -> None:
+    engine = Engine(FakeClock(), random.Random(3), course_config())
+    with pytest.raises(SqsError) as caught:
+        engine.send_message_batch("nope", [Outgoing("m")])
+    assert caught.value.query_code == "AWS.SimpleQueueService.NonExistentQueue"
 
 
 def test_a_receipt_handle_names_its_queue_and_message(engine: Engine) -> None:
@@ -589,6 +639,33 @@ def test_deleted_messages_are_not_kept_until_retention_ends(engine: Engine) -> N
         engine.send_message(STD, f"Message {i}")
     drain(engine, STD, polls=1000)
     assert len(engine.queues[STD].retention) < 1500
+
+
+def test_deleting_from_the_front_drops_entries_at_once_and_keeps_arrival_order(
+    engine: Engine,
+) -> None:
+    """Entries of departed messages at the front go as they leave (no compaction pass needed);
+    one left behind in the middle keeps its place in arrival order until it goes too."""
+    for i in range(50):
+        engine.send_message(STD, f"Message {i}")
+    retention = engine.queues[STD].retention
+    got = drain(engine, STD, polls=200)
+    assert len(got) == 50
+    assert len(retention) == 0 and retention.gone == 0
+    for i in range(5):
+        engine.send_message(STD, f"Again {i}")
+    kept = [m for _, m in retention.by_arrival()]
+    received = []
+    for _ in range(50):
+        received += engine.receive_message(STD, 10, long_poll=True)
+    middle = next(m for m in received if m.body == "Again 2")
+    for m in received:
+        if m is not middle:
+            engine.delete_message(STD, m.receipt_handle)
+    assert [m.body for _, m in retention.by_arrival() if m.state != GONE] == ["Again 2"]
+    assert [m.body for _, m in retention.by_arrival()][:3] == [m.body for m in kept[2:5]]
+    engine.delete_message(STD, middle.receipt_handle)
+    assert len(retention) == 0 and retention.gone == 0
 
 
 def test_more_declared_queues_leave_the_seeded_story_as_it_was(clock: FakeClock) -> None:

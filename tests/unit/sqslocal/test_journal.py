@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from labkit.sqslocal.changes import state_changing_actions
-from labkit.sqslocal.engine import Engine
+from labkit.sqslocal.engine import Engine, Outgoing
 from labkit.sqslocal.errors import SqsError
 from labkit.sqslocal.journal import (
     JOURNAL_FILE,
@@ -95,6 +95,32 @@ def test_a_delete_batch_is_one_record_and_replays_to_the_same_state(tmp_path: Pa
     assert [decode_record(line).op for line in journal_lines(tmp_path / "data")[start:]] == [
         "delete_message_batch"
     ]
+    again = restart(tmp_path / "data", clock)
+    assert fingerprint(again) == fingerprint(live)
+    assert [m.body for m in again.receive_message(STD, 10, long_poll=True)] == [
+        m.body for m in live.receive_message(STD, 10, long_poll=True)
+    ]
+
+
+def test_a_send_batch_is_one_record_and_replays_to_the_same_state(tmp_path: Path) -> None:
+    clock = FakeClock()
+    live = journalled(fresh(clock), tmp_path / "data")
+    busy(live, clock)
+    start = len(journal_lines(tmp_path / "data"))
+    entries = [
+        Outgoing("a", message_attributes=BINARY),
+        Outgoing(""),  # refused on its own
+        Outgoing("b", delay_seconds=3),
+        Outgoing("c"),
+    ]
+    results = live.send_message_batch(STD, entries, trace_header="Root=1-x")
+    assert [isinstance(r, SqsError) for r in results] == [False, True, False, False]
+    assert [decode_record(line).op for line in journal_lines(tmp_path / "data")[start:]] == [
+        "send_message_batch"
+    ]
+    live.send_message_batch(STD, [Outgoing("")])  # every entry refused: nothing to keep
+    assert len(journal_lines(tmp_path / "data")) == start + 1
+    clock.tick(5)  # the delayed entry is due: both receive it
     again = restart(tmp_path / "data", clock)
     assert fingerprint(again) == fingerprint(live)
     assert [m.body for m in again.receive_message(STD, 10, long_poll=True)] == [
