@@ -18,16 +18,18 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from labkit.config import Endpoints, endpoints, lab_dir
 from labkit.errors import LabError
 from labkit.services import specs
 from labkit.services.process import launch
 from labkit.services.specs import Instance
-from labkit.sqslocal.lab_client import LabClient
+
+if TYPE_CHECKING:  # httpx is imported where a client is made: notebook 03 never makes one
+    import httpx
+
+    from labkit.sqslocal.lab_client import LabClient
 
 __all__ = [
     "JobStack",
@@ -91,6 +93,8 @@ class Lab:
     def api(self) -> httpx.Client:
         """An HTTP client whose base URL is TaskOverflow's `/api/v1`."""
         if "api" not in self._clients:
+            import httpx
+
             base = f"{self.endpoints.taskoverflow.rstrip('/')}/api/v1"
             self._clients["api"] = httpx.Client(base_url=base, timeout=10.0)
         client: httpx.Client = self._clients["api"]
@@ -103,6 +107,8 @@ class Lab:
                 "/_lab/ exists only on the local SQS service",
                 hint="AWS has no such switch: skip this cell when running against AWS",
             )
+        from labkit.sqslocal.lab_client import LabClient
+
         return LabClient(self.endpoints.sqs)
 
     def reset(self, seed: int | None = None) -> Any:
@@ -344,6 +350,8 @@ class JobStack:
 
     def api(self) -> httpx.Client:
         """An HTTP client whose base URL is this API's `/api/v1`."""
+        import httpx
+
         return httpx.Client(base_url=f"{self.url}/api/v1", timeout=10.0)
 
     def log(self, name: str) -> Path:

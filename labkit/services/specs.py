@@ -9,15 +9,13 @@ declarations, and reaches the app only through its command line and environment.
 
 from __future__ import annotations
 
-import functools
+import json
 import os
 import shutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx
 
 from labkit.config import authenticated_redis_url, redis_password_file
 from labkit.errors import LabError
@@ -91,19 +89,38 @@ class ServiceSpec:
 # ---------------------------------------------------------------- probes
 
 
-@functools.cache
-def _probe_client() -> httpx.Client:
-    """One client for every health probe. `httpx.get` builds a client, TLS context included, on
-    each call: tens of ms of CPU, so a loop polling that way every 0.1 s competes with the very
-    processes it waits for. No keep-alive: an idle pooled connection would hold up a server's
-    graceful shutdown."""
-    return httpx.Client(timeout=1.0, limits=httpx.Limits(max_keepalive_connections=0))
+def http_get(url: str, timeout: float = 1.0) -> tuple[int, bytes]:
+    """GET `url` once on a fresh connection: (status, body); OSError or HTTPException if not.
+
+    http.client, not httpx: a probe is one GET to a loopback server, and importing httpx (with
+    its CLI: rich, click, pygments) cost every `labkit up|down|status` ~100 ms of CPU at start.
+    `timeout` bounds each blocking step (connect, send, each read), as httpx's did. The
+    connection is closed after the reply: an idle one would hold up a server's graceful
+    shutdown."""
+    import http.client  # here: most stack commands never probe
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection_class = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("GET", target, headers={"Connection": "close"})
+        reply = connection.getresponse()
+        return reply.status, reply.read()
+    finally:
+        connection.close()
 
 
 def http_ok(url: str) -> bool:
+    """True when `url` answers 200 within a second (refused, timed out, malformed: False)."""
+    from http.client import HTTPException
+
     try:
-        return _probe_client().get(url).status_code == 200
-    except httpx.HTTPError:
+        return http_get(url)[0] == 200
+    except (OSError, HTTPException, ValueError):  # ValueError: a port that is not a number
         return False
 
 
@@ -201,16 +218,20 @@ def _app_command(port: int | None, lab: Path) -> list[str]:
 
 def _app_problem(instance: Instance) -> str | None:
     """What the API's health route says is broken (its database, its job queue)."""
+    from http.client import HTTPException
+
     try:
-        reply = _probe_client().get(f"{(instance.url or '').rstrip('/')}{_APP_HEALTH}", timeout=5.0)
-    except httpx.HTTPError as exc:
+        status, content = http_get(f"{(instance.url or '').rstrip('/')}{_APP_HEALTH}", timeout=5.0)
+    except (OSError, HTTPException, ValueError) as exc:
         return f"not answering ({type(exc).__name__})"
-    if reply.status_code != 200:
-        return f"health check answered {reply.status_code}"
+    if status != 200:
+        return f"health check answered {status}"
     try:
-        body = reply.json()
+        body = json.loads(content)
     except ValueError:
         return "health check answered no JSON"
+    if not isinstance(body, dict):
+        return "health check answered no JSON object"
     if body.get("status") != "ok":
         failing = [
             f"{name}: {body[name]}" for name in ("database", "job_queue") if body.get(name) != "ok"

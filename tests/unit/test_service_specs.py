@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
+import json
+import socket
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from labkit.services.ports import free_port
 from labkit.services.process import launch, spawn_detached
@@ -84,3 +91,59 @@ def test_spawn_detached_marks_each_start_and_records_the_process(tmp_path: Path)
     assert proc.wait(30) == 0
     assert record.pid == proc.pid
     assert "starting:" in log.read_text() and log_since_start(log).endswith("up\n")
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    """Answers GET with whatever the test put in `reply` (status, body)."""
+
+    reply: tuple[int, bytes] = (200, b"")
+
+    def do_GET(self) -> None:
+        status, body = self.reply
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def health_server() -> Iterator[tuple[str, type[_Health]]]:
+    handler = type("Handler", (_Health,), {})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_api_probe_reads_what_the_health_route_answers(
+    health_server: tuple[str, type[_Health]],
+) -> None:
+    url, handler = health_server
+    api = Instance(url=url)
+    handler.reply = (200, json.dumps({"status": "ok"}).encode())
+    assert TASKOVERFLOW.ready(api)
+    assert TASKOVERFLOW.problem(api) is None
+    failing = {"status": "degraded", "database": "ok", "job_queue": "Redis is unreachable"}
+    handler.reply = (200, json.dumps(failing).encode())
+    assert TASKOVERFLOW.problem(api) == "job_queue: Redis is unreachable"
+    handler.reply = (503, b"{}")
+    assert not TASKOVERFLOW.ready(api)
+    assert TASKOVERFLOW.problem(api) == "health check answered 503"
+    handler.reply = (200, b"<html>not the API</html>")
+    assert TASKOVERFLOW.problem(api) == "health check answered no JSON"
+    handler.reply = (200, b"[]")
+    assert TASKOVERFLOW.problem(api) == "health check answered no JSON object"
+
+
+def test_a_server_that_accepts_but_never_answers_is_not_ready() -> None:
+    """The probe's timeout bounds the wait: a hung service reads as not ready, not as a hang."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never replies
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        assert not SQS.ready(Instance(url=url))  # gives up after its 1 s timeout

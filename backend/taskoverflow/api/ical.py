@@ -14,7 +14,7 @@ from taskoverflow.errors import ApiError, error
 from taskoverflow.jobs import JobStatus
 from taskoverflow.schemas import Error, TaskCreated, TaskStatus
 from taskoverflow.state import state
-from taskoverflow.tasks.ical import snapshot
+from taskoverflow.tasks.snapshot import snapshot
 
 bp = Blueprint("ical", __name__, url_prefix="/api/v1")
 tag_blueprint(bp, ["calendar"])

@@ -12,7 +12,7 @@ The API only ever talks to a `JobTransport`; which one is chosen by `JOB_TRANSPO
 Contract every transport keeps, so the API responses are identical whichever is used:
 
 * `enqueue(todos)` takes a JSON-serialisable snapshot (list of `TodoSnapshot` dicts, made by
-  `taskoverflow.tasks.ical.snapshot`) and returns a new job id (URL-safe, ≤ 64 chars);
+  `taskoverflow.tasks.snapshot.snapshot`) and returns a new job id (URL-safe, ≤ 64 chars);
 * `status(job_id)` returns a `JobState` or None when the id is unknown (or expired);
 * `result(job_id)` returns the calendar bytes only when the job is SUCCESS, else None;
 * `backlog()` counts the jobs still waiting for a worker (PENDING);
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from taskoverflow.config import Settings
-    from taskoverflow.tasks.ical import TodoSnapshot
+    from taskoverflow.tasks.snapshot import TodoSnapshot
 
 #: The queue (RQ) / SQS queue name calendar jobs go to.
 QUEUE_NAME = "ical"

@@ -41,7 +41,7 @@ from taskoverflow.jobs import QUEUE_NAME, FailureReason, JobQueueUnavailable, Jo
 
 if TYPE_CHECKING:
     from taskoverflow.config import Settings
-    from taskoverflow.tasks.ical import TodoSnapshot
+    from taskoverflow.tasks.snapshot import TodoSnapshot
 
 log = logging.getLogger("taskoverflow.rq")
 _T = TypeVar("_T")

@@ -34,7 +34,7 @@ from taskoverflow.jobs.sqs_models import JOB_ID, CalendarJob, visible_state
 
 if TYPE_CHECKING:
     from taskoverflow.config import Settings
-    from taskoverflow.tasks.ical import TodoSnapshot
+    from taskoverflow.tasks.snapshot import TodoSnapshot
 
 log = logging.getLogger("taskoverflow.sqs")
 

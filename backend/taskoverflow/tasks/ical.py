@@ -23,35 +23,15 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Any
 
 from icalendar import Calendar, Event
 
+# the payload lives apart so the API, which only makes payloads, never imports icalendar
+from taskoverflow.tasks.snapshot import TodoSnapshot as TodoSnapshot
+from taskoverflow.tasks.snapshot import snapshot as snapshot
+
 PRODID = "-//Taskoverflow Calendar//mxm.dk//"
-
-
-class TodoSnapshot(TypedDict):
-    """What a job carries per todo: plain JSON types, so any transport can move it."""
-
-    id: int
-    title: str
-    description: str | None
-    completed: bool
-    deadline_at: str | None  # ISO 8601 without zone, as in the API
-    updated_at: str  # ISO 8601 without zone (UTC), as in the API: the events' DTSTAMP
-
-
-def snapshot(todo: Any) -> TodoSnapshot:
-    """A todo (ORM object or anything with the same attributes) as a job payload."""
-    deadline = todo.deadline_at
-    return {
-        "id": todo.id,
-        "title": todo.title,
-        "description": todo.description,
-        "completed": bool(todo.completed),
-        "deadline_at": deadline.isoformat() if deadline is not None else None,
-        "updated_at": todo.updated_at.isoformat(),
-    }
 
 
 def todo_uid(todo_id: int) -> str:
