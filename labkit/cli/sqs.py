@@ -16,8 +16,13 @@ from typing import Annotated, Any
 import typer
 
 from labkit.errors import LabError
-from labkit.sqslocal.config import EngineConfig, QueueDeclaration, settings
-from labkit.sqslocal.journal.files import DEFAULT_FSYNC, FsyncPolicy
+from labkit.sqslocal.config import (
+    DEFAULT_FSYNC,
+    EngineConfig,
+    FsyncPolicy,
+    QueueDeclaration,
+    settings,
+)
 
 __all__ = ["declared_queues", "register", "sqs_app"]
 

@@ -11,7 +11,20 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class FsyncPolicy(StrEnum):
+    """When `--data-dir`'s journal reaches the disk (declared here: `labkit sqs serve` reads it
+    without importing the journal)."""
+
+    always = "always"
+    everysec = "everysec"
+    no = "no"
+
+
+DEFAULT_FSYNC = FsyncPolicy.everysec
 
 __all__ = ["EngineConfig", "QueueDeclaration", "Setting", "replayed", "settings", "shown"]
 

@@ -37,12 +37,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labkit.sqslocal.changes import Step
-from labkit.sqslocal.config import replayed
+from labkit.sqslocal.config import DEFAULT_FSYNC, FsyncPolicy, replayed
 from labkit.sqslocal.journal import legacy, snapshot
 from labkit.sqslocal.journal.files import (
-    DEFAULT_FSYNC,
     AppendFile,
-    FsyncPolicy,
     link_atomically,
     open_private,
     private_dir,

@@ -12,20 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from enum import StrEnum
 from pathlib import Path
+
+from labkit.sqslocal.config import FsyncPolicy
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
-
-
-class FsyncPolicy(StrEnum):
-    always = "always"
-    everysec = "everysec"
-    no = "no"
-
-
-DEFAULT_FSYNC = FsyncPolicy.everysec
 
 
 def private_dir(path: Path) -> Path:
