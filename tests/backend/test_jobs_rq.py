@@ -79,17 +79,8 @@ def test_a_worker_leaving_stops_its_command_listener(redis_clean):
     """RQ's own classes leave their pub/sub thread blocked in a 60 s read about every other time
     (their join gives up after 1 s, so a burst worker took a second longer to exit); the app's
     worker classes stop it every time."""
-    from redis import Redis
     from taskoverflow.jobs.rq_transport import LeasedSimpleWorker, LeasedWorker
 
-    connection = Redis.from_url(redis_clean)
-    try:
-        for n in range(20):  # RQ's classes: 3-6 of 20 still listening; 0 in 20 is chance < 1 %
-            worker_class = LeasedSimpleWorker if n % 2 else LeasedWorker
-            worker = worker_class(["listener-test"], connection=connection, name=f"listener-{n}")
-            worker.subscribe()
-            thread = worker.pubsub_thread
-            worker.unsubscribe()
-            assert thread is not None and not thread.is_alive(), f"round {n}: still listening"
-    finally:
-        connection.close()
+    from tests.support.rq_listener import assert_listeners_stop
+
+    assert_listeners_stop((LeasedWorker, LeasedSimpleWorker), redis_clean)

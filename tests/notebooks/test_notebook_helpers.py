@@ -137,18 +137,7 @@ def test_celery_worker_stops_itself_at_its_deadline(redis_clean: str):
 def test_a_worker_leaving_stops_its_command_listener(redis_clean: str):
     """RQ's own classes leave their pub/sub thread blocked in a 60 s read about every other time
     (their join gives up after 1 s); the lab's classes stop it every time."""
-    import redis
-
     from labkit.notebook_workers import SimpleWorker, Worker
+    from tests.support.rq_listener import assert_listeners_stop
 
-    conn = redis.Redis.from_url(redis_clean)
-    try:
-        for n in range(12):
-            worker_class = SimpleWorker if n % 2 else Worker
-            worker = worker_class(["listener-test"], connection=conn, name=f"listener-{n}")
-            worker.subscribe()
-            thread = worker.pubsub_thread
-            worker.unsubscribe()
-            assert thread is not None and not thread.is_alive(), f"round {n}: still listening"
-    finally:
-        conn.close()
+    assert_listeners_stop((Worker, SimpleWorker), redis_clean)
