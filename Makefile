@@ -56,7 +56,11 @@ test: install ## Install, start what the tests need, run everything
 	$(BIN)/python -m compileall -q labkit backend course
 	@# mypy (one core, ~30 s from a fresh clone) runs beside pytest, whose servers leave a core idle
 	@# while they wait on each other; its report is printed after the tests, and either failing fails.
+	@# Collecting once in one process first fills the bytecode cache (the modules every test file
+	@# imports, and pytest's rewritten test files); otherwise each xdist worker compiles the same
+	@# ~3,000 modules at once on a fresh clone (≈ 35 s of CPU, ≈ 15 s of the wall clock).
 	@mkdir -p $(dir $(MYPY_LOG)); $(BIN)/mypy --cache-dir .mypy_cache > $(MYPY_LOG) 2>&1 & mypy_pid=$$!; \
+	$(BIN)/python -m pytest --collect-only -q -p no:cacheprovider > /dev/null; \
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup; tests=$$?; \
 	wait $$mypy_pid; types=$$?; echo "mypy: $$(tail -n 1 $(MYPY_LOG))"; \
 	if [ $$types -ne 0 ]; then cat $(MYPY_LOG); fi; \
