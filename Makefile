@@ -15,9 +15,11 @@ unexport PYTHONDONTWRITEBYTECODE
 JUPYTER_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # pytest-xdist workers for `make test` / `make test-fast`: each has its own servers, ports, LAB_DIR
-# and build/notebooks/<worker>/. One per core: 4 workers on 2 busy cores were no faster and let
-# start-up timeouts fire.
-TEST_WORKERS ?= 2
+# and build/notebooks/<worker>/. Three on this 2-core machine: the tests wait on their servers often
+# enough that a third keeps the cores busy (fresh clone: 2 workers 5 min 20 s, 3 workers 4 min 34 s,
+# 4 workers 4 min 31 s with more CPU) once the one-process collection below has filled the bytecode
+# cache — before that, a third worker only compiled the same modules a third time.
+TEST_WORKERS ?= 3
 MYPY_LOG := build/mypy.log
 
 .DEFAULT_GOAL := help
