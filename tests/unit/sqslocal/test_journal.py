@@ -51,6 +51,20 @@ def journal_lines(data_dir: Path) -> list[bytes]:
     return (data_dir / JOURNAL_FILE).read_bytes().splitlines(keepends=True)
 
 
+def recorded_ops(data_dir: Path, start: int) -> list[str]:
+    """The calls journalled after the first `start` lines."""
+    return [decode_record(line).op for line in journal_lines(data_dir)[start:]]
+
+
+def assert_replays_to_the_same_state(live: Engine, data_dir: Path, clock: FakeClock) -> None:
+    """A service restarted from `data_dir` holds what `live` holds and hands out the same next."""
+    again = restart(data_dir, clock)
+    assert fingerprint(again) == fingerprint(live)
+    assert [m.body for m in again.receive_message(STD, 10, long_poll=True)] == [
+        m.body for m in live.receive_message(STD, 10, long_poll=True)
+    ]
+
+
 def busy(live: Engine, clock: FakeClock) -> list:
     """A bit of everything: sends (binary attributes), receives, a delete, FIFO, tags, time."""
     for i in range(30):
@@ -92,14 +106,8 @@ def test_a_delete_batch_is_one_record_and_replays_to_the_same_state(tmp_path: Pa
         STD, [got[1].receipt_handle, "junk", got[2].receipt_handle, got[0].receipt_handle]
     )
     assert [r is None for r in results] == [True, False, True, True]
-    assert [decode_record(line).op for line in journal_lines(tmp_path / "data")[start:]] == [
-        "delete_message_batch"
-    ]
-    again = restart(tmp_path / "data", clock)
-    assert fingerprint(again) == fingerprint(live)
-    assert [m.body for m in again.receive_message(STD, 10, long_poll=True)] == [
-        m.body for m in live.receive_message(STD, 10, long_poll=True)
-    ]
+    assert recorded_ops(tmp_path / "data", start) == ["delete_message_batch"]
+    assert_replays_to_the_same_state(live, tmp_path / "data", clock)
 
 
 def test_a_send_batch_is_one_record_and_replays_to_the_same_state(tmp_path: Path) -> None:
@@ -115,17 +123,11 @@ def test_a_send_batch_is_one_record_and_replays_to_the_same_state(tmp_path: Path
     ]
     results = live.send_message_batch(STD, entries, trace_header="Root=1-x")
     assert [isinstance(r, SqsError) for r in results] == [False, True, False, False]
-    assert [decode_record(line).op for line in journal_lines(tmp_path / "data")[start:]] == [
-        "send_message_batch"
-    ]
+    assert recorded_ops(tmp_path / "data", start) == ["send_message_batch"]
     live.send_message_batch(STD, [Outgoing("")])  # every entry refused: nothing to keep
     assert len(journal_lines(tmp_path / "data")) == start + 1
     clock.tick(5)  # the delayed entry is due: both receive it
-    again = restart(tmp_path / "data", clock)
-    assert fingerprint(again) == fingerprint(live)
-    assert [m.body for m in again.receive_message(STD, 10, long_poll=True)] == [
-        m.body for m in live.receive_message(STD, 10, long_poll=True)
-    ]
+    assert_replays_to_the_same_state(live, tmp_path / "data", clock)
 
 
 def test_a_clean_close_leaves_a_snapshot_and_an_empty_journal(tmp_path: Path) -> None:
@@ -160,9 +162,7 @@ def test_only_accepted_calls_that_change_state_are_recorded(tmp_path: Path) -> N
     live.receive_message(STD, 10, long_poll=True)  # no standard host asked: no chance drawn
     assert len(journal_lines(tmp_path / "data")) == start
     live.send_message(STD, "kept")
-    assert [decode_record(line).op for line in journal_lines(tmp_path / "data")[start:]] == [
-        "send_message"
-    ]
+    assert recorded_ops(tmp_path / "data", start) == ["send_message"]
 
 
 def test_a_read_that_draws_from_the_rng_is_recorded(tmp_path: Path) -> None:
