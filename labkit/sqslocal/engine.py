@@ -44,7 +44,6 @@ from labkit.sqslocal.message import (
     INFLIGHT,
     VISIBLE,
     Attributes,
-    Extra,
     Message,
     PackedRecord,
     format_id,
@@ -1007,36 +1006,22 @@ class Engine:
     def _deliver(self, queue: Queue, msg: Message, now: float, due: float) -> Received:
         """Hand a message out: count the receive, give it a receipt handle, hide it until `due`.
         Returns the reply's view of it, taken now (a later receive must not change it)."""
-        extra = msg.extra
-        if extra is None:
-            extra = msg.extra = Extra()
+        extra = msg.more()
         extra.receive_count += 1
         extra.received_at = now
         queue.log(now, msg, "received")
         if extra.first_receive_at is None:
             extra.first_receive_at = now
-        data = msg.data
-        message_id = format_id(data[:16])  # formatted once: the receipt and the reply use it
+        message_id = format_id(msg.data[:16])  # formatted once: the receipt and the reply use it
         receipt = self._receipt(queue.name, message_id)
         extra.receipts.append(receipt)
         queue.receipts[receipt] = msg
         self._set_timer(queue, msg, due)
-        store = queue.store
-        twin = store.left_behind(msg, self.config.duplicate_rate)
+        twin = queue.store.left_behind(msg, self.config.duplicate_rate)
         if twin is not None:
             queue.visible += 1
             queue.retention.add(twin, twin.sent_at, sent_now=True)
-        return Received(
-            message_id,
-            receipt,
-            data,
-            msg.attrs,
-            extra.receive_count,
-            extra.first_receive_at,
-            extra.group_id,
-            store.sequencing(msg),
-            extra.dlq_source_arn,
-        )
+        return self._snapshot(queue, msg, receipt, message_id)
 
     def _receipt(self, name: str, message_id: str) -> str:
         """A receipt handle: a random nonce, the queue and the message, base64url-encoded (what
@@ -1044,10 +1029,13 @@ class Engine:
         raw = f"{self.rng.getrandbits(96):024x}|{name}|{message_id}".encode()
         return binascii.b2a_base64(raw, newline=False).translate(_URLSAFE).decode("ascii")
 
-    def _snapshot(self, queue: Queue, msg: Message, receipt: str) -> Received:
+    def _snapshot(
+        self, queue: Queue, msg: Message, receipt: str, message_id: str | None = None
+    ) -> Received:
+        """A received message as the reply shows it (`message_id` if the caller formatted it)."""
         extra = msg.more()  # a received message has one
         return Received(
-            msg.message_id,
+            message_id or msg.message_id,
             receipt,
             msg.data,
             msg.attrs,
