@@ -606,13 +606,9 @@ class Dispatcher:
         results = self.engine.send_message_batch(
             name, [_outgoing(e) for e in entries], trace_header=r.get(TRACE_KEY)
         )
-        successful, failed = [], []
-        for entry, result in zip(entries, results, strict=True):
-            if isinstance(result, SqsError):
-                failed.append(_failed_entry(entry["Id"], result))
-            else:
-                successful.append(_sent_out(result, {"Id": entry["Id"]}))
-        return _batch_out(successful, failed)
+        return _batch_reply(
+            entries, [r if isinstance(r, SqsError) else _sent_out(r, {}) for r in results]
+        )
 
     def receive_message(
         self, r: dict[str, Any], host: str
@@ -722,24 +718,16 @@ def _batch_reply(
     successful, failed = [], []
     for entry, result in zip(entries, results, strict=True):
         if isinstance(result, SqsError):
-            failed.append(_failed_entry(entry["Id"], result))
-        elif result:
-            successful.append({"Id": entry["Id"], **result})
+            failed.append(
+                {
+                    "Id": entry["Id"],
+                    "SenderFault": result.sender_fault,
+                    "Code": result.query_code,
+                    "Message": result.message,
+                }
+            )
         else:
-            successful.append({"Id": entry["Id"]})
-    return _batch_out(successful, failed)
-
-
-def _failed_entry(entry_id: str, err: SqsError) -> dict[str, Any]:
-    return {
-        "Id": entry_id,
-        "SenderFault": err.sender_fault,
-        "Code": err.query_code,
-        "Message": err.message,
-    }
-
-
-def _batch_out(successful: list[dict[str, Any]], failed: list[dict[str, Any]]) -> dict[str, Any]:
+            successful.append({"Id": entry["Id"], **(result or {})})
     if failed:  # AWS leaves Failed out when nothing failed
         return {"Successful": successful, "Failed": failed}
     return {"Successful": successful}
