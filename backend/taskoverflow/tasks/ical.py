@@ -28,8 +28,7 @@ from typing import Any
 from icalendar import Calendar, Event
 
 # the payload lives apart so the API, which only makes payloads, never imports icalendar
-from taskoverflow.tasks.snapshot import TodoSnapshot as TodoSnapshot
-from taskoverflow.tasks.snapshot import snapshot as snapshot
+from taskoverflow.tasks.snapshot import TodoSnapshot
 
 PRODID = "-//Taskoverflow Calendar//mxm.dk//"
 

@@ -8,7 +8,8 @@ import pytest
 import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from taskoverflow.tasks.ical import PRODID, build_calendar, create_ical, snapshot, todo_uid
+from taskoverflow.tasks.ical import PRODID, build_calendar, create_ical, todo_uid
+from taskoverflow.tasks.snapshot import snapshot
 
 NOW = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)
 
