@@ -82,9 +82,13 @@ def _write(cache_dir: Path, entry_file: Path, entry: dict[str, Any]) -> None:
         cache_dir.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         cache_dir.mkdir(exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")  # 0600
-        with os.fdopen(fd, "w") as fh:
-            json.dump(entry, fh)
-        os.replace(tmp, entry_file)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(entry, fh)
+            os.replace(tmp, entry_file)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)  # a half-written entry is never left behind
+            raise
         entries = sorted(cache_dir.glob(f"{_PREFIX}*.json"), key=lambda p: p.stat().st_mtime)
         for stale in entries[:-_KEEP]:
             stale.unlink(missing_ok=True)
