@@ -1,8 +1,8 @@
 """The TaskOverflow API under load, raced against the course's Flask + gunicorn app in one run.
 
-    .venv/bin/python benchmarks/load_api.py                      # SQLite + PostgreSQL, 10 and 50 clients, 10 s a cell
-    .venv/bin/python benchmarks/load_api.py --seconds 30 --repeat 3 --databases sqlite
-    .venv/bin/python benchmarks/load_api.py --servers ours --clients 50 --seconds 60   # load only
+    .venv/bin/python benchmarks/load_api.py                      # SQLite + PostgreSQL, 10 and 50 clients
+    .venv/bin/python benchmarks/load_api.py --repeat 3 --databases sqlite
+    .venv/bin/python benchmarks/load_api.py --servers ours --clients 50 --requests 10000   # load only
 
 Contenders, each started fresh (new database) for every cell, loopback only:
 - **ours** — `taskoverflow serve` exactly as `labkit up` starts it (its output to a log file), with
@@ -15,9 +15,15 @@ Databases: SQLite (a file in a temp dir; aiosqlite URL for ours, pysqlite for Fl
 Each client loops over a mixed workload — GET list (filtered or not), GET one, POST, PUT,
 DELETE — on its own todos plus shared reads. The clients are spread over `--procs` processes
 (asyncio + one httpx pool each), so one Python process's client overhead does not cap the rate.
-Every cell gets one untimed warm-up second, then `--seconds` timed. Prints req/s, p50, p99 per
-cell and ours ÷ flask (req/s ratio ≥ 1.00 and p99 ratio ≤ 1.00 are the targets). Exits 1 if any
-5xx or transport error was seen. Every server is stopped at the end.
+Every contender does the same work: each client sends a fixed number of requests (`--requests`
+per cell, shared out among the clients; each client's sequence is seeded, so it is the same
+sequence for every server), after a warm-up of a few requests per client. The mix creates more
+todos than it deletes, so the table grows as a cell runs and an unfiltered list gets longer: with
+a fixed time instead of a fixed amount of work, the faster server would end with a bigger table
+and answer longer lists than the slower one — a penalty for its speed, not a property of it (in
+10 s, ours grew its table to about 1.5× Flask's). Prints req/s (requests ÷ the time the work
+took), p50, p99 per cell and ours ÷ flask (req/s ratio ≥ 1.00 and p99 ratio ≤ 1.00 are the
+targets). Exits 1 if any 5xx or transport error was seen. Every server is stopped at the end.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import asyncio
 import multiprocessing
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -51,6 +58,7 @@ from labkit.services.process import terminate  # noqa: E402
 BIN = Path(sys.executable).parent
 console = Console(width=150)
 SERVERS = ("flask", "ours")
+WARM_UP_PER_CLIENT = 5  # untimed requests per client before each cell's timed ones
 SERVE_ARGS: list[str] = []  # extra `taskoverflow serve` options (--serve-args), none as labkit up
 
 
@@ -73,10 +81,11 @@ class Stats:
 # ---------------------------------------------------------------- the load
 
 
-async def client_loop(http: httpx.AsyncClient, seed: int, stats: Stats, stop_at: float) -> None:
+async def client_loop(http: httpx.AsyncClient, seed: int, stats: Stats, count: int) -> None:
+    """`count` requests of the mix, drawn from `seed`: the same sequence against every server."""
     rng = random.Random(seed)
     mine: list[int] = []
-    while time.monotonic() < stop_at:
+    for _ in range(count):
         roll = rng.random()
         if roll < 0.30:
             method, url, body = "GET", "/api/v1/todos", None
@@ -111,12 +120,12 @@ async def client_loop(http: httpx.AsyncClient, seed: int, stats: Stats, stop_at:
             mine.append(response.json()["id"])
 
 
-async def _load(base: str, seeds: range, start_at: float, seconds: float) -> Stats:
+async def _load(base: str, seeds: range, start_at: float, count: int) -> Stats:
     stats = Stats()
     limits = httpx.Limits(max_connections=len(seeds), max_keepalive_connections=len(seeds))
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
         await asyncio.sleep(max(0.0, start_at - time.monotonic()))
-        await asyncio.gather(*(client_loop(http, s, stats, start_at + seconds) for s in seeds))
+        await asyncio.gather(*(client_loop(http, s, stats, count) for s in seeds))
         stats.elapsed = time.monotonic() - start_at
     return stats
 
@@ -125,12 +134,13 @@ def _load_process(args: tuple[str, range, float, float]) -> Stats:
     return asyncio.run(_load(*args))
 
 
-def run_load(base: str, clients: int, procs: int, seconds: float, seed: int) -> Stats:
-    """`clients` clients over `procs` processes, all starting at the same monotonic instant."""
+def run_load(base: str, clients: int, procs: int, per_client: int, seed: int) -> Stats:
+    """`clients` clients over `procs` processes, all starting at the same monotonic instant,
+    each sending `per_client` requests; `elapsed` is when the last of them was answered."""
     procs = max(1, min(procs, clients))
     bounds = [seed + clients * i // procs for i in range(procs + 1)]
     start_at = time.monotonic() + 0.5  # every process is up and connected-ready by then
-    jobs = [(base, range(bounds[i], bounds[i + 1]), start_at, seconds) for i in range(procs)]
+    jobs = [(base, range(bounds[i], bounds[i + 1]), start_at, per_client) for i in range(procs)]
     total = Stats()
     with multiprocessing.get_context("fork").Pool(procs) as pool:
         for part in pool.map(_load_process, jobs):
@@ -247,19 +257,21 @@ def run_cell(
     server: str, database: str, clients: int, db: Database, redis_url: str, tmp: Path, args
 ) -> Cell:
     with serve(server, db, redis_url, tmp) as (base, pid):
-        run_load(base, clients, args.procs, 1.0, seed=0)  # warm-up: imports, caches, pools
+        run_load(base, clients, args.procs, WARM_UP_PER_CLIENT, seed=0)  # imports, caches, pools
         profiler = None
         if args.profile and server == "ours":
             out = Path(args.profile) / f"ours-{database}-{clients}.txt"
             out.parent.mkdir(parents=True, exist_ok=True)
             profiler = subprocess.Popen(
                 [str(BIN / "py-spy"), "record", "--pid", str(pid), "--format", "raw",
-                 "--duration", str(int(args.seconds)), "--rate", "200", "--subprocesses",
+                 "--rate", "200", "--subprocesses",
                  "--output", str(out), "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
-        stats = run_load(base, clients, args.procs, args.seconds, seed=clients * 1000)
+        per_client = max(1, args.requests // clients)
+        stats = run_load(base, clients, args.procs, per_client, seed=clients * 1000)
         if profiler is not None:
+            profiler.send_signal(signal.SIGINT)  # py-spy writes its profile when interrupted
             profiler.wait(60)
     lat = sorted(stats.latencies)
     bad = sum(n for code, n in stats.status.items() if code >= 500) + sum(
@@ -302,7 +314,9 @@ def report(cells: list[Cell], title: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", default="10,50", help="comma-separated client counts")
-    parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per cell")
+    parser.add_argument(
+        "--requests", type=int, default=2000, help="requests per cell, shared out among the clients"
+    )
     parser.add_argument("--procs", type=int, default=2, help="client processes")
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite, postgres or both")
     parser.add_argument("--servers", default=",".join(SERVERS), help="flask, ours or both")
@@ -339,7 +353,7 @@ def main() -> int:
                                     server, database, clients, next(fresh), redis_url, tmp, args
                                 )
                             )
-            report(sorted(run_cells, key=_order), f"run {run + 1}: {args.seconds:g} s a cell, "
+            report(sorted(run_cells, key=_order), f"run {run + 1}: {args.requests:,} requests a cell, "
                    f"{args.procs} client processes, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
             cells += run_cells
     if args.repeat > 1:
