@@ -89,8 +89,13 @@ class ServiceSpec:
 # ---------------------------------------------------------------- probes
 
 
+class Unreachable(Exception):
+    """A probe got no HTTP reply: refused, timed out, not HTTP, or a malformed URL (the cause is
+    chained). One class, so each caller names one exception instead of repeating the list."""
+
+
 def http_get(url: str, timeout: float = 1.0) -> tuple[int, bytes]:
-    """GET `url` once on a fresh connection: (status, body); OSError or HTTPException if not.
+    """GET `url` once on a fresh connection: (status, body); `Unreachable` if no reply came.
 
     http.client, not httpx: a probe is one GET to a loopback server, and importing httpx (with
     its CLI: rich, click, pygments) cost every `labkit up|down|status` ~100 ms of CPU at start.
@@ -100,27 +105,28 @@ def http_get(url: str, timeout: float = 1.0) -> tuple[int, bytes]:
     import http.client  # here: most stack commands never probe
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
-    connection_class = (
-        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    )
-    connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        connection.request("GET", target, headers={"Connection": "close"})
-        reply = connection.getresponse()
-        return reply.status, reply.read()
-    finally:
-        connection.close()
+        parts = urlsplit(url)
+        connection_class = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        )
+        connection = connection_class(parts.hostname or "", parts.port, timeout=timeout)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request("GET", target, headers={"Connection": "close"})
+            reply = connection.getresponse()
+            return reply.status, reply.read()
+        finally:
+            connection.close()
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: a bad port
+        raise Unreachable(type(exc).__name__) from exc
 
 
 def http_ok(url: str) -> bool:
     """True when `url` answers 200 within a second (refused, timed out, malformed: False)."""
-    from http.client import HTTPException
-
     try:
         return http_get(url)[0] == 200
-    except (OSError, HTTPException, ValueError):  # ValueError: a port that is not a number
+    except Unreachable:
         return False
 
 
@@ -218,12 +224,10 @@ def _app_command(port: int | None, lab: Path) -> list[str]:
 
 def _app_problem(instance: Instance) -> str | None:
     """What the API's health route says is broken (its database, its job queue)."""
-    from http.client import HTTPException
-
     try:
         status, content = http_get(f"{(instance.url or '').rstrip('/')}{_APP_HEALTH}", timeout=5.0)
-    except (OSError, HTTPException, ValueError) as exc:
-        return f"not answering ({type(exc).__name__})"
+    except Unreachable as exc:
+        return f"not answering ({exc})"
     if status != 200:
         return f"health check answered {status}"
     try:
