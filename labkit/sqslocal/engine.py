@@ -196,6 +196,7 @@ class Queue:
     store: Store  # chosen once, by the queue's kind, when the queue is created
     tags: dict[str, str] = field(default_factory=dict)
     timers: list[tuple[float, int, int, Message]] = field(default_factory=list)
+    stale_timers: int = 0  # entries in `timers` of messages that have left (see Engine._remove)
     retention: Retention = field(default_factory=Retention)
     receipts: dict[str, Message] = field(default_factory=dict)
     visible: int = 0
@@ -516,6 +517,7 @@ class Engine:
                     queue.log(now, msg, "purged")
         queue.retention.clear()
         queue.timers.clear()
+        queue.stale_timers = 0
         queue.receipts.clear()
         queue.store.clear()
         queue.visible = queue.inflight = queue.delayed = 0
@@ -1176,8 +1178,13 @@ class Engine:
             queue.inflight -= 1
         elif msg.state == DELAYED:
             queue.delayed -= 1
+        if msg.state in (INFLIGHT, DELAYED):  # its timer entry stays in the heap, now stale
+            queue.stale_timers += 1
         msg.state = GONE
         msg.version += 1
+        if queue.stale_timers > 1024 and 2 * queue.stale_timers > len(queue.timers):
+            _drop_stale_timers(queue.timers)
+            queue.stale_timers = 0
         retention = queue.retention
         retention.gone += 1
         retention.drop_gone_front(msg)
@@ -1225,6 +1232,8 @@ class Engine:
                 break
             _, _, version, msg = heapq.heappop(timers)
             if version != msg.version or msg.state not in (DELAYED, INFLIGHT):
+                if msg.state == GONE and queue.stale_timers:
+                    queue.stale_timers -= 1
                 continue
             if msg.state == DELAYED:
                 queue.delayed -= 1
@@ -1237,6 +1246,17 @@ class Engine:
             woke = True
         if woke:
             self.on_visible(queue.name)
+
+
+def _drop_stale_timers(timers: list[tuple[float, int, int, Message]]) -> None:
+    """Remove the entries of messages that have left, in one O(n) pass, in place (a caller may
+    hold the list). A deleted message's entry is otherwise popped only when it comes due, a
+    visibility timeout later: until then every push and pop walks a heap mostly of the dead (at
+    full speed ≈ 70,000 of them for a 30 s timeout), and each is popped at ≈ 1 µs. Called after at
+    least half the entries went stale, so each costs O(1) amortised; the order of the live ones
+    (a total order: due time, then a unique tie-breaker) is unchanged."""
+    timers[:] = [entry for entry in timers if entry[3].state != GONE]
+    heapq.heapify(timers)
 
 
 def _page(
