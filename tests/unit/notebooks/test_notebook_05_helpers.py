@@ -1,5 +1,6 @@
-"""Notebook 05's helpers: stopping the processes it starts, reading worker logs, Redis databases,
-and the kill timeline. (Starting real APIs and workers is exercised by running the notebook.)"""
+"""Notebook 05's helpers: stopping the processes it starts, reading worker logs, Redis databases.
+(Starting real APIs and workers is exercised by running the notebook; its kill timeline is drawn
+in test_plots.py.)"""
 
 from __future__ import annotations
 
@@ -8,21 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import matplotlib
-import pytest
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-
-from labkit import plots
 from labkit.notebook import JobStack, stop_processes, with_redis_db
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _python(code: str) -> subprocess.Popen:
@@ -107,28 +94,3 @@ def test_worker_with_names_the_running_worker_that_took_the_job(tmp_path: Path):
         assert stack.worker_with("abc") == "worker-2"
     finally:
         stop_processes([alive])
-
-
-def test_kill_timeline_marks_events_and_writes_each_final_state():
-    seen = {
-        "SQS": [(0.0, "PENDING"), (0.1, "STARTED"), (3.0, "SUCCESS")],
-        "RQ": [(0.0, "PENDING"), (0.2, "STARTED"), (4.0, "FAILURE")],
-    }
-    events = [(0.12, "SQS", "killed"), (0.22, "RQ", "killed"), (0.3, "SQS", "started")]
-    events.append((2.5, "SQS", "received"))
-    fig = plots.kill_timeline(seen, events)
-    ax = fig.axes[0]
-    texts = [t.get_text() for t in ax.texts]
-    assert texts == ["SUCCESS", "FAILURE"]
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    for label in ("worker killed (SIGKILL)", "new worker started", "job received again"):
-        assert legend.count(label) == 1
-    markers = [tuple(c.get_offsets()[0]) for c in ax.collections if len(c.get_offsets()) == 1]
-    assert (0.12, -0.42) in [(round(x, 2), round(y, 2)) for x, y in markers]
-    # the SQS lane ends green (SUCCESS) at the right-hand end, like the RQ lane ends red
-    assert ax.get_xlim()[1] > 4.0
-
-
-def test_kill_timeline_refuses_an_unknown_event():
-    with pytest.raises(KeyError):
-        plots.kill_timeline({"SQS": [(0.0, "STARTED")]}, [(0.1, "SQS", "exploded")])

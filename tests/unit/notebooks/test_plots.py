@@ -1,24 +1,34 @@
-"""labkit.plots: each picture draws what it is given (inspected on the returned Figure)."""
+"""labkit.plots: each picture draws what it is given (inspected on the returned Figure).
+
+matplotlib is imported by the `plots` fixture, not at the top: every xdist worker imports every
+test module to collect it, and pyplot costs each of them about a second; the tests stay together
+on one worker (`xdist_group`), so only that worker imports it.
+"""
 
 from __future__ import annotations
 
-import matplotlib
+from collections.abc import Iterator
+from types import ModuleType
+
 import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-
-from labkit import plots
+pytestmark = pytest.mark.xdist_group("matplotlib")
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
+@pytest.fixture
+def plots() -> Iterator[ModuleType]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from labkit import plots
+
+    yield plots
     plt.close("all")
 
 
-def test_arrival_order_draws_the_ideal_diagonal_and_every_arrival():
+def test_arrival_order_draws_the_ideal_diagonal_and_every_arrival(plots):
     fig = plots.arrival_order([0, 2, 1, 3, 3], total=4)
     ax = fig.axes[0]
     diagonal = ax.lines[0]
@@ -28,7 +38,7 @@ def test_arrival_order_draws_the_ideal_diagonal_and_every_arrival():
     assert [tuple(p) for p in offsets] == [(0, 0), (1, 2), (2, 1), (3, 3), (4, 3)]
 
 
-def test_arrival_order_circles_duplicate_deliveries():
+def test_arrival_order_circles_duplicate_deliveries(plots):
     fig = plots.arrival_order([0, 1, 0, 2, 1])
     ax = fig.axes[0]
     circled = ax.collections[1].get_offsets()
@@ -38,14 +48,14 @@ def test_arrival_order_circles_duplicate_deliveries():
     assert len(no_dups.axes[0].collections) == 1
 
 
-def test_arrival_order_one_series_per_subscriber():
+def test_arrival_order_one_series_per_subscriber(plots):
     fig = plots.arrival_order({"A": [0, 2], "B": [1, 3]})
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels == ["in order (ideal)", "A", "B"]
 
 
 # --- notebook 02: standard vs FIFO, and the message lifecycle ---------------------------------
-def test_arrival_side_by_side_one_panel_per_queue_with_its_own_dots():
+def test_arrival_side_by_side_one_panel_per_queue_with_its_own_dots(plots):
     fig = plots.arrival_side_by_side({"standard": [1, 0, 2, 2], "FIFO": [0, 1, 2]}, total=3)
     assert [ax.get_title() for ax in fig.axes] == ["standard", "FIFO"]
     standard, fifo = fig.axes
@@ -92,7 +102,7 @@ POISON_LOG = [
 LABELS = {"m1": "order 1", "m2": "order 2", "m3": "order 2"}
 
 
-def test_lifecycle_spans_follow_the_service_log():
+def test_lifecycle_spans_follow_the_service_log(plots):
     spans, marks, last = plots._lifecycle_spans(POISON_LOG, LABELS, ["dlq.fifo"])
     assert spans["order 1"] == [("waiting", 100.0, 100.5, 0), ("in flight", 100.5, 100.6, 1)]
     states = [s[0] for s in spans["order 2"]]
@@ -117,7 +127,7 @@ def test_lifecycle_spans_follow_the_service_log():
     assert last == 121.5
 
 
-def test_message_lifecycle_draws_rows_states_and_end_marks():
+def test_message_lifecycle_draws_rows_states_and_end_marks(plots):
     fig = plots.message_lifecycle(POISON_LOG, labels=LABELS, dead_letter_queues=["dlq.fifo"])
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["order 1", "order 2"]
@@ -130,13 +140,13 @@ def test_message_lifecycle_draws_rows_states_and_end_marks():
     assert ax.get_xlim()[0] <= 0.0  # times relative to the first event
 
 
-def test_message_lifecycle_keeps_unknown_events_out_and_unlabelled_ids_short():
+def test_message_lifecycle_keeps_unknown_events_out_and_unlabelled_ids_short(plots):
     log = [_event(0, "abcdef123456", "sent"), _event(1, "abcdef123456", "peeked")]
     spans, marks, _ = plots._lifecycle_spans(log, {}, [])
     assert spans == {"abcdef12": [("waiting", 0.0, 1.0, 0)]} and marks == []
 
 
-def test_metrics_bars_heights_follow_the_metrics():
+def test_metrics_bars_heights_follow_the_metrics(plots):
     fig = plots.metrics_bars(
         {"short polling": {"sent": 10, "empty_receives": 7}, "long polling": {"sent": 10}}
     )
@@ -147,14 +157,14 @@ def test_metrics_bars_heights_follow_the_metrics():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["messages sent", "empty receives"]
 
 
-def test_who_got_what_stacks_publishers_per_subscriber():
+def test_who_got_what_stacks_publishers_per_subscriber(plots):
     fig = plots.who_got_what({"sub A": {"Client 1": 3, "Client 2": 1}, "sub B": {"Client 2": 4}})
     ax = fig.axes[0]
     heights = [p.get_height() for p in ax.patches]
     assert heights == [3, 0, 1, 4]
 
 
-def test_spans_from_observations_merges_repeated_states():
+def test_spans_from_observations_merges_repeated_states(plots):
     samples = [(0.0, "queued"), (0.1, "queued"), (0.2, "started"), (0.5, "finished")]
     assert plots.spans_from_observations(samples) == [
         ("queued", 0.0, 0.2),
@@ -164,7 +174,7 @@ def test_spans_from_observations_merges_repeated_states():
     assert plots.spans_from_observations([]) == []
 
 
-def test_state_timeline_one_row_per_job_and_legend_per_state():
+def test_state_timeline_one_row_per_job_and_legend_per_state(plots):
     fig = plots.state_timeline(
         {"a": [("queued", 0, 1), ("started", 1, 2)], "b": [("worker-1", 0, 1)]}
     )
@@ -173,7 +183,7 @@ def test_state_timeline_one_row_per_job_and_legend_per_state():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["queued", "started", "worker-1"]
 
 
-def test_state_timeline_shows_each_rows_final_state_even_when_seen_once():
+def test_state_timeline_shows_each_rows_final_state_even_when_seen_once(plots):
     spans = plots.spans_from_observations([(0.0, "queued"), (0.4, "started"), (1.0, "finished")])
     assert spans[-1] == ("finished", 1.0, 1.0)  # seen in one poll: no width of its own
     fig = plots.state_timeline({"job": spans, "other": [("queued", 0, 0.5), ("failed", 0.5, 0.5)]})
@@ -187,12 +197,12 @@ def test_state_timeline_shows_each_rows_final_state_even_when_seen_once():
     assert "finished" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
-def test_state_timeline_without_final_labels():
+def test_state_timeline_without_final_labels(plots):
     fig = plots.state_timeline({"job": [("queued", 0, 1)]}, final=False)
     assert len(fig.axes[0].texts) == 0
 
 
-def test_architecture_names_both_halves():
+def test_architecture_names_both_halves(plots):
     fig = plots.architecture()
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
     for word in ("SQS queue", "publisher", "subscriber", "TaskOverflow API", "workers"):
@@ -201,7 +211,7 @@ def test_architecture_names_both_halves():
     assert "SQS queue (05)" in texts and "calendar_jobs" in texts
 
 
-def test_polling_requests_climbs_one_step_per_request_and_marks_the_arrival():
+def test_polling_requests_climbs_one_step_per_request_and_marks_the_arrival(plots):
     runs = {"short": [(0.0, 0), (0.5, 0), (1.0, 0), (2.0, 1)], "long": [(0.0, 1)]}
     fig = plots.polling_requests(runs, arrived_at=2.0)
     ax = fig.axes[0]
@@ -220,6 +230,31 @@ def test_polling_requests_climbs_one_step_per_request_and_marks_the_arrival():
     ]
 
 
-def test_polling_requests_skips_a_run_without_requests():
+def test_polling_requests_skips_a_run_without_requests(plots):
     fig = plots.polling_requests({"none": [], "one": [(0.0, 1)]})
     assert len(fig.axes[0].lines) == 1
+
+
+def test_kill_timeline_marks_events_and_writes_each_final_state(plots):
+    seen = {
+        "SQS": [(0.0, "PENDING"), (0.1, "STARTED"), (3.0, "SUCCESS")],
+        "RQ": [(0.0, "PENDING"), (0.2, "STARTED"), (4.0, "FAILURE")],
+    }
+    events = [(0.12, "SQS", "killed"), (0.22, "RQ", "killed"), (0.3, "SQS", "started")]
+    events.append((2.5, "SQS", "received"))
+    fig = plots.kill_timeline(seen, events)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["SUCCESS", "FAILURE"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    for label in ("worker killed (SIGKILL)", "new worker started", "job received again"):
+        assert legend.count(label) == 1
+    markers = [tuple(c.get_offsets()[0]) for c in ax.collections if len(c.get_offsets()) == 1]
+    assert (0.12, -0.42) in [(round(x, 2), round(y, 2)) for x, y in markers]
+    # the SQS lane ends green (SUCCESS) at the right-hand end, like the RQ lane ends red
+    assert ax.get_xlim()[1] > 4.0
+
+
+def test_kill_timeline_refuses_an_unknown_event(plots):
+    with pytest.raises(KeyError):
+        plots.kill_timeline({"SQS": [(0.0, "STARTED")]}, [(0.1, "SQS", "exploded")])
