@@ -574,7 +574,7 @@ class Dispatcher:
             dedup_id=dedup_id,
             trace_header=trace,
         )
-        return _sent_out(result, {})
+        return _sent_out(result)
 
     def send_message(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         return self._send(self._name(r), r, r.get(TRACE_KEY))
@@ -607,7 +607,7 @@ class Dispatcher:
             name, [_outgoing(e) for e in entries], trace_header=r.get(TRACE_KEY)
         )
         return _batch_reply(
-            entries, [r if isinstance(r, SqsError) else _sent_out(r, {}) for r in results]
+            entries, [r if isinstance(r, SqsError) else _sent_out(r) for r in results]
         )
 
     def receive_message(
@@ -745,10 +745,9 @@ def _outgoing(entry: dict[str, Any]) -> Outgoing:
     )
 
 
-def _sent_out(result: SendResult, out: dict[str, Any]) -> dict[str, Any]:
-    """What a reply says of a sent message, added to `out` (a batch entry's starts with its Id)."""
-    out["MessageId"] = result.message_id
-    out["MD5OfMessageBody"] = result.md5_body
+def _sent_out(result: SendResult) -> dict[str, Any]:
+    """What a reply says of a sent message (a batch's `_batch_reply` puts the entry's Id first)."""
+    out: dict[str, Any] = {"MessageId": result.message_id, "MD5OfMessageBody": result.md5_body}
     if result.md5_attributes:
         out["MD5OfMessageAttributes"] = result.md5_attributes
     if result.md5_system:
