@@ -50,7 +50,7 @@ from labkit.sqslocal.message import (
     pack,
 )
 from labkit.sqslocal.moves import MoveTask
-from labkit.sqslocal.retention import Retention
+from labkit.sqslocal.retention import Retention, mostly_stale
 from labkit.sqslocal.standard import StandardStore
 from labkit.sqslocal.store import Delivered, Store
 
@@ -1182,15 +1182,14 @@ class Engine:
             queue.stale_timers += 1
         msg.state = GONE
         msg.version += 1
-        if queue.stale_timers > 1024 and 2 * queue.stale_timers > len(queue.timers):
+        if mostly_stale(queue.stale_timers, len(queue.timers)):
             _drop_stale_timers(queue.timers)
             queue.stale_timers = 0
         retention = queue.retention
         retention.gone += 1
         retention.drop_gone_front(msg)
-        if retention.gone > 1024 and 2 * retention.gone > len(retention):
-            # Deleted messages would otherwise stay referenced until their retention period ends:
-            # drop them in one O(n) pass after at least n/2 deletions (amortised O(1) per delete).
+        if mostly_stale(retention.gone, len(retention)):
+            # Deleted messages would otherwise stay referenced until their retention period ends.
             retention.compact()
         if msg.extra is not None:
             for receipt in msg.extra.receipts:

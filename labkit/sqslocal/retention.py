@@ -21,6 +21,13 @@ from collections.abc import Iterator
 from labkit.sqslocal.message import GONE, Message
 
 
+def mostly_stale(stale: int, size: int) -> bool:
+    """Whether an index of `size` entries, `stale` of them for messages that have left, is due
+    for its one O(n) pass: at least half stale (so each stale entry costs O(1) amortised) and
+    more than a handful (so a small queue is not swept on every delete)."""
+    return stale > 1024 and 2 * stale > size
+
+
 class Retention:
     def __init__(self) -> None:
         self._in_order: deque[Message] = deque()
