@@ -130,7 +130,7 @@ async def _load(base: str, seeds: range, start_at: float, count: int) -> Stats:
     return stats
 
 
-def _load_process(args: tuple[str, range, float, float]) -> Stats:
+def _load_process(args: tuple[str, range, float, int]) -> Stats:
     return asyncio.run(_load(*args))
 
 
