@@ -641,6 +641,31 @@ def test_deleted_messages_are_not_kept_until_retention_ends(engine: Engine) -> N
     assert len(engine.queues[STD].retention) < 1500
 
 
+def test_deleted_messages_leave_the_timer_heap_and_live_timers_still_fire() -> None:
+    clock = FakeClock()
+    # no duplicates: a copy left behind would stay visible and blur the counts below
+    engine = Engine(clock, random.Random(5), course_config(duplicate_rate=0.0))
+    engine.create_queue("heap", {"VisibilityTimeout": "30"})
+    # one message stays in flight throughout; its timer must survive every compaction
+    engine.send_message("heap", "kept")
+    (kept,) = engine.receive_message("heap", max_number=1, long_poll=True)
+    for n in range(5_000):  # receive and delete well within the visibility timeout
+        engine.send_message("heap", f"m{n}")
+        clock.tick(0.001)
+        got = engine.receive_message("heap", max_number=1, long_poll=True)
+        assert len(got) == 1
+        assert engine.delete_message_batch("heap", [got[0].receipt_handle]) == [None]
+    queue = engine.queues["heap"]
+    # the heap no longer holds an entry per message ever received: at most the stale ones
+    # since the last pass, never more than the live ones twice over plus the threshold
+    assert len(queue.timers) <= 2 * 1025
+    assert queue.inflight == 1 and queue.visible == 0
+    clock.tick(30)  # the kept message's visibility timeout ends: it comes back, once
+    again = engine.receive_message("heap", max_number=10, long_poll=True)
+    assert [m.message_id for m in again] == [kept.message_id]
+    assert again[0].receive_count == 2
+
+
 def test_deleting_from_the_front_drops_entries_at_once_and_keeps_arrival_order(
     engine: Engine,
 ) -> None:
