@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import time
 
 LOOPBACK = "127.0.0.1"
 
 
+#: Where `free_port` looks first: below Linux's range for the local ports of outgoing connections.
+_QUIET_PORTS = range(20_000, 32_768)
+
+
+def _ephemeral_range() -> range:
+    """The ports the OS hands to outgoing connections (Linux; elsewhere assume IANA's range)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as fh:
+            low, high = (int(n) for n in fh.read().split())
+    except (OSError, ValueError):
+        return range(49_152, 65_536)
+    return range(low, high + 1)
+
+
 def free_port(host: str = LOOPBACK) -> int:
-    """A port the OS says is free right now (bind to 0, read it back, release it)."""
+    """A port that is free right now and that no outgoing connection will take meanwhile.
+
+    Binding to port 0 returns a port from the OS's ephemeral range — the range every client
+    connection's local port is drawn from, so in the moment between releasing it and a server
+    binding it, any connection made on the machine may take it ("port already in use": seen in
+    the test suite, whose three workers open connections all the time). So ports are drawn at
+    random from below that range first, where only listeners live; bind to 0 is the fallback.
+    """
+    ephemeral = _ephemeral_range()
+    candidates = [p for p in random.sample(_QUIET_PORTS, 50) if p not in ephemeral]
+    for port in candidates:
+        if port_is_free(port, host):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+        found: int = sock.getsockname()[1]
+        return found
 
 
 def port_is_free(port: int, host: str = LOOPBACK) -> bool:
