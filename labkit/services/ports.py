@@ -1,4 +1,4 @@
-"""Loopback port helpers: tests take ephemeral ports, `labkit up` takes the default or the next free one."""
+"""Loopback port helpers: tests take free ports below the OS's ephemeral range, `labkit up` the default or the next free one."""
 
 from __future__ import annotations
 
