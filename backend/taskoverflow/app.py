@@ -21,7 +21,7 @@ from taskoverflow.config import Settings
 from taskoverflow.db import Database
 from taskoverflow.errors import register_error_handlers
 from taskoverflow.jobs import JobQueueUnavailable, create_transport
-from taskoverflow.json_replies import OrjsonReplies
+from taskoverflow.json_replies import OrjsonReplies, skip_plain_conversion
 from taskoverflow.openapi import TaskOverflowOpenAPI
 from taskoverflow.state import AppState
 
@@ -43,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Quart:
         redoc_ui_path=None,
         scalar_ui_path=None,
     )
+    skip_plain_conversion(app)
     app.json = OrjsonReplies(app)
     app.json.sort_keys = False  # todo fields in contract order
     db = Database(settings.database_url, timeout=settings.database_timeout)
