@@ -7,6 +7,7 @@ reports and prints the times.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -19,6 +20,24 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.stack",
 ]
+
+
+#: Young collections every 20,000 net allocations, not CPython's 700, in the test processes: a
+#: session holds a large, long-lived heap (botocore's models, hypothesis' strategies, the apps)
+#: and the tests allocate fast, so the default collector ran thousands of times and took 13 % of
+#: an in-process run's CPU (tests/unit + API validation + SQS conformance: 7.1 s of 55 s); with
+#: this and the heap frozen after collection, 2.9 s of 49 s. Cycles are still collected.
+GC_THRESHOLDS = (20_000, 100, 100)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection built lives for the whole session: leave it out of every later collection."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
