@@ -49,6 +49,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labkit.services.ports import free_port
 from labkit.services.process import terminate
 
 TARGET_VS_NULL = 0.85  # issue 13: ours ≥ 0.85× the do-nothing endpoint, both phases, both depths
@@ -262,13 +263,6 @@ def serve_null(port: int) -> None:
 # --------------------------------------------------------------------------------------------
 # Servers under test, each in its own process
 # --------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def server_command(kind: str, port: int) -> list[str]:

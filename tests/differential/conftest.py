@@ -20,13 +20,8 @@ from typing import Any
 import pytest
 
 from labkit.aws import sqs_client
+from labkit.services.ports import free_port
 from labkit.services.process import terminate
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, proc: subprocess.Popen, deadline_s: float = 30.0) -> None:
