@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import socket
 import time
@@ -13,8 +14,10 @@ LOOPBACK = "127.0.0.1"
 _QUIET_PORTS = range(20_000, 32_768)
 
 
+@functools.cache
 def _ephemeral_range() -> range:
-    """The ports the OS hands to outgoing connections (Linux; elsewhere assume IANA's range)."""
+    """The ports the OS hands to outgoing connections (Linux; elsewhere assume IANA's range).
+    Read once per process: it does not change while a session runs."""
     try:
         with open("/proc/sys/net/ipv4/ip_local_port_range") as fh:
             low, high = (int(n) for n in fh.read().split())
