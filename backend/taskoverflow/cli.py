@@ -67,7 +67,8 @@ def serve(
     access_log: bool = typer.Option(False, help="log every request (one line each)"),
 ) -> None:
     """Serve the API and the web UI on uvicorn (httptools, uvloop), `--workers` processes.
-
+    \f
+    (`--help` shows the line above only: what follows is for whoever maintains this.)
     The socket is bound here, before any worker starts, so a taken port is one clear error; it
     accepts connections only once the app has started, so an open port means a ready API.
     One process is the default: SQLite's writes never wait for another process's lock, and
