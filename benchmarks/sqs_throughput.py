@@ -22,6 +22,14 @@ All servers run at once and the plans take turns a chunk (100 messages each way)
 "÷ null" ratio is the median over rounds of the two chunk rates measured in the same round, so a
 burst of load from elsewhere on a shared machine slows both sides of a ratio alike.
 
+Each phase also records the CPU the server process used (`server µs/msg`) and the client
+thread's own CPU (`client µs/msg`, `time.thread_time`): between them they account for most of a
+phase's time, the rest being the wait for the other side. The client makes the same calls against
+every target, yet its CPU per message differs between targets and runs: on a virtual machine a
+thread's CPU time also carries part of the cost of waking an idled vCPU (the same client against the
+do-nothing endpoint used 364–399 µs a message with the other vCPU idle and 241–300 µs with it kept
+busy by an unrelated process), so compare that column within one run only.
+
 Each server runs in its own process, so it never shares the client's GIL. Ports are free
 ephemeral loopback ports. The do-nothing server is hand-written on asyncio + httptools because
 its point is to cost nothing: any framework adds per-request overhead on top. The machine's load
@@ -350,6 +358,8 @@ class Result:
     recv_s: float
     send_cpu: float = 0.0  # the server's CPU seconds in each phase
     recv_cpu: float = 0.0
+    send_client_cpu: float = 0.0  # the client thread's own CPU seconds in each phase
+    recv_client_cpu: float = 0.0
     # each chunk's rate by round number: rounds pair targets measured within the same second
     send_chunks: dict[int, float] = field(default_factory=dict)
     recv_chunks: dict[int, float] = field(default_factory=dict)
@@ -362,6 +372,8 @@ class Result:
         self.recv_s += other.recv_s
         self.send_cpu += other.send_cpu
         self.recv_cpu += other.recv_cpu
+        self.send_client_cpu += other.send_client_cpu
+        self.recv_client_cpu += other.recv_client_cpu
         self.send_chunks |= {offset + k: v for k, v in other.send_chunks.items()}
         self.recv_chunks |= {offset + k: v for k, v in other.recv_chunks.items()}
 
@@ -445,9 +457,12 @@ class Contender:
         result = self.result
         n = min(self.plan.chunk, self.plan.total - result.send_msgs)
         cpu = cpu_seconds(self.pid)
+        mine = time.thread_time()
         t0 = time.perf_counter()
         sent = send(self.client, self.queue, n)
         elapsed = time.perf_counter() - t0
+        mine2 = time.thread_time()
+        result.send_client_cpu += mine2 - mine
         result.send_msgs += sent
         result.send_s += elapsed
         result.send_chunks[round_number] = sent / elapsed
@@ -456,6 +471,7 @@ class Contender:
         t0 = time.perf_counter()
         got = receive(self.client, self.queue, n, max_calls=n // 10 * 3 + 5)
         elapsed = time.perf_counter() - t0
+        result.recv_client_cpu += time.thread_time() - mine2
         result.recv_msgs += got
         result.recv_s += elapsed
         result.recv_chunks[round_number] = got / elapsed
@@ -534,7 +550,13 @@ def report(results: list[Result]) -> dict[str, Any]:
     null = by.get(("null", 1_000))
     table = Table(title="SQS throughput — one boto3 client thread (messages/s)")
     columns = ("target", "depth", "send", "receive+delete", "send ÷ null", "recv ÷ null")
-    for column in (*columns, "server µs/msg send", "server µs/msg recv"):
+    cpu_columns = (
+        "server µs/msg send",
+        "server µs/msg recv",
+        "client µs/msg send",
+        "client µs/msg recv",
+    )
+    for column in (*columns, *cpu_columns):
         table.add_column(column, justify="left" if column == "target" else "right")
     for r in results:
         table.add_row(
@@ -546,8 +568,10 @@ def report(results: list[Result]) -> dict[str, Any]:
             f"{paired(r, null, 'recv'):.2f}×" if null else "–",
             f"{1e6 * r.send_cpu / r.send_msgs:.0f}" if r.send_msgs else "–",
             f"{1e6 * r.recv_cpu / r.recv_msgs:.0f}" if r.recv_msgs else "–",
+            f"{1e6 * r.send_client_cpu / r.send_msgs:.0f}" if r.send_msgs else "–",
+            f"{1e6 * r.recv_client_cpu / r.recv_msgs:.0f}" if r.recv_msgs else "–",
         )
-    console = Console(width=120)
+    console = Console(width=150)
     console.print(table)
     one, five, fifteen = os.getloadavg()
     console.print(f"  load average at the end: {one:.2f} {five:.2f} {fifteen:.2f}", highlight=False)
