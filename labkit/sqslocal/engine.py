@@ -956,7 +956,7 @@ class Engine:
         now = self.now()
         check.int_in("MaxNumberOfMessages", max_number, 1, 10)
         if visibility_timeout is not None:
-            check.int_in("VisibilityTimeout", visibility_timeout, 0, 43_200)
+            check.int_in("VisibilityTimeout", visibility_timeout, 0, 43_200, check.RECEIVE_RANGE)
         timeout = (
             queue.int_attr("VisibilityTimeout")
             if visibility_timeout is None

@@ -32,6 +32,7 @@ __all__ = [
     "QUEUE_DELETE_INTERVAL",
     "READ_ONLY",
     "RECEIVE_ATTEMPT_INTERVAL",
+    "RECEIVE_RANGE",
     "SETTABLE",
     "SHAREABLE_ACTIONS",
     "SYSTEM_ATTRIBUTES",
@@ -289,18 +290,27 @@ def _number(name: str, value: str) -> None:
         )
 
 
-# How AWS words a range error for the request parameters whose wording differs from the default.
+# How AWS words a range error, for the request parameters whose wording differs from the default
+# (as SQS answers: SendMessage's DelaySeconds names itself again; ReceiveMessage's parameters add
+# "if provided"). `{low}` and `{high}` are the bounds.
 _RANGE_REASONS = {
-    "MaxNumberOfMessages": "Must be between 1 and 10, if provided.",
-    "WaitTimeSeconds": "Must be >= 0 and <= 20, if provided.",
+    "MaxNumberOfMessages": "Must be between {low} and {high}, if provided.",
+    "WaitTimeSeconds": "Must be >= {low} and <= {high}, if provided.",
+    "DelaySeconds": "DelaySeconds must be >= {low} and <= {high}.",
 }
+#: ReceiveMessage's VisibilityTimeout (ChangeMessageVisibility's keeps the default wording).
+RECEIVE_RANGE = "Must be >= {low} and <= {high}, if provided."
 
 
-def int_in(name: str, value: Any, low: int, high: int) -> int:
-    """An integer request parameter within [low, high] (wrong type or range → InvalidParameterValue)."""
+def int_in(name: str, value: Any, low: int, high: int, reason: str | None = None) -> int:
+    """An integer request parameter within [low, high] (wrong type or range → InvalidParameterValue).
+    `reason`: the wording of the range, if not the parameter's usual one."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        reason = _RANGE_REASONS.get(name, f"Must be between {low} and {high}.")
-        raise invalid(f"Value {value} for parameter {name} is invalid. Reason: {reason}")
+        wording = reason or _RANGE_REASONS.get(name, "Must be between {low} and {high}.")
+        raise invalid(
+            f"Value {value} for parameter {name} is invalid. "
+            f"Reason: {wording.format(low=low, high=high)}"
+        )
     return value
 
 

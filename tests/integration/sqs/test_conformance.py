@@ -403,6 +403,20 @@ def test_error_wording(client: Any) -> None:
         "Value 21 for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided."
     )
     with pytest.raises(ClientError) as err:
+        client.receive_message(QueueUrl=url, VisibilityTimeout=43_201)
+    assert error(err)[1] == (
+        "Value 43201 for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, "
+        "if provided."
+    )
+    for delay in (901, -1):  # SendMessage names the parameter again in its reason
+        with pytest.raises(ClientError) as err:
+            client.send_message(QueueUrl=url, MessageBody="m", DelaySeconds=delay)
+        assert error(err) == (
+            "InvalidParameterValue",
+            f"Value {delay} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be "
+            ">= 0 and <= 900.",
+        )
+    with pytest.raises(ClientError) as err:
         client.send_message(QueueUrl=url_of(client, FIFO), MessageBody="m", MessageGroupId="a b")
     assert error(err)[1] == (
         "Value a b for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include "
