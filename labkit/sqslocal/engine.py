@@ -84,6 +84,8 @@ EVENT_NAMES = (
 MAX_EVENTS = 10_000  # per queue: enough for any lesson, bounded so a load test cannot eat memory
 MAX_SHARED_ATTRIBUTES = 1024  # distinct attribute sets kept for sharing (then the table restarts)
 MAX_CACHED_POLICIES = 1024  # distinct RedrivePolicy texts kept parsed (then the table restarts)
+# A move task's FailureReason when its source or destination queue is gone, as SQS reports it.
+NO_QUEUE_FAILURE = "AWS.SimpleQueueService.NonExistentQueue"
 # A version 4 UUID from 128 random bits (what uuid.UUID(int=..., version=4) does, without the object)
 _UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & (2**128 - 1)
 _UUID_SET = (0x8000 << 48) | (4 << 76)
@@ -430,7 +432,7 @@ class Engine:
         _encryption(attrs, given)
         kind.check_attributes(attrs)
         if attrs.get("RedrivePolicy"):
-            self._check_dlq(attrs["RedrivePolicy"], kind.kind)
+            self._check_dlq(attrs["RedrivePolicy"], kind.kind, (attributes or {})["RedrivePolicy"])
         store: Store
         if kind is FifoStore:
             store = FifoStore()
@@ -456,16 +458,19 @@ class Engine:
         )
         return name
 
-    def _check_dlq(self, policy: str, kind: str) -> None:
+    def _check_dlq(self, policy: str, kind: str, as_sent: str) -> None:
+        """The policy's dead-letter queue exists and is of the queue's kind; errors quote the
+        policy as the client sent it (`policy` is its normalised form), as SQS does."""
         target = self.queues.get(_name_from_arn(json.loads(policy)["deadLetterTargetArn"]))
         if target is None:
             raise invalid(
-                "Value for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
+                f"Value {as_sent} for parameter RedrivePolicy is invalid. Reason: Dead letter target "
+                "does not exist."
             )
         if target.store.kind != kind:
             raise invalid(
-                "Value for parameter RedrivePolicy is invalid. Reason: Dead-letter target owner queue "
-                "type must match the source queue type (standard or FIFO)."
+                f"Value {as_sent} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue "
+                "must be same type of queue as the source."
             )
 
     @staticmethod
@@ -558,7 +563,7 @@ class Engine:
         _encryption(merged, given)
         queue.store.check_attributes(merged)
         if given.get("RedrivePolicy"):
-            self._check_dlq(given["RedrivePolicy"], queue.store.kind)
+            self._check_dlq(given["RedrivePolicy"], queue.store.kind, attributes["RedrivePolicy"])
         queue.attributes = merged
         queue.modified = self.now()
 
@@ -710,8 +715,20 @@ class Engine:
         """Stop a running task where it is; returns how many messages it had moved."""
         now = self.now()
         self._run_moves(now)
-        task_id, _ = moves.task_id_of(handle)
-        task = next((t for t in self.move_tasks if t.task_id == task_id), None)
+        task_id, source_arn = moves.task_id_of(handle)
+        try:
+            source = moves.parse_arn(
+                source_arn, "SourceArn", self.config.region, self.config.account_id
+            )
+        except SqsError as err:
+            if err.shape == "ResourceNotFoundException":
+                raise
+            raise invalid("Value for parameter TaskHandle is invalid.") from None
+        if source not in self.queues:
+            raise moves.not_found("SourceArn")
+        task = next(
+            (t for t in self.move_tasks if t.task_id == task_id and t.source == source), None
+        )
         if task is None:
             raise SqsError("ResourceNotFoundException", "Task does not exist.")
         if task.status != moves.RUNNING:
@@ -744,9 +761,7 @@ class Engine:
     def _run_task(self, task: MoveTask, now: float) -> None:
         source = self.queues.get(task.source)
         if source is None:
-            return self._fail(
-                task, "AWS.SimpleQueueService.NonExistentQueue: the source queue was deleted."
-            )
+            return self._fail(task, NO_QUEUE_FAILURE)
         self._tick(source, now)
         while task.pending:
             when = task.due(task.next_index)
@@ -763,7 +778,7 @@ class Engine:
             if target is None:
                 return self._fail(
                     task,
-                    "AWS.SimpleQueueService.NonExistentQueue: the destination queue does not exist."
+                    NO_QUEUE_FAILURE
                     if target_arn
                     else "The message was not moved to this queue by a redrive policy: give a "
                     "DestinationArn to move it.",

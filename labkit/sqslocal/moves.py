@@ -92,12 +92,13 @@ def not_found(parameter: str) -> SqsError:
 
 
 def task_id_of(handle: str) -> tuple[str, str]:
-    """(task id, source ARN) from a TaskHandle; anything else names no task."""
+    """(task id, source ARN) from a TaskHandle; anything else is not a handle (as SQS says)."""
+    bad = invalid("Value for parameter TaskHandle is invalid.")
     try:
         decoded = json.loads(base64.b64decode(handle.encode("ascii"), validate=True))
         task_id, source_arn = decoded["taskId"], decoded["sourceArn"]
     except (ValueError, KeyError, TypeError, UnicodeError):
-        raise SqsError("ResourceNotFoundException", "Task does not exist.") from None
-    if not isinstance(task_id, str) or not isinstance(source_arn, str):
-        raise SqsError("ResourceNotFoundException", "Task does not exist.")
+        raise bad from None
+    if not isinstance(task_id, str) or not isinstance(source_arn, str) or not task_id:
+        raise bad
     return task_id, source_arn

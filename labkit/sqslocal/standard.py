@@ -110,8 +110,8 @@ class StandardStore:
     ) -> Admission:
         if dedup_id is not None:
             raise invalid(
-                "The request include parameter MessageDeduplicationId that is not valid for this "
-                "queue type"
+                f"Value {dedup_id} for parameter MessageDeduplicationId is invalid. Reason: The "
+                "request include parameter that is not valid for this queue type."
             )
         if group_id is not None:
             check.dedup_id(group_id, "MessageGroupId")  # fair queues: accepted, no ordering

@@ -199,7 +199,9 @@ def body(text: str) -> None:
     if bad:
         raise SqsError(
             "InvalidMessageContents",
-            f"Invalid characters found. Invalid character U+{ord(bad.group()):04X} in the message body.",
+            f"Invalid binary character '#x{ord(bad.group()):X}' was found in the message body, the "
+            "set of allowed characters is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | "
+            "[#x10000-#x10FFFF].",
         )
 
 
@@ -233,12 +235,12 @@ def message_attributes(attrs: Mapping[str, Mapping[str, Any]], *, system: bool =
         data_type = attr.get("DataType")
         if not data_type:
             raise invalid(
-                f"The message attribute '{name}' must contain a non-empty attribute type."
+                f"The message attribute '{name}' must contain non-empty message attribute type."
             )
         if not _DATA_TYPE.fullmatch(data_type):
             raise invalid(
-                f"The type of message attribute '{name}' is invalid. You must use only the following "
-                "supported type prefixes: Binary, Number, String."
+                f"The message attribute '{name}' has an invalid message attribute type, the set of "
+                "supported type prefixes is Binary, Number, and String."
             )
         if system and data_type != "String":
             raise invalid(f"The type of message system attribute '{name}' must be String.")
@@ -368,10 +370,7 @@ def queue_attributes(attrs: Mapping[str, str], *, fifo: bool, creating: bool) ->
             low, high = INT_ATTRIBUTES[name]
             number = ascii_int(value)
             if number is None or not low <= number <= high:
-                raise SqsError(
-                    "InvalidAttributeValue",
-                    f"Invalid value for the parameter {name}. Reason: must be between {low} and {high}.",
-                )
+                raise SqsError("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
             value = str(number)
         elif name in ("ContentBasedDeduplication", "SqsManagedSseEnabled"):
             if value.lower() not in ("true", "false"):

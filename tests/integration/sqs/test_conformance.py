@@ -378,6 +378,59 @@ def test_add_and_remove_permission_shape_the_policy(client: Any) -> None:
     assert error(err)[0] == "InvalidParameterValue"
 
 
+def test_more_error_wording(client: Any) -> None:
+    """Texts recorded from real SQS (quoted in other projects' issues and recordings)."""
+    std, fifo = url_of(client, STD), url_of(client, FIFO)
+    with pytest.raises(ClientError) as err:
+        client.send_message(QueueUrl=std, MessageBody="m", MessageDeduplicationId="d1")
+    assert error(err) == (
+        "InvalidParameterValue",
+        "Value d1 for parameter MessageDeduplicationId is invalid. Reason: The request include "
+        "parameter that is not valid for this queue type.",
+    )
+    with pytest.raises(ClientError) as err:
+        client.create_queue(QueueName="wording", Attributes={"VisibilityTimeout": "86400"})
+    assert error(err) == (
+        "InvalidAttributeValue",
+        "Invalid value for the parameter VisibilityTimeout.",
+    )
+    arn = "arn:aws:sqs:us-east-1:000000000000:"
+    for target, reason in (
+        ("no-such-dlq", "Dead letter target does not exist."),
+        (FIFO, "Dead-letter queue must be same type of queue as the source."),
+    ):
+        policy = json.dumps({"deadLetterTargetArn": arn + target, "maxReceiveCount": "3"})
+        with pytest.raises(ClientError) as err:
+            client.create_queue(QueueName="wording", Attributes={"RedrivePolicy": policy})
+        assert error(err) == (
+            "InvalidParameterValue",
+            f"Value {policy} for parameter RedrivePolicy is invalid. Reason: {reason}",
+        )
+    with pytest.raises(ClientError) as err:
+        client.send_message(QueueUrl=std, MessageBody="bell \x07 here")
+    assert error(err) == (
+        "InvalidMessageContents",
+        "Invalid binary character '#x7' was found in the message body, the set of allowed "
+        "characters is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].",
+    )
+    for data_type, message in (
+        ("", "The message attribute 'X' must contain non-empty message attribute type."),
+        (
+            "string",
+            "The message attribute 'X' has an invalid message attribute type, the set of "
+            "supported type prefixes is Binary, Number, and String.",
+        ),
+    ):
+        with pytest.raises(ClientError) as err:
+            client.send_message(
+                QueueUrl=fifo,
+                MessageBody="m",
+                MessageGroupId="g",
+                MessageAttributes={"X": {"DataType": data_type, "StringValue": "v"}},
+            )
+        assert error(err) == ("InvalidParameterValue", message)
+
+
 # ----- error wording ------------------------------------------------------------------------------
 def test_error_wording(client: Any) -> None:
     with pytest.raises(ClientError) as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -64,8 +65,33 @@ def test_errors_are_the_modelled_exceptions(sqs: Any) -> None:
     with pytest.raises(sqs.exceptions.ClientError) as err:
         sqs.start_message_move_task(SourceArn=src_arn)
     assert err.value.response["Error"]["Code"] == "InvalidParameterValue"
-    with pytest.raises(sqs.exceptions.ResourceNotFoundException):
-        sqs.cancel_message_move_task(TaskHandle="bm90IGEgdGFzaw==")
+
+
+def test_cancel_names_what_is_wrong_with_a_handle(sqs: Any) -> None:
+    """As SQS answers: not a handle at all; a handle whose source queue does not exist; a
+    handle of an existing source that names no task of it."""
+    _, _, dlq_arn = make_dlq(sqs, 1)
+
+    def cancel_error(handle: str) -> tuple[str, str]:
+        with pytest.raises(sqs.exceptions.ClientError) as err:
+            sqs.cancel_message_move_task(TaskHandle=handle)
+        return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
+
+    def handle_of(source_arn: str) -> str:
+        document = json.dumps(
+            {"taskId": "0f5cf1b5-3c1b-4a8e-9d0a-1c2b3d4e5f60", "sourceArn": source_arn}
+        )
+        return base64.b64encode(document.encode()).decode()
+
+    assert cancel_error("bm90IGEgdGFzaw==") == (  # base64 of "not a task"
+        "InvalidParameterValue",
+        "Value for parameter TaskHandle is invalid.",
+    )
+    assert cancel_error(handle_of(dlq_arn.rsplit(":", 1)[0] + ":nope")) == (
+        "ResourceNotFoundException",
+        "The resource that you specified for the SourceArn parameter doesn't exist.",
+    )
+    assert cancel_error(handle_of(dlq_arn)) == ("ResourceNotFoundException", "Task does not exist.")
 
 
 def redrive_cli(url: str, *args: str, real_process: bool = False) -> subprocess.CompletedProcess:

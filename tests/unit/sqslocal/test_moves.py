@@ -160,7 +160,7 @@ def test_a_source_gone_fails_the_task(engine: Engine, clock) -> None:
         (lambda e: e.start_message_move_task(e.arn("dlq") + "\n"), "InvalidParameterValue"),
         (lambda e: e.list_message_move_tasks(e.arn("dlq"), 11), "InvalidParameterValue"),
         (lambda e: e.list_message_move_tasks(e.arn("nope")), "ResourceNotFoundException"),
-        (lambda e: e.cancel_message_move_task("garbage"), "ResourceNotFoundException"),
+        (lambda e: e.cancel_message_move_task("garbage"), "InvalidParameterValue"),  # not a handle
     ],
 )
 def test_validation(engine: Engine, call, code: str) -> None:
