@@ -461,7 +461,9 @@ class Engine:
     def _check_dlq(self, policy: str, kind: str, as_sent: str) -> None:
         """The policy's dead-letter queue exists and is of the queue's kind; errors quote the
         policy as the client sent it (`policy` is its normalised form), as SQS does."""
-        target = self.queues.get(_name_from_arn(json.loads(policy)["deadLetterTargetArn"]))
+        arn = json.loads(policy)["deadLetterTargetArn"]
+        name = _name_from_arn(arn)
+        target = self.queues.get(name) if arn == self.arn(name) else None  # this account, region
         if target is None:
             raise invalid(
                 f"Value {as_sent} for parameter RedrivePolicy is invalid. Reason: Dead letter target "
@@ -618,8 +620,7 @@ class Engine:
         kept = [s for s in policy["Statement"] if s.get("Sid") != label]
         if len(kept) == len(policy["Statement"]):
             raise invalid(
-                f"Value {label} for parameter Label is invalid. Reason: can't find label on "
-                "existing policy."
+                f"Value {label} for parameter Label is invalid. Reason: can't find label."
             )
         policy["Statement"] = kept
         queue.attributes["Policy"] = json.dumps(policy, separators=(",", ":")) if kept else ""
@@ -1321,7 +1322,7 @@ def _policy(text: str, arn: str) -> dict[str, Any]:
     policy: dict[str, Any] = (
         loaded
         if isinstance(loaded, dict)
-        else {"Version": "2012-10-17", "Id": f"{arn}/SQSDefaultPolicy"}
+        else {"Version": "2008-10-17", "Id": f"{arn}/SQSDefaultPolicy"}  # as SQS writes it
     )
     statements = policy.get("Statement")
     if isinstance(statements, dict):

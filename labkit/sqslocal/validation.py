@@ -399,6 +399,10 @@ def queue_attributes(attrs: Mapping[str, str], *, fifo: bool, creating: bool) ->
     return out
 
 
+# An SQS queue's ARN (arn:partition:sqs:region:account:name): what a RedrivePolicy must name.
+_SQS_ARN = re.compile(r"arn:[a-z-]+:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]{1,80}", re.ASCII)
+
+
 def redrive_policy(value: str) -> str:
     """Normalise a RedrivePolicy (empty string clears it)."""
     if value == "":
@@ -419,7 +423,7 @@ def redrive_policy(value: str) -> str:
     count = policy["maxReceiveCount"]
     if isinstance(count, str):
         count = ascii_int(count)
-    if not isinstance(arn, str) or not arn:
+    if not isinstance(arn, str) or not _SQS_ARN.fullmatch(arn):  # checked before any lookup
         raise invalid(
             f"Value {value} for parameter RedrivePolicy is invalid. Reason: Invalid value for "
             "deadLetterTargetArn."

@@ -407,6 +407,21 @@ def test_more_error_wording(client: Any) -> None:
             f"Value {policy} for parameter RedrivePolicy is invalid. Reason: {reason}",
         )
     with pytest.raises(ClientError) as err:
+        client.remove_permission(QueueUrl=std, Label="nope")
+    assert error(err) == (
+        "InvalidParameterValue",
+        "Value nope for parameter Label is invalid. Reason: can't find label.",
+    )
+    for target in ("dummy", STD):  # not an ARN (even one naming a queue): refused before any lookup
+        policy = json.dumps({"deadLetterTargetArn": target, "maxReceiveCount": 42})
+        with pytest.raises(ClientError) as err:
+            client.create_queue(QueueName="wording", Attributes={"RedrivePolicy": policy})
+        assert error(err) == (
+            "InvalidParameterValue",
+            f"Value {policy} for parameter RedrivePolicy is invalid. Reason: Invalid value for "
+            "deadLetterTargetArn.",
+        )
+    with pytest.raises(ClientError) as err:
         client.send_message(QueueUrl=std, MessageBody="bell \x07 here")
     assert error(err) == (
         "InvalidMessageContents",
