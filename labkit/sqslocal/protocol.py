@@ -511,8 +511,10 @@ class Dispatcher:
         return {}
 
     def get_queue_attributes(self, r: dict[str, Any], host: str) -> dict[str, Any]:
-        attrs = self.engine.get_queue_attributes(self._name(r), r.get("AttributeNames"))
-        return {"Attributes": attrs} if attrs else {}
+        names = r.get("AttributeNames")
+        attrs = self.engine.get_queue_attributes(self._name(r), names)
+        # asked for attributes it does not have (e.g. a Policy never set), SQS answers an empty map
+        return {"Attributes": attrs} if attrs or names else {}
 
     def set_queue_attributes(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         self.engine.set_queue_attributes(self._name(r), r["Attributes"])
@@ -527,8 +529,7 @@ class Dispatcher:
         return {}
 
     def list_queue_tags(self, r: dict[str, Any], host: str) -> dict[str, Any]:
-        tags = self.engine.list_queue_tags(self._name(r))
-        return {"Tags": tags} if tags else {}
+        return {"Tags": self.engine.list_queue_tags(self._name(r))}  # {} too, as SQS answers
 
     def list_dead_letter_source_queues(self, r: dict[str, Any], host: str) -> dict[str, Any]:
         names, token = self.engine.list_dead_letter_source_queues(
@@ -844,10 +845,12 @@ def _message_out(m: Received, system_names: set[str], attribute_names: list[str]
             chosen = {k: v for k, v in m.system.items() if k in system_names}
         if chosen:
             out["Attributes"] = chosen
-    if not attribute_names or m.attrs is None:  # the usual receive: no attributes asked for
+    if not attribute_names or m.attrs is None or not m.attributes:  # the usual receive
         return out
     selected = _select_message_attributes(m.attributes, attribute_names)
-    if selected:
+    if not selected:  # it has attributes, none of them asked for: SQS shows an empty map
+        out["MessageAttributes"] = {}
+    else:
         out["MD5OfMessageAttributes"] = md5_of_attributes(selected)
         out["MessageAttributes"] = {
             name: (

@@ -446,6 +446,29 @@ def test_more_error_wording(client: Any) -> None:
         assert error(err) == ("InvalidParameterValue", message)
 
 
+def test_empty_maps_are_shown_as_sqs_shows_them(client: Any) -> None:
+    """Recorded on AWS (JSON): no tags is `Tags: {}`, a Policy never set is `Attributes: {}`, and
+    a message whose attributes were none of those asked for carries `MessageAttributes: {}`.
+    botocore reads no empty map out of the query protocol's XML: there the keys are absent."""
+    empty = {} if protocol_of(client) == "json" else None
+    url = client.create_queue(QueueName="empty-maps")["QueueUrl"]
+    assert client.list_queue_tags(QueueUrl=url).get("Tags") == empty
+    assert (
+        client.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes")
+        == empty
+    )
+    client.send_message(
+        QueueUrl=url,
+        MessageBody="m",
+        MessageAttributes={"Hello": {"DataType": "String", "StringValue": "There"}},
+    )
+    (message,) = client.receive_message(
+        QueueUrl=url, MessageAttributeNames=["Foo"], WaitTimeSeconds=1
+    )["Messages"]
+    assert message.get("MessageAttributes") == empty
+    assert "MD5OfMessageAttributes" not in message
+
+
 # ----- error wording ------------------------------------------------------------------------------
 def test_error_wording(client: Any) -> None:
     with pytest.raises(ClientError) as err:
