@@ -83,6 +83,7 @@ EVENT_NAMES = (
 )
 MAX_EVENTS = 10_000  # per queue: enough for any lesson, bounded so a load test cannot eat memory
 MAX_SHARED_ATTRIBUTES = 1024  # distinct attribute sets kept for sharing (then the table restarts)
+MAX_TAGS = 50  # per queue (CreateQueue's tags too)
 MAX_CACHED_POLICIES = 1024  # distinct RedrivePolicy texts kept parsed (then the table restarts)
 # A move task's FailureReason when its source or destination queue is gone, as SQS reports it.
 NO_QUEUE_FAILURE = "AWS.SimpleQueueService.NonExistentQueue"
@@ -477,6 +478,8 @@ class Engine:
 
     @staticmethod
     def _check_tags(tags: dict[str, str]) -> dict[str, str]:
+        if len(tags) > MAX_TAGS:
+            raise invalid(f"Too many tags: a queue can have at most {MAX_TAGS}.")
         for key, value in tags.items():
             if not key or len(key) > 128 or len(value) > 256 or key.lower().startswith("aws:"):
                 raise invalid(f"Tag {key!r} is invalid: keys 1-128 characters, values ≤256.")
@@ -575,8 +578,8 @@ class Engine:
         if not tags:
             raise missing("The request must contain the parameter Tags.")
         merged = {**queue.tags, **self._check_tags(tags)}
-        if len(merged) > 50:
-            raise invalid("Too many tags: a queue can have at most 50.")
+        if len(merged) > MAX_TAGS:
+            raise invalid(f"Too many tags: a queue can have at most {MAX_TAGS}.")
         queue.tags = merged
 
     @changes_state
@@ -988,7 +991,12 @@ class Engine:
                 return [self._snapshot(queue, msg, receipt) for msg, receipt in replayed]
         limit = store.max_inflight
         if queue.inflight >= limit:
-            raise SqsError("OverLimit", f"Too many messages in flight (limit {limit}).")
+            if store.over_limit_is_an_error:
+                raise SqsError("OverLimit", f"Too many messages in flight (limit {limit}).")
+            if count_empty:  # a FIFO queue: nothing more until some are deleted or come back
+                queue.metrics.add("empty_receives", now)
+            self.step_unchanged = True
+            return []
         out: Delivered = []
         received: list[Received] = []
         visible_before = queue.visible

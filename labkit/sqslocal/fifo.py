@@ -69,6 +69,7 @@ class FifoStore:
 
     kind: ClassVar[str] = "fifo"
     max_inflight: ClassVar[int] = check.MAX_INFLIGHT_FIFO
+    over_limit_is_an_error: ClassVar[bool] = False  # SQS: "returns no error messages"
     defaults: ClassVar[Mapping[str, str]] = {
         "ContentBasedDeduplication": "false",
         "DeduplicationScope": "queue",

@@ -48,6 +48,7 @@ class StandardStore:
 
     kind: ClassVar[str] = "standard"
     max_inflight: ClassVar[int] = check.MAX_INFLIGHT_STANDARD
+    over_limit_is_an_error: ClassVar[bool] = True  # SQS answers OverLimit
     defaults: ClassVar[Mapping[str, str]] = {}
     implied_attributes: ClassVar[Mapping[str, str]] = {}
     one_sample_per_receive: ClassVar[bool] = True  # what makes short polls come back short

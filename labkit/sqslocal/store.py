@@ -44,9 +44,10 @@ class Store(Protocol):
     kind: ClassVar[
         str
     ]  # "standard" or "fifo": a dead-letter queue and its source must be of one kind
-    max_inflight: ClassVar[
-        int
-    ]  # received-but-not-deleted messages the queue may hold (OverLimit beyond)
+    max_inflight: ClassVar[int]  # received-but-not-deleted messages the queue may hold
+    over_limit_is_an_error: ClassVar[
+        bool
+    ]  # at `max_inflight` a receive is refused (OverLimit), or answered with no messages
     implied_attributes: ClassVar[Mapping[str, str]]  # shown by GetQueueAttributes, never stored
     one_sample_per_receive: ClassVar[
         bool

@@ -159,7 +159,7 @@ SYSTEM_ATTRIBUTES = (
 
 def queue_name(name: str) -> str:
     base = name.removesuffix(".fifo")
-    if not _QUEUE_NAME.fullmatch(base):
+    if len(name) > 80 or not _QUEUE_NAME.fullmatch(base):  # a FIFO name's suffix counts too
         raise invalid(
             "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
         )
