@@ -406,7 +406,7 @@ class Dispatcher:
             if action not in service_model().operation_names:
                 raise SqsError(
                     "UnknownOperationException",
-                    f"The action {action} is not valid for this web service.",
+                    f"The action {action} is not valid for this endpoint.",  # as SQS words it
                 )
             handler = self._handler(action)
             operation = service_model().operation_model(action)

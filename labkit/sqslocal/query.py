@@ -57,6 +57,13 @@ MEMBER_NAMES: dict[tuple[str, str], str] = {
     ("SendMessageRequest", "MessageAttributes"): "MessageAttribute",
     ("SendMessageRequest", "MessageSystemAttributes"): "MessageSystemAttribute",
     ("SetQueueAttributesRequest", "Attributes"): "Attribute",
+    ("TagQueueRequest", "Tags"): "Tag",  # named by its shape (a flattened TagMap), not the member
+}
+# request members that clients name in more than one way: botocore's query-era model sends
+# `Tag.N.Key`, the AWS SDK for Java v1 `Tags.N.Key` (for TagQueue). Each name is read.
+OTHER_REQUEST_NAMES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("TagQueueRequest", "Tags"): ("Tags",),
+    ("CreateQueueRequest", "tags"): ("Tags",),
 }
 # list shape -> the name of each item (lists are flattened: `AttributeName.1`, `<QueueUrl>`…)
 ITEM_NAMES: dict[str, str] = {
@@ -171,6 +178,9 @@ def _parse_structure(shape: Shape, prefix: str, params: _Params) -> dict[str, An
         name = prefix + _member_name(shape, member)
         if member_shape.type_name == "list":  # flattened: items are `<item name>.N`
             name = prefix + ITEM_NAMES.get(member_shape.name, _member_name(shape, member))
+        other = OTHER_REQUEST_NAMES.get((shape.name, member))
+        if other and not params.has_prefix(name):  # the same member, as another client names it
+            name = next((prefix + n for n in other if params.has_prefix(prefix + n)), name)
         if member_shape.type_name in ("list", "map", "structure") and not params.has_prefix(name):
             continue
         value = _parse(member_shape, name, params)

@@ -157,7 +157,12 @@ def test_batch_entries_and_failures(sqs: Any, sqs_server) -> None:
             "AWS.SimpleQueueService.NonExistentQueue",
             "The specified queue does not exist for this wsdl version.",
         ),
-        ({"Action": "Frobnicate"}, 400, "InvalidAction", None),
+        (
+            {"Action": "Frobnicate"},
+            400,
+            "InvalidAction",
+            "The action Frobnicate is not valid for this endpoint.",
+        ),
         ({}, 400, "MissingAction", None),
         ({"Action": "CreateQueue"}, 400, "MissingParameter", None),
         (
@@ -237,6 +242,31 @@ def test_move_tasks_with_the_old_client(sqs: Any, query_client_session) -> None:
     assert handle
 
 
+def test_tags_with_the_old_client(sqs: Any, query_client_session) -> None:
+    """boto3 1.33 sends TagQueue's tags as `Tag.N.Key` (its model names the map by its shape)."""
+    old = query_client_session
+    url = old.create_queue(QueueName="tagged", tags={"team": "csse6400"})["QueueUrl"]
+    old.tag_queue(QueueUrl=url, Tags={"env": "dev", "course": "csse6400"})
+    old.untag_queue(QueueUrl=url, TagKeys=["course"])
+    assert old.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "csse6400", "env": "dev"}
+
+
+@pytest.mark.parametrize("prefix", ["Tag", "Tags"])  # botocore's query-era name; the Java v1 SDK's
+def test_tag_queue_reads_either_name(sqs: Any, sqs_server, prefix: str) -> None:
+    url = sqs.create_queue(QueueName=f"tags-{prefix.lower()}")["QueueUrl"]
+    status, _ = call(
+        sqs_server,
+        {
+            "Action": "TagQueue",
+            "QueueUrl": url,
+            f"{prefix}.1.Key": "env",
+            f"{prefix}.1.Value": "dev",
+        },
+    )
+    assert status == 200
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"env": "dev"}
+
+
 def test_query_names_match_the_query_era_model(old_boto3_python: Path) -> None:
     """The table in query.py is what the old client's own model says, shape by shape."""
     script = """
@@ -247,8 +277,9 @@ members, items, entries = {}, {}, {}
 for name, s in shapes.items():
     if s['type'] == 'structure':
         for m, ms in s['members'].items():
-            if 'locationName' in ms:
-                members[name + '.' + m] = ms['locationName']
+            location = ms.get('locationName') or shapes[ms['shape']].get('locationName')
+            if location:  # the member's own name, else its (flattened) shape's
+                members[name + '.' + m] = location
     elif s['type'] == 'list' and 'locationName' in s['member']:
         items[name] = s['member']['locationName']
     elif s['type'] == 'map':
