@@ -31,9 +31,11 @@ __all__ = [
     "ITEM_NAMES",
     "MEMBER_NAMES",
     "NAMESPACE",
+    "OTHER_REQUEST_NAMES",
     "error_reply",
     "ok_reply",
     "parse_request",
+    "unknown_operation_reply",
 ]
 
 
@@ -249,6 +251,12 @@ def error_reply(err: SqsError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         f"<Detail/></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
     )
     return err.status, _headers(request_id), body.encode("utf-8", "replace")
+
+
+def unknown_operation_reply() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """A request that names no action at all (e.g. a browser's GET of a queue URL): as SQS answers
+    it, 404 and a bare `<UnknownOperationException/>` (recorded on AWS in LocalStack's tests)."""
+    return 404, _headers(new_request_id()), b"<UnknownOperationException/>"
 
 
 def _headers(request_id: str) -> list[tuple[bytes, bytes]]:

@@ -27,6 +27,7 @@ from labkit.sqslocal.errors import SqsError
 from labkit.sqslocal.http_server import Reply, Request
 from labkit.sqslocal.protocol import Dispatcher, error_reply
 from labkit.sqslocal.query import error_reply as query_error_reply
+from labkit.sqslocal.query import unknown_operation_reply
 
 __all__ = [
     "MAX_BODY",
@@ -81,6 +82,8 @@ class SqsApp:
                 SqsError("BatchRequestTooLong", f"Request bodies are limited to {MAX_BODY} bytes.")
             )
         if request.method != "POST":
+            if target is None:  # no X-Amz-Target and no Action: nothing names an operation
+                return unknown_operation_reply()
             return error_reply(
                 SqsError(
                     "UnknownOperationException", "Send SQS requests as POST with X-Amz-Target."

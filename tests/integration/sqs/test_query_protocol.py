@@ -184,6 +184,16 @@ def test_errors_are_xml_error_responses(sqs, sqs_server, params, status, code, m
     assert find(root, "sqs:RequestId")
 
 
+def test_a_get_that_names_no_action_is_an_unknown_operation(sqs: Any, sqs_server) -> None:
+    """A browser's GET of a queue URL: 404 and `<UnknownOperationException/>`, as AWS answers
+    (recorded on AWS in LocalStack's test_get_queue_without_action_returns_unknown_operation)."""
+    url = sqs.get_queue_url(QueueName=STD)["QueueUrl"]
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(url, timeout=30)
+    assert err.value.code == 404
+    assert b"<UnknownOperationException" in err.value.read()
+
+
 def test_a_malformed_form_is_a_400_not_a_500(sqs: Any, sqs_server) -> None:
     request = urllib.request.Request(
         sqs_server.url + "/",
