@@ -542,6 +542,11 @@ def paired(run: Result, peer: Result, phase: str) -> float:
     return statistics.median(ratios) if ratios else 0.0
 
 
+def micros_each(seconds: float, messages: int) -> str:
+    """CPU seconds spent on `messages` messages, as whole microseconds a message."""
+    return f"{1e6 * seconds / messages:.0f}" if messages else "–"
+
+
 def report(results: list[Result]) -> dict[str, Any]:
     from rich.console import Console
     from rich.table import Table
@@ -566,10 +571,10 @@ def report(results: list[Result]) -> dict[str, Any]:
             f"{r.recv_rate:,.0f}",
             f"{paired(r, null, 'send'):.2f}×" if null else "–",
             f"{paired(r, null, 'recv'):.2f}×" if null else "–",
-            f"{1e6 * r.send_cpu / r.send_msgs:.0f}" if r.send_msgs else "–",
-            f"{1e6 * r.recv_cpu / r.recv_msgs:.0f}" if r.recv_msgs else "–",
-            f"{1e6 * r.send_client_cpu / r.send_msgs:.0f}" if r.send_msgs else "–",
-            f"{1e6 * r.recv_client_cpu / r.recv_msgs:.0f}" if r.recv_msgs else "–",
+            micros_each(r.send_cpu, r.send_msgs),
+            micros_each(r.recv_cpu, r.recv_msgs),
+            micros_each(r.send_client_cpu, r.send_msgs),
+            micros_each(r.recv_client_cpu, r.recv_msgs),
         )
     console = Console(width=150)
     console.print(table)

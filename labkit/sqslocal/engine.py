@@ -455,7 +455,7 @@ class Engine:
             created=now,
             modified=now,
             store=store,
-            tags=dict(self._check_tags(tags or {})),
+            tags=self._tagged({}, tags or {}),
         )
         return name
 
@@ -477,13 +477,15 @@ class Engine:
             )
 
     @staticmethod
-    def _check_tags(tags: dict[str, str]) -> dict[str, str]:
-        if len(tags) > MAX_TAGS:
-            raise invalid(f"Too many tags: a queue can have at most {MAX_TAGS}.")
+    def _tagged(current: dict[str, str], tags: dict[str, str]) -> dict[str, str]:
+        """A queue's tags once `tags` are added to `current` (CreateQueue: to none), checked."""
         for key, value in tags.items():
             if not key or len(key) > 128 or len(value) > 256 or key.lower().startswith("aws:"):
                 raise invalid(f"Tag {key!r} is invalid: keys 1-128 characters, values ≤256.")
-        return tags
+        merged = {**current, **tags}
+        if len(merged) > MAX_TAGS:
+            raise invalid(f"Too many tags: a queue can have at most {MAX_TAGS}.")
+        return merged
 
     def get_queue(self, name: str) -> str:
         self._queue(name)
@@ -577,10 +579,7 @@ class Engine:
         queue = self._queue(name)
         if not tags:
             raise missing("The request must contain the parameter Tags.")
-        merged = {**queue.tags, **self._check_tags(tags)}
-        if len(merged) > MAX_TAGS:
-            raise invalid(f"Too many tags: a queue can have at most {MAX_TAGS}.")
-        queue.tags = merged
+        queue.tags = self._tagged(queue.tags, tags)
 
     @changes_state
     def untag_queue(self, name: str, keys: list[str]) -> None:

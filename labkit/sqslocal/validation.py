@@ -295,13 +295,14 @@ def _number(name: str, value: str) -> None:
 # How AWS words a range error, for the request parameters whose wording differs from the default
 # (as SQS answers: SendMessage's DelaySeconds names itself again; ReceiveMessage's parameters add
 # "if provided"). `{low}` and `{high}` are the bounds.
+#: ReceiveMessage's WaitTimeSeconds and VisibilityTimeout (ChangeMessageVisibility's
+#: VisibilityTimeout keeps the default wording, so that one is passed to `int_in` by name).
+RECEIVE_RANGE = "Must be >= {low} and <= {high}, if provided."
 _RANGE_REASONS = {
     "MaxNumberOfMessages": "Must be between {low} and {high}, if provided.",
-    "WaitTimeSeconds": "Must be >= {low} and <= {high}, if provided.",
+    "WaitTimeSeconds": RECEIVE_RANGE,
     "DelaySeconds": "DelaySeconds must be >= {low} and <= {high}.",
 }
-#: ReceiveMessage's VisibilityTimeout (ChangeMessageVisibility's keeps the default wording).
-RECEIVE_RANGE = "Must be >= {low} and <= {high}, if provided."
 
 
 def int_in(name: str, value: Any, low: int, high: int, reason: str | None = None) -> int:
