@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sized
 
 from labkit.sqslocal.message import GONE, Message
 
 
-def mostly_stale(stale: int, size: int) -> bool:
-    """Whether an index of `size` entries, `stale` of them for messages that have left, is due
-    for its one O(n) pass: at least half stale (so each stale entry costs O(1) amortised) and
-    more than a handful (so a small queue is not swept on every delete)."""
-    return stale > 1024 and 2 * stale > size
+def mostly_stale(stale: int, index: Sized) -> bool:
+    """Whether an index, `stale` of whose entries are for messages that have left, is due for its
+    one O(n) pass: at least half stale (so each stale entry costs O(1) amortised) and more than a
+    handful (so a small queue is not swept on every delete). Asked on every delete: the index is
+    measured only when the handful is passed."""
+    return stale > 1024 and 2 * stale > len(index)
 
 
 class Retention:
