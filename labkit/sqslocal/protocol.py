@@ -727,8 +727,10 @@ def _batch_reply(
                     "Message": result.message,
                 }
             )
+        elif result is None:  # the usual item of a delete or visibility batch: its Id alone
+            successful.append({"Id": entry["Id"]})
         else:
-            successful.append({"Id": entry["Id"], **(result or {})})
+            successful.append({"Id": entry["Id"], **result})
     if failed:  # AWS leaves Failed out when nothing failed
         return {"Successful": successful, "Failed": failed}
     return {"Successful": successful}
