@@ -46,6 +46,9 @@ Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
 IDLE_TIMEOUT = 75.0  # seconds a keep-alive connection may wait for its next request
 STOP_GRACE = 1.0  # on stop: how long running requests get before long polls are cancelled
 MAX_PENDING = 16  # pipelined requests queued per connection before reading pauses
+# Request line and headers together. An SDK's are a few KB; the query protocol may put a whole
+# request in the URL (a 256 KB body URL-encoded is ≈ 770 KB). Past this: 431, then close.
+MAX_HEAD = 1024 * 1024
 
 _STATUS_LINES = {
     int(status): f"HTTP/1.1 {int(status)} {status.phrase}\r\n".encode() for status in HTTPStatus
@@ -88,8 +91,13 @@ class Connection(asyncio.Protocol):
         self.paused = False
         self.continue_owed = False
         # the request being parsed
-        self._url = b""
+        self._in_head = False  # its request line and headers are still arriving
+        self._head_size = 0  # bytes of its target and headers, as the parser hands them over
+        self._head_fed = 0  # bytes fed while the head was incomplete (what the parser holds)
+        self._head_refused = False  # the head is over MAX_HEAD: refuse, run nothing
+        self._url: list[bytes] = []  # the request target, as it arrives (maybe in pieces)
         self._headers: dict[str, str] = {}
+        self._repeated: dict[str, list[str]] = {}  # a header's values beyond its first
         self._chunks: list[bytes] = []
         self._size = 0
         self._too_big = False
@@ -112,31 +120,52 @@ class Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last_active = time.monotonic()
+        in_head = self._in_head
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             self._refuse(b"Upgrades are not supported.")
+            return
         except httptools.HttpParserError:
             self._refuse(b"Malformed HTTP request.")
+            return
+        if in_head and self._in_head:  # all of `data` was head, held by the parser so far
+            self._head_fed += len(data)
+        if self._head_refused or self._head_fed > MAX_HEAD:
+            self._refuse(b"Request header fields too large.", 431)
 
     # ----- httptools callbacks ----------------------------------------------------------------
     def on_message_begin(self) -> None:
-        self._url = b""
+        self._in_head = True
+        self._head_size = self._head_fed = 0
+        self._head_refused = False
+        self._url = []
         self._headers = {}
+        self._repeated = {}
         self._chunks = []
         self._size = 0
         self._too_big = False
 
     def on_url(self, url: bytes) -> None:
-        self._url += url
+        self._url.append(url)
+        self._head_size += len(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         key = name.decode("latin-1").lower()
         text = value.decode("latin-1")
-        seen = self._headers.get(key)
-        self._headers[key] = text if seen is None else f"{seen}, {text}"
+        self._head_size += len(name) + len(value)
+        if key in self._headers:  # joined once all have come: linear in their number
+            self._repeated.setdefault(key, []).append(text)
+        else:
+            self._headers[key] = text
 
     def on_headers_complete(self) -> None:
+        self._in_head = False
+        if self._head_size > MAX_HEAD:
+            self._head_refused = True  # answered once the parser returns (data_received)
+            return
+        for key, more in self._repeated.items():
+            self._headers[key] = ", ".join([self._headers[key], *more])
         length = self._headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body:
             self._too_big = True
@@ -151,7 +180,7 @@ class Connection(asyncio.Protocol):
                 self.continue_owed = True
 
     def on_body(self, chunk: bytes) -> None:
-        if self._too_big:
+        if self._too_big or self._head_refused:
             return
         self._size += len(chunk)
         if self._size > self.max_body:
@@ -161,7 +190,9 @@ class Connection(asyncio.Protocol):
             self._chunks.append(chunk)
 
     def on_message_complete(self) -> None:
-        url = httptools.parse_url(self._url)
+        if self._head_refused:
+            return
+        url = httptools.parse_url(b"".join(self._url))
         request = Request(
             method=self.parser.get_method().decode("ascii"),
             path=unquote(url.path.decode("latin-1")),
@@ -245,13 +276,14 @@ class Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.write(data)
 
-    def _refuse(self, message: bytes) -> None:
-        """A request httptools cannot parse: 400, then close (the stream cannot be trusted)."""
+    def _refuse(self, message: bytes, status: int = 400) -> None:
+        """A request httptools cannot parse (or too big to): 400 or `status`, then close (the
+        stream cannot be trusted)."""
         if self.transport is None:
             return
         if self.running is None and not self.pending:
             self._write(
-                _STATUS_LINES[400]
+                _STATUS_LINES[status]
                 + b"content-type: text/plain\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
                 % len(message)
                 + message

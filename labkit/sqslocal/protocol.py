@@ -240,10 +240,15 @@ class Waiters:
             self.notify(name)
 
     async def wait(self, name: str, timeout: float) -> None:
+        """Until `notify(name)` or `timeout` seconds. A cancellation always wins: the server
+        cancels the long poll of a client that has left, and a poll that went on waiting would
+        take messages for nobody. (`asyncio.wait_for` on Python 3.11 returns normally instead
+        when the cancel and a notify arrive in the same turn of the loop.)"""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._by_queue.setdefault(name, set()).add(future)
         try:
-            await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):
+                await future
         except TimeoutError:
             pass
         finally:

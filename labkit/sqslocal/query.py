@@ -22,9 +22,10 @@ from collections.abc import Mapping
 from html import escape  # with quote=False: &, < and > only, as xml.sax.saxutils.escape
 from typing import Any
 
-from labkit.sqslocal.errors import SqsError, invalid
+from labkit.sqslocal.errors import SqsError, invalid, missing
 from labkit.sqslocal.model import Shape
 from labkit.sqslocal.request_id import new_request_id
+from labkit.sqslocal.validation import NOT_XML_CHAR
 
 __all__ = [
     "ENTRY_NAMES",
@@ -113,25 +114,33 @@ def _member_name(parent: Shape, member: str) -> str:
 
 # ----- requests -----------------------------------------------------------------------------------
 class _Params:
-    """The request's parameters, with an index of which names start with which prefix."""
+    """The request's parameters, indexed once by the dotted prefixes of their names: a member's
+    lookup and a list's indices then cost O(1), where scanning every parameter for each member
+    made a batch of thousands of entries take quadratic time (seconds, with the loop held)."""
 
     def __init__(self, params: Mapping[str, str]) -> None:
         self.values = dict(params)
+        self._prefixes: set[str] = set()  # every `a`, `a.b`, … that some longer name starts with
+        self._indices: dict[str, set[int]] = {}  # prefix -> the N of each `prefix.N…`
+        for key in self.values:
+            # no member of the model is nested deeper than this: deeper names match nothing
+            parts = key.split(".", _MAX_DEPTH)[:_MAX_DEPTH]
+            prefix = parts[0]
+            for part in parts[1:]:
+                self._prefixes.add(prefix)
+                if _INDEX.fullmatch(part):
+                    self._indices.setdefault(prefix, set()).add(int(part))
+                prefix = f"{prefix}.{part}"
 
     def indices(self, prefix: str) -> list[int]:
         """The N of every `prefix.N…` parameter, in order (gaps allowed, as AWS allows them)."""
-        found = set()
-        start = prefix + "."
-        for key in self.values:
-            if key.startswith(start):
-                head = key[len(start) :].split(".", 1)[0]
-                if _INDEX.fullmatch(head):
-                    found.add(int(head))
-        return sorted(found)
+        return sorted(self._indices.get(prefix, ()))
 
     def has_prefix(self, prefix: str) -> bool:
-        start = prefix + "."
-        return prefix in self.values or any(k.startswith(start) for k in self.values)
+        return prefix in self.values or prefix in self._prefixes
+
+
+_MAX_DEPTH = 8  # parts of a parameter name worth indexing (the model's deepest names have 6)
 
 
 def parse_request(shape: Shape | None, params: Mapping[str, str]) -> dict[str, Any]:
@@ -154,7 +163,10 @@ def _parse(shape: Shape, name: str, params: _Params) -> Any:
             key = _parse(shape.key, f"{name}.{i}.{key_name}", params)
             if key is None:
                 raise invalid(f"The request must contain the parameter {name}.{i}.{key_name}.")
-            out[key] = _parse(shape.value, f"{name}.{i}.{value_name}", params)
+            value = _parse(shape.value, f"{name}.{i}.{value_name}", params)
+            if value is None:
+                raise missing(f"The request must contain the parameter {name}.{i}.{value_name}.")
+            out[key] = value
         return out
     raw = params.values.get(name)
     if raw is None:
@@ -195,8 +207,11 @@ def _parse_structure(shape: Shape, prefix: str, params: _Params) -> dict[str, An
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    # XML parsers turn a bare CR into LF: escape it, as SQS does, so bodies come back unchanged
-    return escape(str(value), quote=False).replace("\r", "&#xD;")
+    # XML parsers turn a bare CR into LF: escape it, as SQS does, so bodies come back unchanged.
+    # A character XML cannot carry at all (a control character in a tag set over JSON, say)
+    # becomes U+FFFD: the reply stays well-formed for every client of the queue.
+    text = NOT_XML_CHAR.sub("\ufffd", str(value))
+    return escape(text, quote=False).replace("\r", "&#xD;")
 
 
 def _write(shape: Shape, value: Any, name: str, out: list[str]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import math
 import random
 import socket
 import time
@@ -141,7 +142,11 @@ class SqsApp:
                 if isinstance(seconds, bool) or not isinstance(seconds, int | float):
                     raise ValueError('send {"seconds": N} with N a number of seconds ≥ 0')
                 try:
-                    offset = engine.advance(float(seconds))
+                    seconds = float(seconds)
+                except OverflowError:  # an integer of hundreds of digits: out of range
+                    seconds = math.inf
+                try:
+                    offset = engine.advance(seconds)
                 except SqsError as err:
                     raise ValueError(err.message) from None
                 self.dispatcher.waiters.notify_all()
@@ -171,7 +176,7 @@ def _is_query(request: Request) -> bool:
 def _json_body(body: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise ValueError("the body must be JSON") from None
     if not isinstance(payload, dict):
         raise ValueError("the body must be a JSON object")

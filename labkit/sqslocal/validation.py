@@ -63,8 +63,13 @@ _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 # AWS documents A-Z a-z 0-9 _ - . but accepts letters beyond ASCII (`attr.1øßä` is a valid name).
 _ATTR_NAME = re.compile(r"[\w.-]{1,256}")
 _DEDUP_ID = re.compile(r"[!-~]{1,128}")  # alphanumerics and punctuation, ASCII 33-126
-_BAD_BODY_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_DATA_TYPE = re.compile(r"(String|Number|Binary)(\.\S{1,255})?")
+#: A character XML 1.0 cannot carry: SQS refuses these in bodies and string values (its query
+#: protocol answers in XML), and the query replies replace any that came in elsewhere.
+NOT_XML_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A custom type label: no white space, and only characters a body may hold.
+_DATA_TYPE = re.compile(
+    r"(String|Number|Binary)(\.[^\s\x00-\x1f\ud800-\udfff\ufffe\uffff]{1,255})?"
+)
 _LABEL = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _ASCII_INT = re.compile(r"-?[0-9]{1,18}")
@@ -195,7 +200,7 @@ def batch_entry_ids(ids: list[str], entry_type: str) -> None:
 def body(text: str) -> None:
     if not text:
         raise missing("The request must contain the parameter MessageBody.")
-    bad = _BAD_BODY_CHAR.search(text)
+    bad = NOT_XML_CHAR.search(text)
     if bad:
         raise SqsError(
             "InvalidMessageContents",
@@ -267,7 +272,7 @@ def message_attributes(attrs: Mapping[str, Mapping[str, Any]], *, system: bool =
                 raise invalid(
                     f"The message attribute '{name}' with type 'String' must use field 'String'."
                 )
-            if _BAD_BODY_CHAR.search(value):
+            if NOT_XML_CHAR.search(value):
                 raise invalid(f"The message attribute '{name}' contains invalid characters.")
             if data_type.startswith("Number"):
                 _number(name, value)

@@ -219,6 +219,61 @@ def test_a_client_leaving_mid_long_poll_takes_no_message(sqs_server: Any, sqs: A
     assert [m["Body"] for m in got] == ["for whoever asks next"]
 
 
+def test_clients_leaving_their_long_polls_leave_no_poll_behind(sqs_server: Any, sqs: Any) -> None:
+    # Ten clients give up their polls while messages arrive in the same instant. A poll whose
+    # client left may take a message that came before the service saw it go (as on SQS), but
+    # none may go on waiting and take the messages sent after.
+    url = sqs.create_queue(QueueName="left-polls")["QueueUrl"]
+    poll = json.dumps({"QueueUrl": url, "WaitTimeSeconds": 20, "MaxNumberOfMessages": 10})
+    sends = b"".join(
+        request(body=json.dumps({"QueueUrl": url, "MessageBody": f"early {i}"}).encode(),
+                target=b"AmazonSQS.SendMessage")
+        for i in range(2)
+    )  # fmt: skip
+    sender = connect(sqs_server.url)
+    sockets = [connect(sqs_server.url) for _ in range(10)]
+    for sock in sockets:
+        sock.sendall(request(body=poll.encode(), target=b"AmazonSQS.ReceiveMessage"))
+    time.sleep(0.5)  # all ten are waiting
+    for sock in sockets:
+        sock.close()
+    sender.sendall(sends)  # pipelined, right behind the ten closes
+    reader = Reader(sender)
+    assert [reader.response()[0] for _ in range(2)] == [200, 200]
+    sender.close()
+    time.sleep(0.5)
+    late = {f"late {i}" for i in range(8)}
+    for body in sorted(late):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    got: set[str] = set()
+    for _ in range(3):
+        reply = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        got |= {m["Body"] for m in reply.get("Messages", [])}
+    assert late <= got
+
+
+def test_repeated_headers_are_taken_whole(sqs_server: Any) -> None:
+    repeated = b"X-Repeated: some value\r\n" * 20_000
+    with connect(sqs_server.url) as sock:
+        sock.sendall(request(extra=repeated))
+        status, _, body = Reader(sock).response()
+    assert status == 200
+    assert isinstance(queues(body), list)
+
+
+def test_a_head_over_the_limit_is_a_431_and_a_close(sqs_server: Any) -> None:
+    from labkit.sqslocal.http_server import MAX_HEAD
+
+    with connect(sqs_server.url) as sock:
+        sock.sendall(request(extra=b"X-Big: " + b"v" * (MAX_HEAD + 1) + b"\r\n"))
+        reader = Reader(sock)
+        assert reader.response()[0] == 431
+        assert reader.closed()
+    with connect(sqs_server.url) as sock:  # and the service goes on
+        sock.sendall(request())
+        assert Reader(sock).response()[0] == 200
+
+
 def test_a_request_sent_whole_is_carried_out_when_its_client_closes_at_once(
     sqs_server: Any, sqs: Any
 ) -> None:

@@ -63,6 +63,7 @@ def test_reset_forgets_everything(sqs: Any, sqs_server) -> None:
         ("POST", "clock/advance", {"seconds": "soon"}, 400),
         ("POST", "clock/advance", {"seconds": -5}, 400),
         ("POST", "clock/advance", [1], 400),
+        ("POST", "clock/advance", {"seconds": 10**400}, 400),  # too big for a float
     ],
 )
 def test_lab_misuse_is_a_clear_4xx(sqs_server, method, path, body, status) -> None:
@@ -72,6 +73,16 @@ def test_lab_misuse_is_a_clear_4xx(sqs_server, method, path, body, status) -> No
         urllib.request.urlopen(request, timeout=10)
     assert exc.value.code == status
     assert "error" in json.loads(exc.value.read())
+
+
+def test_lab_body_nested_too_deep_is_a_400(sqs_server) -> None:
+    request = urllib.request.Request(
+        f"{sqs_server.url}/_lab/clock/advance", data=b"[" * 100_000, method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(request, timeout=10)
+    assert exc.value.code == 400
+    assert json.loads(exc.value.read()) == {"error": "the body must be JSON"}
 
 
 def test_event_log_over_http_and_through_the_notebook_helper(sqs: Any, sqs_server) -> None:

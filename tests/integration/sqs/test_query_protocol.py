@@ -184,6 +184,39 @@ def test_errors_are_xml_error_responses(sqs, sqs_server, params, status, code, m
     assert find(root, "sqs:RequestId")
 
 
+def test_a_name_without_its_value_is_a_missing_parameter(sqs: Any, sqs_server) -> None:
+    status, root = call(
+        sqs_server,
+        {"Action": "CreateQueue", "QueueName": "no-value", "Attribute.1.Name": "VisibilityTimeout"},
+    )
+    assert status == 400
+    assert find(root, "sqs:Error/sqs:Code") == "MissingParameter"
+    assert find(root, "sqs:Error/sqs:Message") == (
+        "The request must contain the parameter Attribute.1.Value."
+    )
+
+
+def test_a_batch_of_thousands_of_entries_is_read_whole_and_refused(sqs: Any, sqs_server) -> None:
+    entries = {}
+    for i in range(1, 20_001):
+        entries[f"SendMessageBatchRequestEntry.{i}.Id"] = f"e{i}"
+        entries[f"SendMessageBatchRequestEntry.{i}.MessageBody"] = "b"
+    status, root = call(sqs_server, {"Action": "SendMessageBatch", "QueueUrl": STD, **entries})
+    assert status == 400
+    assert find(root, "sqs:Error/sqs:Code") == "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
+    assert find(root, "sqs:Error/sqs:Message").endswith("You have sent 20000.")
+
+
+def test_replies_stay_well_formed_xml_whatever_came_in_over_json(sqs: Any, sqs_server) -> None:
+    # XML 1.0 cannot carry U+0001 at all: a tag set over JSON comes back as U+FFFD
+    url = sqs.create_queue(QueueName="control-tags")["QueueUrl"]
+    sqs.tag_queue(QueueUrl=url, Tags={"k\u0001": "v\u0002"})
+    status, root = call(sqs_server, {"Action": "ListQueueTags", "QueueUrl": url})
+    assert status == 200
+    assert find(root, "sqs:ListQueueTagsResult/sqs:Tag/sqs:Key") == "k\ufffd"
+    assert find(root, "sqs:ListQueueTagsResult/sqs:Tag/sqs:Value") == "v\ufffd"
+
+
 def test_a_get_that_names_no_action_is_an_unknown_operation(sqs: Any, sqs_server) -> None:
     """A browser's GET of a queue URL: 404 and `<UnknownOperationException/>`, as AWS answers
     (recorded on AWS in LocalStack's test_get_queue_without_action_returns_unknown_operation)."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 
 import pytest
 
 from labkit.sqslocal.engine import Engine
-from labkit.sqslocal.protocol import Dispatcher, queue_name_from_url
+from labkit.sqslocal.protocol import Dispatcher, Waiters, queue_name_from_url
 from tests.unit.sqslocal.conftest import FakeClock, course_config
 
 
@@ -116,6 +117,23 @@ async def test_lone_surrogates_in_tags_do_not_break_replies(dispatcher: Dispatch
     assert status == 200 and body["Tags"] == {"k": "\ud800"}
 
 
+@pytest.mark.parametrize("label", ["\ud800", "a\u0001", "a\x00b", "\ufffe"])
+@pytest.mark.parametrize("action", ["SendMessage", "SendMessageBatch"])
+async def test_a_type_label_a_body_could_not_hold_is_refused(
+    dispatcher: Dispatcher, action: str, label: str
+) -> None:
+    message = {
+        "MessageBody": "x",
+        "MessageAttributes": {"a": {"DataType": f"String.{label}", "StringValue": "v"}},
+    }
+    request = {"QueueUrl": "csse6400_prac"}
+    request |= {"Entries": [{"Id": "1", **message}]} if action == "SendMessageBatch" else message
+    status, _, body = await call(dispatcher, action, request)
+    error = body["Failed"][0] if action == "SendMessageBatch" else body
+    assert status == (200 if action == "SendMessageBatch" else 400)
+    assert "invalid message attribute type" in (error.get("Message") or error["message"])
+
+
 async def test_an_internal_bug_is_an_aws_style_500(dispatcher: Dispatcher, monkeypatch) -> None:
     def broken(*args, **kwargs):
         raise KeyError("bug")
@@ -124,3 +142,15 @@ async def test_an_internal_bug_is_an_aws_style_500(dispatcher: Dispatcher, monke
     status, _headers, body = await call(dispatcher, "ListQueues", {})
     assert status == 500
     assert body["__type"].endswith("#InternalFailure")
+
+
+async def test_a_cancelled_long_poll_stays_cancelled_when_a_message_arrives_at_once() -> None:
+    # The server cancels the poll of a client that left; a notify in the same turn of the loop
+    # must not undo that (asyncio.wait_for on Python 3.11 returned normally: the poll went on).
+    waiters = Waiters()
+    poll = asyncio.create_task(waiters.wait("q", 10))
+    await asyncio.sleep(0)  # the poll is waiting
+    waiters.notify("q")
+    poll.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await poll
