@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from quart import Quart, current_app, request
+from quart import Quart, current_app, has_websocket_context, request, websocket
 from quart.typing import ResponseReturnValue
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -41,15 +41,15 @@ def register_error_handlers(app: Quart) -> None:
     @app.errorhandler(HTTPException)
     async def _http_error(exc: HTTPException) -> ResponseReturnValue:
         code = exc.code or 500
+        # A WebSocket handshake (the API has no WebSocket routes) is answered like a request.
+        asked = websocket if has_websocket_context() else request
         if code == 413:
             limit = current_app.config.get("MAX_CONTENT_LENGTH")
             return error(413, f"request body too large (limit {limit} bytes)")
         if code == 404:
-            return error(404, f"not found: {request.path[:200]}")
+            return error(404, f"not found: {asked.path[:200]}")
         if code == 405:
-            body, status = error(
-                405, f"method {request.method} not allowed on {request.path[:200]}"
-            )
+            body, status = error(405, f"method {asked.method} not allowed on {asked.path[:200]}")
             allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))
             return body, status, {"Allow": allowed}
         return error(code, exc.description or exc.name)

@@ -8,7 +8,9 @@ workers, which take requests strictly in turn. Letting at most `limit` HTTP requ
 (the rest wait in arrival order on an `asyncio.Semaphore`, which wakes waiters first-in first-out)
 keeps the loop as busy as before — SQLite work never waits, PostgreSQL round trips still overlap —
 and gives queueing order back. Nothing is refused: a waiting request is only served later.
-Lifespan and WebSocket scopes pass straight through.
+A request's body is read before it takes a place: a client that sends its body slowly (or not
+at all) must not hold one of the `limit` places while it dribbles — eight such clients held them
+all, and every other client waited. Lifespan and WebSocket scopes pass straight through.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ DEFAULT_CONCURRENCY = 8
 
 
 class FirstComeFirstServed:
-    """ASGI middleware: at most `limit` HTTP requests inside the app, the others queue FIFO."""
+    """ASGI middleware: at most `limit` HTTP requests inside the app, the others queue FIFO.
+    `max_body`: bytes of a body read before the gate (the app's own limit: past it, the app
+    reads the rest and refuses it with 413, so nothing larger is held here)."""
 
-    def __init__(self, app: Any, limit: int) -> None:
+    def __init__(self, app: Any, limit: int, max_body: int) -> None:
         self.app = app
         self.limit = limit
+        self.max_body = max_body
         self._gate: asyncio.Semaphore | None = None  # made on first use, on the serving loop
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -38,8 +43,37 @@ class FirstComeFirstServed:
             return
         if self._gate is None:
             self._gate = asyncio.Semaphore(self.limit)
+        early = await _read_body(receive, self.max_body)
+        if early[-1]["type"] == "http.disconnect":
+            return  # the client left before its request was whole: nothing was asked of us
         async with self._gate:
-            await self.app(scope, receive, send)
+            await self.app(scope, _replayed(early, receive), send)
+
+
+async def _read_body(receive: Any, max_body: int) -> list[dict[str, Any]]:
+    """The request's messages until its body is whole, the client leaves, or `max_body`."""
+    messages = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False) or size > max_body:
+            return messages
+
+
+def _replayed(early: list[dict[str, Any]], receive: Any) -> Any:
+    """A `receive` that hands the app the messages read already, then the live ones."""
+    pending = list(early)
+
+    async def replay() -> Any:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
 
 
 #: Allocations between young-generation collections (CPython's default is 700): a request
@@ -50,7 +84,8 @@ GC_YOUNG_THRESHOLD = 10_000
 def create_served_app() -> FirstComeFirstServed:
     """The uvicorn factory `taskoverflow serve` names."""
     limit = int(os.environ.get("SERVE_CONCURRENCY") or DEFAULT_CONCURRENCY)
-    served = FirstComeFirstServed(create_app(), max(1, limit))
+    app = create_app()
+    served = FirstComeFirstServed(app, max(1, limit), app.config["MAX_CONTENT_LENGTH"])
     # What exists now (the app, its schemas, SQLAlchemy's mappers) lives as long as the process:
     # left out of every later collection, it no longer lengthens the pauses that make the tail.
     gc.collect()

@@ -123,7 +123,9 @@ async def test_json_without_content_type_is_accepted(client):
         "window=99999999999999999999999",
         "window=%D9%A3",  # Arabic-Indic digit three: isdigit() but not ASCII
         "window=1&window=2",
+        "window=" + "9" * 5000,  # more digits than int() reads
     ],
+    ids=lambda query: query[:40],
 )
 async def test_bad_query_values_are_400(client, query):
     response = await client.get(f"{API}/todos?{query}")
@@ -185,3 +187,18 @@ async def test_fuzzed_bodies_never_500(fuzz_target, body):
         data = await response.get_json()
         if response.status_code == 400:
             assert isinstance(data["error"], str) and data["error"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [(f"{API}/todos", 405), (f"{API}/todos/1", 405), ("/nope", 404)]
+)
+async def test_a_websocket_handshake_is_refused_with_an_error(client, path, status):
+    # the API has no WebSocket routes: a handshake is refused as a request with another method
+    from quart.testing import WebsocketResponseError
+
+    with pytest.raises(WebsocketResponseError) as refused:
+        async with client.websocket(path) as socket:
+            await socket.send("hello")
+    response = refused.value.response
+    assert response.status_code == status
+    assert path in (await response.get_json())["error"]

@@ -102,17 +102,19 @@ def parse_query() -> TodoQuery:
     window_raw = _one_arg("window")
     window = None
     if window_raw is not None:
+        # thousands of digits are out of range, and more than int() reads (a 500, not a 400)
+        digits = window_raw.lstrip("0")[: len(str(_WINDOW_HIGH)) + 1] or "0"
         if (
             not window_raw.isascii()
             or not window_raw.isdigit()
-            or not _WINDOW_LOW <= int(window_raw) <= _WINDOW_HIGH
+            or not _WINDOW_LOW <= int(digits) <= _WINDOW_HIGH
         ):
             raise ApiError(
                 400,
                 f"'window' must be a whole number of days {_WINDOW_LOW}..{_WINDOW_HIGH}, "
                 f"got {window_raw[:40]!r}",
             )
-        window = int(window_raw)
+        window = int(digits)
     return TodoQuery.model_validate({"completed": completed, "window": window})
 
 
