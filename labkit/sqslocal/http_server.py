@@ -15,9 +15,11 @@ only frames requests and replies.
 What it gets right, as boto3, the AWS CLI, older SDKs (query protocol) and kombu need: keep-alive
 (HTTP/1.1 by default, HTTP/1.0 when asked), bodies by Content-Length or chunked (decoded by
 httptools), `Expect: 100-continue`, pipelined requests answered in order, HEAD without a body, a
-malformed request answered 400 and closed, bodies over the limit flagged for the handler (which
-answers with the AWS error) and not kept, a client that leaves during a long poll (its wait is
-cancelled: no message is taken for nobody), idle connections closed after `IDLE_TIMEOUT`, and a
+malformed request answered 400 and closed, a head (or trailer) over `MAX_HEAD` answered 431 and
+closed, bodies over the limit flagged for the handler (which answers with the AWS error) and not
+kept, a client that pipelines requests but reads no reply (no further request is read or run until
+it does), a client that leaves during a long poll (its wait is cancelled: no message is taken for
+nobody), idle connections closed after `IDLE_TIMEOUT`, and a
 stop on SIGTERM/SIGINT that answers what is running, cancels long polls after `STOP_GRACE` and
 closes every connection.
 """
@@ -46,8 +48,9 @@ Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
 IDLE_TIMEOUT = 75.0  # seconds a keep-alive connection may wait for its next request
 STOP_GRACE = 1.0  # on stop: how long running requests get before long polls are cancelled
 MAX_PENDING = 16  # pipelined requests queued per connection before reading pauses
-# Request line and headers together. An SDK's are a few KB; the query protocol may put a whole
-# request in the URL (a 256 KB body URL-encoded is ≈ 770 KB). Past this: 431, then close.
+# Request target and headers together (and a chunked body's trailers). An SDK sends a few KB;
+# httptools itself refuses a target of 64 KiB or more (400), so a query-protocol GET carries at
+# most that: bigger requests are POSTed forms. Past this: 431, then close.
 MAX_HEAD = 1024 * 1024
 
 _STATUS_LINES = {
@@ -85,16 +88,20 @@ class Connection(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.running: asyncio.Future[Reply] | None = None
+        self.running_begun = False  # its first step has run (a long poll: it is waiting)
         self.current: Request | None = None
         self.pending: deque[Request] = deque()
         self.last_active = time.monotonic()
-        self.paused = False
+        self.paused = False  # reading paused: see `_pace_reading`
+        self.write_paused = False  # the client is not taking its replies (flow control)
         self.continue_owed = False
         # the request being parsed
         self._in_head = False  # its request line and headers are still arriving
         self._head_size = 0  # bytes of its target and headers, as the parser hands them over
         self._head_fed = 0  # bytes fed while the head was incomplete (what the parser holds)
-        self._head_refused = False  # the head is over MAX_HEAD: refuse, run nothing
+        # a head (or a chunked body's trailer) went over MAX_HEAD: the connection is refused
+        # once the parser returns, and nothing parsed from it from then on is run
+        self._refusing = False
         self._url: list[bytes] = []  # the request target, as it arrives (maybe in pieces)
         self._headers: dict[str, str] = {}
         self._repeated: dict[str, list[str]] = {}  # a header's values beyond its first
@@ -112,11 +119,16 @@ class Connection(asyncio.Protocol):
         self.transport = None
         self.pending.clear()
         if self.running is not None:
-            # A long poll whose client gave up stops waiting, so no message is taken for nobody.
-            # Cancelled on the next turn of the loop, after the request's first step (scheduled
-            # before this) has run: a request that was sent whole is carried out even if its
-            # client closed at once, as a client that timed out must assume it may have been.
-            asyncio.get_running_loop().call_soon(self.running.cancel)
+            # A long poll whose client gave up stops waiting, so no message is taken for nobody:
+            # cancelled at once if it is waiting already (also when a message arrived in this
+            # same turn of the loop and its wake-up is due: the cancel wins). One not yet begun
+            # is cancelled on the next turn, after its first step (scheduled before this) has
+            # run: a request that was sent whole is carried out even if its client closed at
+            # once, as a client that timed out must assume it may have been.
+            if self.running_begun:
+                self.running.cancel()
+            else:
+                asyncio.get_running_loop().call_soon(self.running.cancel)
 
     def data_received(self, data: bytes) -> None:
         self.last_active = time.monotonic()
@@ -131,14 +143,13 @@ class Connection(asyncio.Protocol):
             return
         if in_head and self._in_head:  # all of `data` was head, held by the parser so far
             self._head_fed += len(data)
-        if self._head_refused or self._head_fed > MAX_HEAD:
+        if self._refusing or self._head_fed > MAX_HEAD:
             self._refuse(b"Request header fields too large.", 431)
 
     # ----- httptools callbacks ----------------------------------------------------------------
     def on_message_begin(self) -> None:
         self._in_head = True
         self._head_size = self._head_fed = 0
-        self._head_refused = False
         self._url = []
         self._headers = {}
         self._repeated = {}
@@ -148,21 +159,25 @@ class Connection(asyncio.Protocol):
 
     def on_url(self, url: bytes) -> None:
         self._url.append(url)
-        self._head_size += len(url)
+        self._count_head(len(url))
 
     def on_header(self, name: bytes, value: bytes) -> None:
         key = name.decode("latin-1").lower()
         text = value.decode("latin-1")
-        self._head_size += len(name) + len(value)
+        self._count_head(len(name) + len(value))  # trailers count too: they come here as well
         if key in self._headers:  # joined once all have come: linear in their number
             self._repeated.setdefault(key, []).append(text)
         else:
             self._headers[key] = text
 
+    def _count_head(self, size: int) -> None:
+        self._head_size += size
+        if self._head_size > MAX_HEAD:
+            self._refusing = True
+
     def on_headers_complete(self) -> None:
         self._in_head = False
-        if self._head_size > MAX_HEAD:
-            self._head_refused = True  # answered once the parser returns (data_received)
+        if self._refusing:
             return
         for key, more in self._repeated.items():
             self._headers[key] = ", ".join([self._headers[key], *more])
@@ -180,7 +195,7 @@ class Connection(asyncio.Protocol):
                 self.continue_owed = True
 
     def on_body(self, chunk: bytes) -> None:
-        if self._too_big or self._head_refused:
+        if self._too_big or self._refusing:
             return
         self._size += len(chunk)
         if self._size > self.max_body:
@@ -190,7 +205,7 @@ class Connection(asyncio.Protocol):
             self._chunks.append(chunk)
 
     def on_message_complete(self) -> None:
-        if self._head_refused:
+        if self._refusing:  # this request, and any pipelined behind it, is not run
             return
         url = httptools.parse_url(b"".join(self._url))
         request = Request(
@@ -203,13 +218,11 @@ class Connection(asyncio.Protocol):
             keep_alive=self.parser.should_keep_alive(),
             http_10=self.parser.get_http_version() == "1.0",
         )
-        if self.running is None:
+        if self.running is None and not self.pending and not self.write_paused:
             self._start(request)
         else:
             self.pending.append(request)
-            if len(self.pending) >= MAX_PENDING and self.transport is not None:
-                self.transport.pause_reading()
-                self.paused = True
+            self._pace_reading()
 
     # ----- answering --------------------------------------------------------------------------
     def _start(self, request: Request) -> None:
@@ -225,6 +238,13 @@ class Connection(asyncio.Protocol):
         self.current = request
         self.running = asyncio.ensure_future(outcome)
         self.running.add_done_callback(self._finished)
+        self.running_begun = False
+        # the task's first step was scheduled as it was made: this runs right after that step
+        asyncio.get_running_loop().call_soon(self._begun, self.running)
+
+    def _begun(self, task: asyncio.Future[Reply]) -> None:
+        if task is self.running:
+            self.running_begun = True
 
     def _finished(self, task: asyncio.Future[Reply]) -> None:
         request = self.current
@@ -250,11 +270,35 @@ class Connection(asyncio.Protocol):
         if self.continue_owed:
             self.continue_owed = False
             self._write(_CONTINUE)
-        if self.pending:
+        self._next()
+
+    def _next(self) -> None:
+        """Start the next pipelined request, unless the client is not reading its replies."""
+        if self.pending and self.running is None and not self.write_paused:
             self._start(self.pending.popleft())
-        if self.paused and len(self.pending) < MAX_PENDING and self.transport is not None:
-            self.paused = False
+        self._pace_reading()
+
+    def _pace_reading(self) -> None:
+        """Read on only while few requests wait and the client takes its replies: a client
+        that pipelines requests and reads no reply must not fill the service's memory."""
+        if self.transport is None or self.transport.is_closing():
+            return
+        hold = len(self.pending) >= MAX_PENDING or self.write_paused
+        if hold and not self.paused:
+            self.transport.pause_reading()
+            self.paused = True
+        elif not hold and self.paused:
             self.transport.resume_reading()
+            self.paused = False
+
+    # ----- flow control (called by the transport) ---------------------------------------------
+    def pause_writing(self) -> None:
+        """Replies are piling up unread (over the transport's high-water mark)."""
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        self._next()
 
     def _reply(
         self, request: Request, status: int, headers: list[tuple[bytes, bytes]], body: bytes

@@ -274,6 +274,55 @@ def test_a_head_over_the_limit_is_a_431_and_a_close(sqs_server: Any) -> None:
         assert Reader(sock).response()[0] == 200
 
 
+def test_nothing_pipelined_behind_a_head_over_the_limit_is_run(sqs_server: Any, sqs: Any) -> None:
+    from labkit.sqslocal.http_server import MAX_HEAD
+
+    url = sqs.create_queue(QueueName="behind-big-head")["QueueUrl"]
+    send = json.dumps({"QueueUrl": url, "MessageBody": "not run"}).encode()
+    big = request(extra=b"X-Big: " + b"v" * (MAX_HEAD + 10) + b"\r\n")
+    with connect(sqs_server.url) as sock:
+        sock.sendall(big[:-2000])
+        sock.sendall(big[-2000:] + request(body=send, target=b"AmazonSQS.SendMessage"))
+        reader = Reader(sock)
+        assert reader.response()[0] == 431
+        assert reader.closed()
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)
+
+
+def test_trailers_over_the_limit_are_a_431(sqs_server: Any) -> None:
+    from labkit.sqslocal.http_server import MAX_HEAD
+
+    head = request(extra=b"Transfer-Encoding: chunked\r\n").split(b"Content-Length")[0]
+    trailer = b"X-T: " + b"v" * 1000 + b"\r\n"
+    body = b"%x\r\n%s\r\n0\r\n" % (len(LIST), LIST)
+    with connect(sqs_server.url) as sock:
+        sock.sendall(head + b"\r\n" + body)
+        for _ in range(MAX_HEAD // 1000 + 10):  # each counts its name and value: 1,003 bytes
+            sock.sendall(trailer)
+        sock.sendall(b"\r\n")
+        reader = Reader(sock)
+        assert reader.response()[0] == 431
+        assert reader.closed()
+
+
+def test_a_client_that_reads_no_reply_stops_being_served(sqs_server: Any, sqs: Any) -> None:
+    # Fifty receives pipelined by a client that never reads: the service answers until the
+    # unread replies pile up, then reads no further (its memory must not hold fifty replies).
+    url = sqs.create_queue(QueueName="unread-replies")["QueueUrl"]
+    for _ in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody="x" * 200_000)
+    receive = json.dumps({"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 0})
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    parts = urlsplit(sqs_server.url)
+    sock.connect((parts.hostname, parts.port))
+    with sock:
+        sock.sendall(request(body=receive.encode(), target=b"AmazonSQS.ReceiveMessage") * 50)
+        time.sleep(1.0)
+        received = sqs_server.lab("GET", "queues/unread-replies/metrics")["totals"]["received"]
+    assert 0 < received < 3 * 50 // 2
+
+
 def test_a_request_sent_whole_is_carried_out_when_its_client_closes_at_once(
     sqs_server: Any, sqs: Any
 ) -> None:
