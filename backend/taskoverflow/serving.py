@@ -8,9 +8,10 @@ workers, which take requests strictly in turn. Letting at most `limit` HTTP requ
 (the rest wait in arrival order on an `asyncio.Semaphore`, which wakes waiters first-in first-out)
 keeps the loop as busy as before — SQLite work never waits, PostgreSQL round trips still overlap —
 and gives queueing order back. Nothing is refused: a waiting request is only served later.
-A request's body is read before it takes a place: a client that sends its body slowly (or not
-at all) must not hold one of the `limit` places while it dribbles — eight such clients held them
-all, and every other client waited. Lifespan and WebSocket scopes pass straight through.
+A request's body is read before it takes a place, and its reply is sent after it has left it: a
+client that sends its body slowly, or reads its reply slowly (or not at all), must not hold one of
+the `limit` places meanwhile — eight such clients held them all, and every other client waited.
+Lifespan and WebSocket scopes pass straight through.
 """
 
 from __future__ import annotations
@@ -46,8 +47,15 @@ class FirstComeFirstServed:
         early = await _read_body(receive, self.max_body)
         if early[-1]["type"] == "http.disconnect":
             return  # the client left before its request was whole: nothing was asked of us
+        reply: list[dict[str, Any]] = []
+
+        async def keep(message: dict[str, Any]) -> None:
+            reply.append(message)
+
         async with self._gate:
-            await self.app(scope, _replayed(early, receive), send)
+            await self.app(scope, _replayed(early, receive), keep)
+        for message in reply:  # at the client's pace, with the place given up
+            await send(message)
 
 
 async def _read_body(receive: Any, max_body: int) -> list[dict[str, Any]]:

@@ -89,3 +89,25 @@ async def test_past_max_body_the_app_reads_the_rest_itself() -> None:
     assert unread_at_entry == [3]  # the gate read two chunks (12 bytes > 10), no more
     assert seen == [6, 6, 6, 6, 0]
     assert queue.empty()
+
+
+async def test_a_slow_reader_does_not_hold_the_only_place() -> None:
+    app = RecordingApp()
+    gate = FirstComeFirstServed(app, limit=1, max_body=1_000)
+    reading = asyncio.Event()
+    sent: list[str] = []
+
+    async def slow_send(message: dict[str, Any]) -> None:
+        await reading.wait()  # the client takes its reply only later
+        sent.append(message["type"])
+
+    slow_receive, _ = feeder({"type": "http.request", "body": b"", "more_body": False})
+    fast_receive, _ = feeder({"type": "http.request", "body": b"", "more_body": False})
+    slow = asyncio.create_task(gate({**HTTP, "name": "slow"}, slow_receive, slow_send))
+    await asyncio.sleep(0.01)  # the slow request was served; its reply waits for its reader
+    async with asyncio.timeout(10):  # a liveness guard: held places would wait forever
+        await gate({**HTTP, "name": "fast"}, fast_receive, ignore)
+    assert app.entered == ["slow", "fast"]
+    reading.set()
+    await slow
+    assert sent == ["http.response.start", "http.response.body"]
