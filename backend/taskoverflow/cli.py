@@ -81,6 +81,8 @@ def serve(
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from taskoverflow.head_limit import BoundedHeadProtocol
+
     _logging()
     _settings()  # fail early, with one line, on bad env values
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
@@ -97,7 +99,7 @@ def serve(
         factory=True,
         workers=workers,
         loop="uvloop" if _has_uvloop() else "asyncio",
-        http="httptools",
+        http=BoundedHeadProtocol,  # httptools, with a bound on request heads
         lifespan="on",
         access_log=access_log,
         log_config=LOG_CONFIG,  # the same format in every worker process

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -169,3 +170,18 @@ def test_the_calendar_backlog_is_bounded(serve) -> None:
         # nothing was queued for the refused request, and earlier jobs are untouched
         for response in accepted:
             assert http.get(response.json()["task_url"]).json()["task_status"] == "PENDING"
+
+
+def test_a_head_over_the_limit_is_a_431_and_a_close(live: str) -> None:
+    """httptools would hold a head of any size in memory while every other client waited."""
+    from taskoverflow.head_limit import MAX_HEAD
+
+    port = int(live.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        sock.sendall(b"v" * (MAX_HEAD + 300_000))
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 431 ")
+    assert httpx.get(f"{live}{API}/health", timeout=30).status_code == 200
