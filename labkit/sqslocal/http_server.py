@@ -185,7 +185,7 @@ class Connection(asyncio.Protocol):
         if length.isdigit() and int(length) > self.max_body:
             self._too_big = True
         if (
-            self._headers.get("expect", "").lower() == "100-continue"
+            "100-continue" in self._headers.get("expect", "").lower().replace(" ", "").split(",")
             and self.parser.get_http_version() == "1.1"
         ):
             # the client waits for this before it sends the body; after any reply still owed

@@ -140,8 +140,15 @@ def test_chunked_request_body(sqs_server: Any) -> None:
     assert queues(body)
 
 
-def test_expect_100_continue_gets_continue_before_the_body_is_sent(sqs_server: Any) -> None:
-    whole = request(extra=b"Expect: 100-continue\r\n")
+@pytest.mark.parametrize(
+    "expect",
+    [b"Expect: 100-continue\r\n", b"Expect: 100-Continue\r\nExpect: 100-continue\r\n"],
+    ids=["once", "twice"],
+)
+def test_expect_100_continue_gets_continue_before_the_body_is_sent(
+    sqs_server: Any, expect: bytes
+) -> None:
+    whole = request(extra=expect)
     head, body = whole.split(b"\r\n\r\n", 1)
     with connect(sqs_server.url) as sock:
         sock.sendall(head + b"\r\n\r\n")
