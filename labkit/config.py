@@ -12,6 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from labkit.errors import LabError
 
 DEFAULT_SQS_URL = "http://127.0.0.1:9324"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -73,12 +76,31 @@ class Endpoints:
     region: str
 
 
+def _http_url(env: str, value: str) -> str:
+    """An endpoint given in the environment, checked here: boto3 and httpx would otherwise fail
+    later with their own words (or a traceback) on a typo."""
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or 0 < parts.port < 65536  # .port: ValueError if not a number
+    except ValueError:
+        port_ok = False
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise LabError(
+            f"{env}={value!r} is not an http(s) URL", hint=f"e.g. {env}=http://127.0.0.1:9324"
+        )
+    return value
+
+
 def endpoints() -> Endpoints:
     """Resolve each service's URL: env var, then the state file `labkit up` wrote, then the default."""
     services = read_state().get("services", {})
 
     def pick(env: str, key: str, default: str) -> str:
-        return os.environ.get(env) or services.get(key, {}).get("url") or default
+        given = os.environ.get(env)
+        if given:
+            return _http_url(env, given)
+        return services.get(key, {}).get("url") or default
 
     redis = os.environ.get("REDIS_URL")
     if not redis:

@@ -7,11 +7,12 @@ Both read the same settings (env vars, see docs/taskoverflow.md); the worker run
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -62,8 +63,8 @@ def _settings() -> Settings:
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to bind"),
-    port: int = typer.Option(6400, help="port to bind (0: any free port)"),
-    workers: int = typer.Option(1, min=1, help="server processes sharing the port"),
+    port: int = typer.Option(6400, min=0, max=65535, help="port to bind (0: any free port)"),
+    workers: int = typer.Option(1, min=1, max=64, help="server processes sharing the port"),
     access_log: bool = typer.Option(False, help="log every request (one line each)"),
 ) -> None:
     """Serve the API and the web UI on uvicorn (httptools, uvloop), `--workers` processes.
@@ -89,9 +90,9 @@ def serve(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))  # not listening yet: the server listens once the app has started
-    except OSError as exc:
+    except (OSError, UnicodeError, TypeError, ValueError) as exc:  # taken, or no address
         raise CliError(
-            f"cannot serve on {host}:{port}: {exc}", hint="pick another --port"
+            f"cannot serve on {host}:{port}: {exc}", hint="pick another --host or --port"
         ) from None
     sock.set_inheritable(True)
     config = uvicorn.Config(
@@ -191,19 +192,42 @@ def version() -> None:
 
 
 def main() -> None:
+    """Run the CLI: whatever goes wrong is one line and a non-zero exit, never a traceback. An
+    OSError is the user's to fix (a path, a full disk); any other exception that escapes is a
+    bug, said in one line (`TASKOVERFLOW_DEBUG=1` shows its traceback)."""
     try:
-        app()
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # here, where a failed write can still be reported
     except CliError as exc:
-        from rich.console import Console
-        from rich.markup import escape
-
-        err = Console(stderr=True)  # soft_wrap: one line whatever the terminal's width
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        if exc.hint:
-            err.print(f"[dim]hint: {escape(exc.hint)}[/dim]", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        _fail(str(exc), exc.hint)
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as exc:
+        with contextlib.suppress(OSError, ValueError):  # the exit's own flush: quiet
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _fail(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+    except Exception as exc:
+        if os.environ.get("TASKOVERFLOW_DEBUG"):
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc}", "a bug; TASKOVERFLOW_DEBUG=1 shows where")
+
+
+def _fail(message: str, hint: str | None = None) -> NoReturn:
+    """One line on stderr (control characters escaped, long texts cut), exit status 1."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    def one_line(text: str) -> str:
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+        return shown if len(shown) <= 300 else shown[:299] + "…"
+
+    err = Console(stderr=True)  # soft_wrap: one line whatever the terminal's width
+    err.print(f"[red]error:[/red] {escape(one_line(message))}", highlight=False, soft_wrap=True)
+    if hint:
+        err.print(f"[dim]hint: {escape(one_line(hint))}[/dim]", highlight=False, soft_wrap=True)
+    sys.exit(1)
 
 
 if __name__ == "__main__":  # `python -m taskoverflow.cli` (tests use the running interpreter)

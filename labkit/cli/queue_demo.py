@@ -34,12 +34,20 @@ def queue(
     count: Annotated[
         int | None,
         typer.Option(
-            "--count", min=1, help="Send: how many (default 100). Receive: stop after this many."
+            "--count",
+            min=1,
+            max=1_000_000,
+            help="Send: how many (default 100). Receive: stop after this many.",
         ),
     ] = None,
     timeout: Annotated[
         float | None,
-        typer.Option("--timeout", min=0, help="Receive: stop after this many seconds without one."),
+        typer.Option(
+            "--timeout",
+            min=0,
+            max=86_400,
+            help="Receive: stop after this many seconds without one.",
+        ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Receive: one JSON object per message.")

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import typer
 
@@ -70,7 +71,9 @@ def _with_settings(command: Callable[..., None]) -> Callable[..., None]:
 def serve(
     config: EngineConfig,
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 9324,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to listen on (0 picks a free one).")
+    ] = 9324,
     queues: Annotated[
         Path | None,
         typer.Option(
@@ -116,6 +119,8 @@ def serve(
                 hint="is the SQS service already running (`labkit status`)? or pick --port",
             ) from None
         raise LabError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    except (UnicodeError, TypeError, ValueError) as exc:  # no address: undecodable, out of range
+        raise LabError(f"cannot listen on {host}:{port}: {exc}") from None
     try:
         engine, journal = build_engine(config, data_dir, fsync)
     except SqsError as exc:  # a declared queue the service refuses
@@ -178,7 +183,10 @@ def reset() -> None:
 
 @sqs_app.command()
 def advance(
-    seconds: Annotated[float, typer.Argument(help="How far to move the service's clock.", min=0)],
+    seconds: Annotated[
+        float,
+        typer.Argument(help="How far to move the service's clock.", min=0, max=10 * 365 * 86400),
+    ],
 ) -> None:
     """Move the service's clock forward (e.g. 300 to let the FIFO de-duplication window pass)."""
     result = _lab("POST", "clock/advance", {"seconds": seconds})
@@ -193,7 +201,11 @@ def metrics(
     from rich.console import Console
     from rich.table import Table
 
-    rows = [_lab("GET", f"queues/{queue}/metrics")] if queue else _lab("GET", "queues")["queues"]
+    rows = (
+        [_lab("GET", f"queues/{quote(queue, safe='')}/metrics")]
+        if queue
+        else _lab("GET", "queues")["queues"]
+    )
     table = Table("queue", "sent", "received", "deleted", "empty receives", "visible", "in flight",
                   "delayed", "dead-lettered")  # fmt: skip
     for row in rows:

@@ -125,3 +125,27 @@ def test_migrate_command(tmp_path: Path):
     with sqlite3.connect(tmp_path / "m.db") as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"todos", "alembic_version"} <= tables
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("serve", "--port", "70000"),
+        ("serve", "--port", "-1"),
+        ("serve", "--workers", "1" + "0" * 400),
+    ],
+    ids=["port high", "port negative", "workers"],
+)
+def test_serve_out_of_range_numbers_are_usage_errors(args: tuple[str, ...]) -> None:
+    result = run_cli(*args, env={})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_on_a_host_that_is_no_address_is_one_line(tmp_path: Path) -> None:
+    result = run_cli(
+        "serve", "--host", "\udcff", "--port", "0", env={"TASKOVERFLOW_DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode == 1
+    assert "error: cannot serve on" in result.stderr
+    assert "Traceback" not in result.stderr
