@@ -173,15 +173,20 @@ def test_the_calendar_backlog_is_bounded(serve) -> None:
 
 
 def test_a_head_over_the_limit_is_a_431_and_a_close(live: str) -> None:
-    """httptools would hold a head of any size in memory while every other client waited."""
+    """httptools would hold a head of any size in memory while every other client waited. The
+    service answers 431 and closes; closing with the rest of the head unread resets the
+    connection, which may reach the client before the 431 does (then it sees the reset)."""
     from taskoverflow.head_limit import MAX_HEAD
 
     port = int(live.rsplit(":", 1)[1])
+    reply = b""
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ")
-        sock.sendall(b"v" * (MAX_HEAD + 300_000))
-        reply = b""
-        while chunk := sock.recv(65536):
-            reply += chunk
-    assert reply.startswith(b"HTTP/1.1 431 ")
+        try:
+            sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+            sock.sendall(b"v" * (MAX_HEAD + 300_000))
+            while chunk := sock.recv(65536):
+                reply += chunk
+        except (ConnectionResetError, BrokenPipeError):
+            reply = reply or b"reset"
+    assert reply.startswith(b"HTTP/1.1 431 ") or reply == b"reset"
     assert httpx.get(f"{live}{API}/health", timeout=30).status_code == 200
