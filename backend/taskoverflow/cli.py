@@ -199,7 +199,8 @@ def main() -> None:
         try:
             app()
         finally:
-            sys.stdout.flush()  # here, where a failed write can still be reported
+            if sys.stdout is not None:  # None: started with stdout closed
+                sys.stdout.flush()  # here, where a failed write can still be reported
     except CliError as exc:
         _fail(str(exc), exc.hint)
     except KeyboardInterrupt:
@@ -223,7 +224,7 @@ def _fail(message: str, hint: str | None = None) -> NoReturn:
         shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
         return shown if len(shown) <= 300 else shown[:299] + "…"
 
-    err = Console(stderr=True)  # soft_wrap: one line whatever the terminal's width
+    err = Console(stderr=True, emoji=False)  # soft_wrap: one line whatever the terminal's width
     err.print(f"[red]error:[/red] {escape(one_line(message))}", highlight=False, soft_wrap=True)
     if hint:
         err.print(f"[dim]hint: {escape(one_line(hint))}[/dim]", highlight=False, soft_wrap=True)

@@ -47,7 +47,8 @@ def main() -> None:
         try:
             app()  # standalone: click reports usage errors itself (exit 2)
         finally:
-            sys.stdout.flush()  # here, where a failed write can still be reported
+            if sys.stdout is not None:  # None: started with stdout closed
+                sys.stdout.flush()  # here, where a failed write can still be reported
     except LabError as exc:
         _fail(str(exc), exc.hint)
     except KeyboardInterrupt:
@@ -69,7 +70,7 @@ def _fail(message: str, hint: str | None = None) -> NoReturn:
     from rich.console import Console
     from rich.markup import escape
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, emoji=False)
     err.print(f"[red]error:[/red] {escape(one_line(message))}", highlight=False, soft_wrap=True)
     if hint:
         err.print(f"[dim]hint: {escape(one_line(hint))}[/dim]", highlight=False, soft_wrap=True)
