@@ -64,12 +64,13 @@ def execute(
 
     from labkit.editions import execute as run
     from labkit.editions import notebooks_in
+    from labkit.errors import LabError
 
     src = source or project_root() / "notebooks"
+    if names and not all(n.strip() for n in names):  # "" is in every name: it would run all
+        raise LabError("a notebook name may not be empty", hint="leave names out to run every one")
     chosen = [p for p in notebooks_in(src) if not names or any(n in p.name for n in names)]
     if not chosen:
-        from labkit.errors import LabError
-
         raise LabError(f"no notebooks match {names} in {src}")
     out = src if in_place else (outdir or project_root() / "build" / "notebooks")
     console = Console()

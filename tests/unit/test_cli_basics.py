@@ -82,3 +82,9 @@ def test_an_unexpected_exception_is_one_line_naming_it_a_bug() -> None:
     lines = result.stderr.splitlines()
     assert lines[0] == "error: unexpected RuntimeError: kaput\\n\\x1b[31m"
     assert "LABKIT_DEBUG" in lines[1] and len(lines) == 2
+
+
+def test_an_empty_notebook_name_is_refused_not_taken_for_all() -> None:
+    result = labkit_cli("notebooks", "execute", "", "--outdir", "/nonexistent-outdir")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: a notebook name may not be empty")
