@@ -19,6 +19,7 @@ import typer
 from labkit.errors import LabError
 from labkit.sqslocal.config import (
     DEFAULT_FSYNC,
+    MAX_CLOCK_ADVANCE,
     EngineConfig,
     FsyncPolicy,
     QueueDeclaration,
@@ -185,7 +186,7 @@ def reset() -> None:
 def advance(
     seconds: Annotated[
         float,
-        typer.Argument(help="How far to move the service's clock.", min=0, max=10 * 365 * 86400),
+        typer.Argument(help="How far to move the service's clock.", min=0, max=MAX_CLOCK_ADVANCE),
     ],
 ) -> None:
     """Move the service's clock forward (e.g. 300 to let the FIFO de-duplication window pass)."""

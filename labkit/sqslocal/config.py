@@ -25,6 +25,8 @@ class FsyncPolicy(StrEnum):
 
 
 DEFAULT_FSYNC = FsyncPolicy.everysec
+#: How far the lab's clock may be moved in one step (`/_lab/clock/advance`, `labkit sqs advance`).
+MAX_CLOCK_ADVANCE = 10 * 365 * 86400  # ten years, in seconds
 
 __all__ = ["EngineConfig", "QueueDeclaration", "Setting", "replayed", "settings", "shown"]
 

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from labkit.sqslocal import moves
 from labkit.sqslocal import validation as check
 from labkit.sqslocal.changes import Recorder, changes_state, reads_state
-from labkit.sqslocal.config import EngineConfig
+from labkit.sqslocal.config import MAX_CLOCK_ADVANCE, EngineConfig
 from labkit.sqslocal.errors import SqsError, invalid, missing, no_queue
 from labkit.sqslocal.fifo import FifoStore
 from labkit.sqslocal.md5 import md5_of_attributes
@@ -319,7 +319,7 @@ class Engine:
     @changes_state
     def advance(self, seconds: float) -> float:
         """Move the service's clock forward (e.g. to let a de-duplication window expire)."""
-        if not 0 <= seconds <= 10 * 365 * 86400:
+        if not 0 <= seconds <= MAX_CLOCK_ADVANCE:
             raise invalid("seconds must be between 0 and ten years")
         self.offset += seconds
         for name in self.queues:
