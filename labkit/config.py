@@ -76,19 +76,16 @@ class Endpoints:
     region: str
 
 
-def _http_url(env: str, value: str) -> str:
+def _http_url(env: str, value: str, example: str) -> str:
     """An endpoint given in the environment, checked here: boto3 and httpx would otherwise fail
     later with their own words (or a traceback) on a typo."""
     try:
         parts = urlsplit(value)
-        port_ok = parts.port is None or 0 < parts.port < 65536  # .port: ValueError if not a number
-    except ValueError:
-        port_ok = False
-        parts = urlsplit("")
-    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
-        raise LabError(
-            f"{env}={value!r} is not an http(s) URL", hint=f"e.g. {env}=http://127.0.0.1:9324"
-        )
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is no number, or out of range; a bracket left open
+        valid = False
+    if not valid:
+        raise LabError(f"{env}={value!r} is not an http(s) URL", hint=f"e.g. {env}={example}")
     return value
 
 
@@ -99,7 +96,7 @@ def endpoints() -> Endpoints:
     def pick(env: str, key: str, default: str) -> str:
         given = os.environ.get(env)
         if given:
-            return _http_url(env, given)
+            return _http_url(env, given, example=default)
         return services.get(key, {}).get("url") or default
 
     redis = os.environ.get("REDIS_URL")
